@@ -1,0 +1,174 @@
+"""The ``whitezone`` command: a thin layer over the public functions.
+
+Exit status: 0 success, 2 bad input (a message, no traceback), 1 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .errors import InputError, WhitezoneError
+
+logger = logging.getLogger(__name__)
+
+
+def _print_warnings(caught: list[warnings.WarningMessage], quiet: bool) -> None:
+    if quiet:
+        return
+    for w in caught:
+        print(f"warning: {w.message}", file=sys.stderr)
+
+
+def _headline(result) -> str:
+    """The province figures a report quotes, as a short text table."""
+    rows = []
+    prov = result.summaries.province
+    for _, p in prov.iterrows():
+        rows.append(("province", str(p["province"])))
+        rows.append(("communes / villages / population",
+                     f"{int(p['communes'])} / {int(p['villages'])} / {p['population']:,.0f}"))  # fmt: skip
+        rows.append(("villages with no signal", f"{int(p['villages_none'])} ({p['pct_none']:.1f} %)"))
+        rows.append(("villages with weak signal", f"{int(p['villages_weak'])} ({p['pct_weak']:.1f} %)"))
+        rows.append(("villages with good signal", f"{int(p['villages_good'])} ({p['pct_good']:.1f} %)"))
+        if p["villages_unclassified"]:
+            rows.append(("villages not classified", f"{int(p['villages_unclassified'])}"))
+        if "centers_covered" in p:
+            rows.append(("commune centres covered", f"{int(p['centers_covered'])} of {int(p['communes'])}"))
+        if "post_points" in p:
+            rows.append(("postal points", f"{int(p['post_points'])}"))
+            if "service_radius_km" in p:
+                rows.append(("average service radius R", f"{p['service_radius_km']:.3f} km"))
+            rows.append(("people per postal point", f"{p['people_per_post']:,.0f}"))
+            rows.append(("communes with a commune post office",
+                         f"{int(p['communes_with_commune_post_office'])} of {int(p['communes'])}"))  # fmt: skip
+        if "villages_no_broadband" in p:
+            rows.append(("villages without fixed broadband",
+                         f"{int(p['villages_no_broadband'])} ({p['pct_no_broadband']:.1f} %)"))  # fmt: skip
+    width = max(len(k) for k, _ in rows)
+    return "\n".join(f"  {k:<{width}}  {v}" for k, v in rows)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from .pipeline import run
+    from .project import read_project, sample_project
+
+    project = read_project(args.project) if args.project else sample_project()
+    if args.output:
+        project = project.with_output(args.output)
+    if not args.project and not args.quiet:
+        print(f"No project file given: running the embedded sample province ({project.name}).")
+    steps = ["load layers", "classify villages", "postal and broadband", "indicators", "done",
+             "write outputs"]  # fmt: skip
+    with tqdm(total=len(steps), disable=args.quiet, file=sys.stderr, unit="step",
+              bar_format="{desc:<22} {bar:20} {n_fmt}/{total_fmt} [{elapsed}]") as bar:  # fmt: skip
+        def on_step(name: str) -> None:
+            bar.set_description_str(name)
+            bar.update(1)
+
+        result = run(project, write=True, on_step=on_step)
+    if not args.quiet:
+        print(_headline(result))
+        print(f"\nOutputs in {project.output}:")
+        for name in result.outputs:
+            print(f"  {name}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .layers import load_layers
+    from .project import read_project, sample_project
+
+    project = read_project(args.project) if args.project else sample_project()
+    layers = load_layers(project)
+    print(f"{project.name}: inputs are valid.")
+    summary = layers.summary()
+    print(summary.to_string(index=False))
+    print(f"metric CRS for distances: {layers.crs.to_string()} ({layers.crs.name})")
+    sites = layers.sites
+    by_tech = sites.groupby(["technology", "status"]).size().unstack(fill_value=0)
+    print("\nsite-technologies by status:")
+    print(by_tech.to_string())
+    repairs = layers.repairs_table()
+    if len(repairs):
+        print("\nrepairs and warnings:")
+        print(repairs[["layer", "kind", "count", "message"]].to_string(index=False))
+    else:
+        print("\nno repair was needed.")
+    return 0
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from .sample import make_sample
+
+    paths = make_sample(args.outdir, seed=args.seed)
+    print(f"Wrote the synthetic sample province (seed {args.seed}) to {args.outdir}:")
+    for name, path in paths.items():
+        print(f"  {name}: {Path(path).name}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="whitezone",
+        description="Where people have no mobile signal, weak signal, no post office within "
+        "reach or no fixed broadband.",
+    )
+    parser.add_argument("--version", action="version", version=f"whitezone {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log each step")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("run", help="classify villages, compute indicators, write tables and map")
+    p.add_argument("project", nargs="?", help="project file (TOML); default the embedded sample")
+    p.add_argument("-o", "--output", help="output folder (default: the project's output)")
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("check", help="validate the inputs only and report what was found")
+    p.add_argument("project", nargs="?", help="project file (TOML); default the embedded sample")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("sample", help="write the synthetic sample province")
+    p.add_argument("outdir", help="folder to write into")
+    p.add_argument("--seed", type=int, default=2020, help="random seed (default 2020)")
+    p.set_defaults(func=cmd_sample)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``whitezone`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")  # fmt: skip
+    quiet = getattr(args, "quiet", False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            status = args.func(args)
+        except InputError as exc:
+            _print_warnings(caught, quiet)
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        except WhitezoneError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            return 130
+    from .errors import WhitezoneWarning
+
+    _print_warnings([w for w in caught if issubclass(w.category, WhitezoneWarning)
+                     or "whitezone" in str(w.filename)], quiet)  # fmt: skip
+    return status
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

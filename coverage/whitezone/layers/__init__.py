@@ -1,0 +1,167 @@
+"""Input layers: read, validate and normalise — the one place for input rules.
+
+Each ``read_<layer>`` function takes a path (or a :class:`~whitezone.project.LayerSource`)
+and returns a GeoDataFrame in EPSG:4326 with canonical column names, raising
+:class:`~whitezone.errors.InputError` listing every problem of the layer.
+:func:`load_layers` reads all the layers a project names, in the order that
+lets later layers be checked against earlier ones (communes first).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+from pyproj import CRS
+
+from ..crs import metric_crs
+from ..errors import InputError
+from ..project import Project
+from ._geometry import Repair
+from .communes import read_communes, region_of
+from .fiber import read_fiber
+from .opencellid import read_opencellid
+from .pois import read_pois
+from .post_offices import COMMUNE_POST_OFFICE, read_post_offices
+from .rasters import check_raster
+from .sites import read_sites, require_sites
+from .villages import UNLOCATED, assign_communes, read_villages
+
+__all__ = [
+    "COMMUNE_POST_OFFICE",
+    "UNLOCATED",
+    "Layers",
+    "Repair",
+    "assign_communes",
+    "load_layers",
+    "read_communes",
+    "read_fiber",
+    "read_opencellid",
+    "read_pois",
+    "read_post_offices",
+    "read_sites",
+    "read_villages",
+    "region_of",
+]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Layers:
+    """Every input layer of a run, validated, in EPSG:4326.
+
+    Attributes
+    ----------
+    communes, villages, sites : GeoDataFrame
+    post_offices, fiber, pois : GeoDataFrame or None
+    dem, population : Path or None
+        Rasters, checked to open.
+    crs : pyproj.CRS
+        The metric CRS used for distances and areas.
+    repairs : list of Repair
+        Every repair made while loading, for the report.
+    sources : dict
+        Layer name -> file it was read from.
+    """
+
+    communes: gpd.GeoDataFrame
+    villages: gpd.GeoDataFrame
+    sites: gpd.GeoDataFrame
+    crs: CRS
+    post_offices: gpd.GeoDataFrame | None = None
+    fiber: gpd.GeoDataFrame | None = None
+    pois: gpd.GeoDataFrame | None = None
+    dem: Path | None = None
+    population: Path | None = None
+    repairs: list[Repair] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def repairs_table(self) -> pd.DataFrame:
+        """Repairs and kept-with-status rows as a table: layer, kind, count, rows, message."""
+        return pd.DataFrame(
+            [
+                {"layer": r.layer, "kind": r.kind, "count": r.count,
+                 "rows": ", ".join(r.rows[:10]) + (" ..." if r.count > 10 else ""),
+                 "message": r.message}  # fmt: skip
+                for r in self.repairs
+            ],
+            columns=["layer", "kind", "count", "rows", "message"],
+        )
+
+    def summary(self) -> pd.DataFrame:
+        """Rows per layer and the file each came from (what ``whitezone check`` prints)."""
+        rows = []
+        for name in ("communes", "villages", "sites", "post_offices", "fiber", "pois"):
+            frame = getattr(self, name)
+            if frame is not None:
+                rows.append({"layer": name, "rows": len(frame), "source": self.sources.get(name, "")})
+        for name in ("dem", "population"):
+            if getattr(self, name) is not None:
+                rows.append({"layer": name, "rows": pd.NA, "source": self.sources.get(name, "")})
+        return pd.DataFrame(rows, columns=["layer", "rows", "source"])
+
+
+def load_layers(project: Project) -> Layers:
+    """Read and validate every layer a project names.
+
+    Problems of all layers are gathered before raising, so one run of
+    ``whitezone check`` lists everything to fix.
+
+    Parameters
+    ----------
+    project : Project
+
+    Returns
+    -------
+    Layers
+
+    Raises
+    ------
+    InputError
+        With the problems of every layer that has some.
+    """
+    src = project.layers
+    problems = []
+    communes = None
+    try:
+        communes = read_communes(src["communes"])
+    except InputError as exc:
+        problems.extend(exc.problems)
+
+    def attempt(func, *args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            return None
+
+    villages = attempt(read_villages, src["villages"], communes=communes, snap_km=project.snap_km)
+    sites = attempt(read_sites, src["sites"], communes=communes)
+    posts = attempt(read_post_offices, src["post_offices"], communes=communes) \
+        if "post_offices" in src else None  # fmt: skip
+    fiber = attempt(read_fiber, src["fiber"]) if "fiber" in src else None
+    pois = attempt(read_pois, src["pois"], communes=communes) if "pois" in src else None
+    dem = attempt(check_raster, src["dem"].path, role="dem") if "dem" in src else None
+    population = (attempt(check_raster, src["population"].path, role="population")
+                  if "population" in src else None)  # fmt: skip
+    if sites is not None:
+        attempt(require_sites, sites, sites.attrs.get("source", "sites"))
+    if problems:
+        raise InputError(problems)
+    crs = metric_crs([communes], crs=project.crs)
+    repairs: list[Repair] = []
+    for frame in (communes, villages, sites, posts, fiber, pois):
+        if frame is not None:
+            repairs.extend(frame.attrs.get("repairs", []))
+    sources = {name: str(s.path) for name, s in src.items()}
+    layers = Layers(communes=communes, villages=villages, sites=sites, crs=crs,
+                    post_offices=posts, fiber=fiber, pois=pois, dem=dem, population=population,
+                    repairs=repairs, sources=sources)  # fmt: skip
+    logger.info("loaded %d communes, %d villages, %d site-technologies", len(communes),
+                len(villages), len(sites))  # fmt: skip
+    return layers
+

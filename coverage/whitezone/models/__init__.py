@@ -1,0 +1,54 @@
+"""Coverage models: what signal a point receives from each site.
+
+Every model answers the same question through one interface,
+:class:`CoverageModel`: given target points and site-technologies (both in a
+metric CRS), return the *links* — one row per (target, site) pair within the
+site's reach — with the distance, the received signal where the model computes
+one, and the class level (0 none, 1 weak, 2 good).  Classification,
+statistics, maps and site selection only ever see links, so they never care
+which model ran.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from ..project import ModelSettings
+from ._pairs import pairs_within
+from .radius import RadiusModel
+
+__all__ = ["LINK_COLUMNS", "CoverageModel", "RadiusModel", "make_model", "pairs_within"]
+
+#: Columns of a links table.
+LINK_COLUMNS = ("target", "site", "distance_km", "signal_dbm", "level")
+
+
+@runtime_checkable
+class CoverageModel(Protocol):
+    """The interface every coverage model implements."""
+
+    kind: str
+
+    def reach_km(self, sites: gpd.GeoDataFrame) -> np.ndarray:
+        """Largest distance at which each site-technology can still be received."""
+        ...
+
+    def links(self, targets: np.ndarray, sites: gpd.GeoDataFrame) -> pd.DataFrame:
+        """Links between targets (an (n, 2) array of metric x, y) and sites.
+
+        ``sites`` is in the same metric CRS; ``site`` in the result is the
+        position of the row in ``sites``, ``target`` the position in
+        ``targets``.  Pairs beyond reach are absent (level 0 implied).
+        """
+        ...
+
+
+def make_model(settings: ModelSettings) -> CoverageModel:
+    """The model a project's ``[model]`` section asks for."""
+    if settings.kind == "radius":
+        return RadiusModel(radius_km=dict(settings.radius_km))
+    raise ValueError(f"unknown model kind {settings.kind!r}")  # validated in project.py

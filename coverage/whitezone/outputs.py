@@ -1,0 +1,80 @@
+"""Write outputs atomically: a temp file in the same folder, then a rename.
+
+A crash, a full disk or Ctrl-C mid-write leaves the previous file (or none),
+never half a file a planner could mistake for a result.  ``os.replace`` is
+atomic on POSIX and Windows when both paths are on one file system, which is
+why the temp file sits beside the target.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+__all__ = ["atomic_path", "write_csv", "write_excel", "write_gpkg", "write_text"]
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it onto ``path`` on success.
+
+    Examples
+    --------
+    >>> with atomic_path(folder / "table.csv") as tmp:   # doctest: +SKIP
+    ...     frame.to_csv(tmp)
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Keep the real extension last: GDAL drivers check it.
+    fd, name = tempfile.mkstemp(prefix=f".{path.stem}.tmp-", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    # Drivers such as GPKG refuse to write over an existing (empty) file.
+    tmp.unlink()
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        for leftover in (tmp, Path(f"{tmp}-journal"), Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+            if leftover.exists():
+                leftover.unlink()
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
+    """CSV in UTF-8 with a BOM, so Excel shows Vietnamese accents correctly."""
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
+    return Path(path)
+
+
+def write_gpkg(frame: gpd.GeoDataFrame, path: str | Path, *, layer: str) -> Path:
+    """A one-layer GeoPackage (pyogrio)."""
+    with atomic_path(path) as tmp:
+        frame.to_file(tmp, layer=layer, driver="GPKG", engine="pyogrio")
+    return Path(path)
+
+
+def write_text(text: str, path: str | Path) -> Path:
+    """A UTF-8 text file (HTML, JSON)."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(path)
+
+
+def write_excel(sheets: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
+    """A workbook with one sheet per table; numbers stay numbers."""
+    with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=name[:31], index=False)
+            sheet = writer.sheets[name[:31]]
+            sheet.freeze_panes = "B2"
+            for col in sheet.columns:
+                width = max(len(str(c.value)) if c.value is not None else 0 for c in col[:200])
+                sheet.column_dimensions[col[0].column_letter].width = min(max(width + 2, 8), 40)
+    return Path(path)

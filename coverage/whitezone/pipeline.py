@@ -1,0 +1,225 @@
+"""The whole job, one way: load -> model -> classify -> aggregate -> write.
+
+:func:`analyse` does the computation on loaded layers and returns a
+:class:`Result`; :func:`write_outputs` writes the files of DESIGN §7;
+:func:`run` does both from a project.  The CLI and notebooks call these same
+functions.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .broadband import within_reach
+from .classify import classify_points, classify_villages, technologies_of
+from .crs import equal_area_crs
+from .indicators import Summaries, check_reconciliation, commune_indicators, summarise
+from .layers import Layers, load_layers
+from .models import CoverageModel, make_model
+from .outputs import write_csv, write_excel, write_gpkg, write_text
+from .postal import nearest_distance_km
+from .project import Project
+
+__all__ = ["Result", "analyse", "run", "write_outputs"]
+
+logger = logging.getLogger(__name__)
+
+Step = Callable[[str], None]
+
+
+@dataclass
+class Result:
+    """Everything a run computed.
+
+    Attributes
+    ----------
+    project : Project
+    layers : Layers
+    villages : GeoDataFrame
+        One row per input village with its classes and distances.
+    communes : GeoDataFrame
+        Commune polygons with their indicators.
+    summaries : Summaries
+        Indicator tables per commune, district and province.
+    technologies : list of str
+    model : CoverageModel
+    outputs : dict
+        File name -> path, once written.
+    timings : dict
+        Step -> seconds.
+    """
+
+    project: Project
+    layers: Layers
+    villages: gpd.GeoDataFrame
+    communes: gpd.GeoDataFrame
+    summaries: Summaries
+    technologies: list[str]
+    model: CoverageModel
+    outputs: dict[str, Path] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def analyse(layers: Layers, project: Project, *, model: CoverageModel | None = None,
+            on_step: Step | None = None) -> Result:  # fmt: skip
+    """Classify the villages and compute the indicators.
+
+    Parameters
+    ----------
+    layers : Layers
+        From :func:`~whitezone.layers.load_layers`.
+    project : Project
+        Model and indicator settings.
+    model : CoverageModel, optional
+        Default: the one ``project.model`` names.
+    on_step : callable, optional
+        Called with the name of each step as it starts (progress display).
+
+    Returns
+    -------
+    Result
+    """
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def step(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = now - clock
+        clock = now
+        if on_step:
+            on_step(name)
+
+    model = model or make_model(project.model)
+    techs = technologies_of(layers.sites)
+    step("classify villages")
+    villages = classify_villages(layers.villages, layers.sites, model=model, crs=layers.crs,
+                                 technologies=techs)  # fmt: skip
+    communes = layers.communes.copy()
+    centers = gpd.GeoSeries.from_xy(communes["center_lon"], communes["center_lat"], crs=4326)
+    center_classes = classify_points(centers, layers.sites, model=model, crs=layers.crs,
+                                     technologies=techs)  # fmt: skip
+    communes["center_class"] = center_classes["class_any"].astype("string").to_numpy()
+
+    step("postal and broadband")
+    if layers.post_offices is not None:
+        villages["post_distance_km"] = np.round(
+            nearest_distance_km(villages.geometry, layers.post_offices, crs=layers.crs), 3
+        )
+    bb = villages.get("fixed_broadband")
+    if layers.fiber is not None:
+        by_fiber = within_reach(villages.geometry, layers.fiber, reach_km=project.broadband_reach_km,
+                                crs=layers.crs)  # fmt: skip
+        villages["fixed_broadband"] = by_fiber if bb is None else bb.fillna(by_fiber)
+        communes["center_broadband"] = within_reach(
+            centers, layers.fiber, reach_km=project.broadband_reach_km, crs=layers.crs
+        ).to_numpy()
+    area_km2 = communes.geometry.to_crs(equal_area_crs([communes])).area.to_numpy() / 1e6
+
+    step("indicators")
+    table = commune_indicators(villages, communes, technologies=techs,
+                               post_offices=layers.post_offices, area_km2=area_km2,
+                               post_max_distance_km=project.post_max_distance_km)  # fmt: skip
+    summaries = summarise(table, province_name=project.name)
+    check_reconciliation(villages, summaries, techs)
+    step("done")
+    commune_layer = communes[["commune_id", "geometry"]].merge(
+        summaries.communes, on="commune_id", how="left"
+    )
+    return Result(project=project, layers=layers, villages=villages, communes=commune_layer,
+                  summaries=summaries, technologies=techs, model=model, timings=timings)  # fmt: skip
+
+
+def village_table(result: Result) -> gpd.GeoDataFrame:
+    """The villages output: contract columns first, signal columns only when modelled."""
+    v = result.villages
+    names = result.layers.communes.set_index("commune_id")["commune"]
+    out = v[["village_id", "village", "commune_id"]].copy()
+    out["commune"] = v["commune_id"].map(names).astype("string")
+    for col in ("population", "households", "status", "class_any"):
+        out[col] = v[col]
+    for tech in result.technologies:
+        t = tech.lower()
+        out[f"class_{t}"] = v[f"class_{t}"]
+    for tech in result.technologies:
+        t = tech.lower()
+        out[f"site_{t}"] = v[f"site_{t}"]
+        out[f"distance_km_{t}"] = v[f"distance_km_{t}"].round(3)
+        if v[f"signal_dbm_{t}"].notna().any():
+            out[f"signal_dbm_{t}"] = v[f"signal_dbm_{t}"].round(1)
+    for col in ("post_distance_km", "fixed_broadband", "source_row"):
+        if col in v:
+            out[col] = v[col]
+    return gpd.GeoDataFrame(out, geometry=v.geometry, crs=v.crs)
+
+
+def write_outputs(result: Result, folder: str | Path | None = None) -> dict[str, Path]:
+    """Write the files of DESIGN §7 into ``folder`` (default the project's output).
+
+    Returns
+    -------
+    dict
+        File name -> path written.
+    """
+    from .maps import coverage_map
+    from .report import report_html, report_sheets
+
+    folder = Path(folder or result.project.output)
+    folder.mkdir(parents=True, exist_ok=True)
+    villages = village_table(result)
+    flat = pd.DataFrame(villages.drop(columns="geometry"))
+    located = ~(villages.geometry.isna() | villages.geometry.is_empty)
+    flat["lon"] = np.where(located, villages.geometry.x.where(located), np.nan).round(6)
+    flat["lat"] = np.where(located, villages.geometry.y.where(located), np.nan).round(6)
+    s = result.summaries
+    written = {
+        "villages.gpkg": write_gpkg(villages, folder / "villages.gpkg", layer="villages"),
+        "villages.csv": write_csv(flat, folder / "villages.csv"),
+        "communes.gpkg": write_gpkg(result.communes, folder / "communes.gpkg", layer="communes"),
+        "summary_communes.csv": write_csv(s.communes, folder / "summary_communes.csv"),
+        "summary_province.csv": write_csv(s.province, folder / "summary_province.csv"),
+    }
+    if s.districts is not None:
+        written["summary_districts.csv"] = write_csv(s.districts, folder / "summary_districts.csv")
+    repairs = result.layers.repairs_table()
+    written["report.xlsx"] = write_excel(report_sheets(result, repairs), folder / "report.xlsx")
+    written["report.html"] = write_text(report_html(result, repairs), folder / "report.html")
+    written["map.html"] = write_text(coverage_map(result).get_root().render(), folder / "map.html")
+    result.outputs = written
+    logger.info("wrote %d files to %s", len(written), folder)
+    return written
+
+
+def run(project: Project, *, write: bool = True, on_step: Step | None = None) -> Result:
+    """Load, classify, aggregate and (optionally) write a project's outputs.
+
+    Parameters
+    ----------
+    project : Project
+        From :func:`~whitezone.project.read_project`.
+    write : bool
+        Write the output files into ``project.output``.
+    on_step : callable, optional
+        Progress callback, called with each step's name.
+
+    Returns
+    -------
+    Result
+    """
+    if on_step:
+        on_step("load layers")
+    layers = load_layers(project)
+    result = analyse(layers, project, on_step=on_step)
+    if write:
+        if on_step:
+            on_step("write outputs")
+        write_outputs(result)
+    return result

@@ -1,0 +1,417 @@
+"""The project file: one TOML file that says where the layers are and how to model.
+
+Example (paths are relative to the project file)::
+
+    name = "Sample province"
+    output = "../../maps/sample"
+    lang = "vi"                      # vi | en, for the report and map
+    # crs = "EPSG:9210"             # metric CRS for distances; default: UTM zone
+
+    [layers]
+    communes = "communes.gpkg"
+    villages = "villages.csv"
+    sites = { path = "bts.xlsx", sheet = "BTS" }
+    post_offices = "post_offices.csv"
+
+    [columns.villages]              # canonical name = the column in your file
+    village_id = "Mã thôn"
+
+    [model]
+    kind = "radius"
+
+    [model.radius]                  # technology = [good_km, weak_km]
+    "4G" = [2.5, 5.0]
+
+Everything is validated here, before any layer is read, so a typo in the
+project file is reported with its key (and line, for TOML syntax errors).
+"""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError, Problem, Problems
+from .technology import TECHNOLOGIES, normalise_technology
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+__all__ = [
+    "DEFAULT_RADIUS_KM",
+    "LAYER_NAMES",
+    "LayerSource",
+    "ModelSettings",
+    "Project",
+    "read_project",
+    "sample_project",
+]
+
+#: Layers a project may name; the first three are required.
+LAYER_NAMES: tuple[str, ...] = (
+    "communes",
+    "villages",
+    "sites",
+    "post_offices",
+    "fiber",
+    "pois",
+    "dem",
+    "population",
+)
+REQUIRED_LAYERS: tuple[str, ...] = ("communes", "villages", "sites")
+MODEL_KINDS: tuple[str, ...] = ("radius",)
+
+#: Default (good, weak) radii in km per technology.  The outer (weak) radius is
+#: the coverage circle public coverage explorers draw around a cell: GSM 12 km
+#: and UMTS 4 km for OpenCelliD-based maps (GSMA / Collins Mobile Coverage
+#: Explorer), 4G 5 km (ITU/Giga connectivity tools' default).  5G uses 1 km,
+#: a mid-band macro cell.  The inner (good) radius is half the outer one, a
+#: convention — no public standard defines "weak signal" as a distance, so
+#: every project should set its own and the report prints what was used.
+DEFAULT_RADIUS_KM: Mapping[str, tuple[float, float]] = {
+    "2G": (6.0, 12.0),
+    "3G": (2.0, 4.0),
+    "4G": (2.5, 5.0),
+    "5G": (0.5, 1.0),
+}
+
+_TOP_KEYS = ("name", "output", "crs", "lang", "layers", "columns", "model", "postal",
+             "broadband", "validation")  # fmt: skip
+_LAYER_KEYS = ("path", "sheet", "layer", "crs", "format", "mcc")
+_LANGS = ("vi", "en")
+
+
+@dataclass(frozen=True)
+class LayerSource:
+    """Where one layer comes from and how to read it.
+
+    Attributes
+    ----------
+    name : str
+        The layer's role (``"villages"``, ``"sites"``, ...).
+    path : Path
+        The file.
+    columns : dict
+        Explicit mapping, canonical name -> the column in the user's file.
+    sheet : str or int, optional
+        Excel sheet (name or 0-based position); default the first.
+    layer : str, optional
+        Layer inside a multi-layer file (GeoPackage).
+    crs : str, optional
+        CRS of the file's coordinates when the file does not carry one
+        (CSV/XLSX x/y columns, a shapefile without .prj).
+    format : str, optional
+        ``"opencellid"`` for a cell list in OpenCelliD's CSV layout.
+    mcc : tuple of int, optional
+        Mobile country codes to keep from an OpenCelliD file (452 = Vietnam).
+    """
+
+    name: str
+    path: Path
+    columns: dict[str, str] = field(default_factory=dict)
+    sheet: str | int | None = None
+    layer: str | None = None
+    crs: str | None = None
+    format: str | None = None
+    mcc: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """How signal is modelled.
+
+    Attributes
+    ----------
+    kind : str
+        ``"radius"`` (the default).
+    radius_km : dict
+        Technology -> (good_km, weak_km) for the radius model.
+    """
+
+    kind: str = "radius"
+    radius_km: Mapping[str, tuple[float, float]] = field(
+        default_factory=lambda: dict(DEFAULT_RADIUS_KM)
+    )
+
+
+@dataclass(frozen=True)
+class Project:
+    """A parsed project file.
+
+    Attributes
+    ----------
+    name : str
+    path : Path or None
+        The project file (None for a project built in code).
+    output : Path
+        Folder the outputs are written to.
+    layers : dict of LayerSource
+    model : ModelSettings
+    crs : str, optional
+        Metric CRS for distances and areas; default the data's UTM zone.
+    lang : str
+        ``"vi"`` or ``"en"``.
+    post_max_distance_km : float, optional
+        Villages farther than this from every postal point are flagged.
+    broadband_reach_km : float
+        A village within this distance of a fiber route has fixed broadband.
+    snap_km : float
+        A village outside every commune polygon is placed in the nearest
+        commune when it is at most this far from it (digitising slop).
+    """
+
+    name: str
+    output: Path
+    layers: dict[str, LayerSource]
+    path: Path | None = None
+    model: ModelSettings = field(default_factory=ModelSettings)
+    crs: str | None = None
+    lang: str = "vi"
+    post_max_distance_km: float | None = None
+    broadband_reach_km: float = 2.0
+    snap_km: float = 2.0
+
+    def with_output(self, output: str | Path) -> Project:
+        """A copy of the project writing to another folder."""
+        return replace(self, output=Path(output))
+
+
+def _suggest(key: str, allowed: tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(key, allowed, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"{hint}; allowed: {', '.join(allowed)}"
+
+
+def _number(problems: Problems, key: str, value: Any, *, positive: bool = True) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        problems.add(f"expected a number, got {value!r}", column=key)
+        return None
+    if positive and value <= 0:
+        problems.add(f"expected a positive number, got {value!r}", column=key)
+        return None
+    return float(value)
+
+
+def _parse_radius(problems: Problems, table: Any) -> dict[str, tuple[float, float]]:
+    radius = dict(DEFAULT_RADIUS_KM)
+    if not isinstance(table, Mapping):
+        problems.add(f"expected a table of technology = [good_km, weak_km], got {table!r}",
+                     column="model.radius")  # fmt: skip
+        return radius
+    for tech_name, pair in table.items():
+        key = f"model.radius.{tech_name}"
+        tech = normalise_technology(tech_name)
+        if tech is None:
+            problems.add(f"unknown technology {tech_name!r}; expected one of "
+                         f"{', '.join(TECHNOLOGIES)}", column=key)  # fmt: skip
+            continue
+        if not isinstance(pair, list) or len(pair) != 2:
+            problems.add(f"expected [good_km, weak_km], two numbers, got {pair!r}", column=key)
+            continue
+        good = _number(problems, key, pair[0])
+        weak = _number(problems, key, pair[1])
+        if good is None or weak is None:
+            continue
+        if weak < good:
+            problems.add(
+                f"weak radius {weak:g} km is smaller than good radius {good:g} km; "
+                f"write [good_km, weak_km] with weak >= good, e.g. [{weak:g}, {good:g}]",
+                column=key,
+            )
+            continue
+        radius[tech] = (good, weak)
+    return radius
+
+
+def _parse_layers(
+    problems: Problems, base: Path, layers: Any, columns: Any
+) -> dict[str, LayerSource]:
+    out: dict[str, LayerSource] = {}
+    if not isinstance(layers, Mapping):
+        problems.add("expected a [layers] table naming the files", column="layers")
+        return out
+    if not isinstance(columns, Mapping):
+        problems.add("expected [columns.<layer>] tables", column="columns")
+        columns = {}
+    for name in columns:
+        if name not in LAYER_NAMES:
+            problems.add(f"unknown layer {name!r}{_suggest(name, LAYER_NAMES)}",
+                         column=f"columns.{name}")  # fmt: skip
+    for name, spec in layers.items():
+        if name not in LAYER_NAMES:
+            problems.add(f"unknown layer {name!r}{_suggest(name, LAYER_NAMES)}",
+                         column=f"layers.{name}")  # fmt: skip
+            continue
+        if isinstance(spec, str):
+            spec = {"path": spec}
+        if not isinstance(spec, Mapping) or "path" not in spec:
+            problems.add('expected a file name or a table with path = "..."',
+                         column=f"layers.{name}")  # fmt: skip
+            continue
+        for key in spec:
+            if key not in _LAYER_KEYS:
+                problems.add(f"unknown setting {key!r}{_suggest(key, _LAYER_KEYS)}",
+                             column=f"layers.{name}.{key}")  # fmt: skip
+        mapping = columns.get(name, {})
+        if not isinstance(mapping, Mapping) or not all(
+            isinstance(v, str) for v in mapping.values()
+        ):
+            problems.add('expected canonical_name = "column in your file" pairs',
+                         column=f"columns.{name}")  # fmt: skip
+            mapping = {}
+        mcc = spec.get("mcc")
+        if mcc is not None:
+            mcc = (mcc,) if isinstance(mcc, int) else mcc
+            if not isinstance(mcc, list | tuple) or not all(isinstance(m, int) for m in mcc):
+                problems.add(f"expected a mobile country code or a list of them, got {mcc!r}",
+                             column=f"layers.{name}.mcc")  # fmt: skip
+                mcc = None
+            else:
+                mcc = tuple(mcc)
+        fmt = spec.get("format")
+        if fmt is not None and (name != "sites" or fmt != "opencellid"):
+            problems.add(f"unknown format {fmt!r}; only sites accept format = 'opencellid'",
+                         column=f"layers.{name}.format")  # fmt: skip
+        out[name] = LayerSource(
+            name=name,
+            path=(base / str(spec["path"])).resolve(),
+            columns=dict(mapping),
+            sheet=spec.get("sheet"),
+            layer=spec.get("layer"),
+            crs=spec.get("crs"),
+            format=fmt,
+            mcc=mcc,
+        )
+    for name in REQUIRED_LAYERS:
+        if name not in layers:
+            problems.add(f'the required layer {name!r} is missing; add {name} = "file" '
+                         "under [layers]", column="layers")  # fmt: skip
+    return out
+
+
+def project_from_dict(data: Mapping[str, Any], *, base_dir: Path, source: str = "project") -> Project:
+    """Build a :class:`Project` from a parsed TOML mapping.
+
+    Parameters
+    ----------
+    data : mapping
+        What ``tomllib`` returned.
+    base_dir : Path
+        Folder that relative paths are relative to.
+    source : str
+        Name used in error messages.
+
+    Raises
+    ------
+    InputError
+        Listing every problem found.
+    """
+    problems = Problems(source)
+    for key in data:
+        if key not in _TOP_KEYS:
+            problems.add(f"unknown setting {key!r}{_suggest(key, _TOP_KEYS)}", column=key)
+    layers = _parse_layers(problems, base_dir, data.get("layers", {}), data.get("columns", {}))
+
+    model_table = data.get("model", {})
+    model = ModelSettings()
+    if not isinstance(model_table, Mapping):
+        problems.add("expected a [model] table", column="model")
+    else:
+        kind = model_table.get("kind", "radius")
+        if kind not in MODEL_KINDS:
+            problems.add(f"unknown model kind {kind!r}; expected one of {', '.join(MODEL_KINDS)}",
+                         column="model.kind")  # fmt: skip
+            kind = "radius"
+        for key in model_table:
+            if key not in ("kind", "radius"):
+                problems.add(f"unknown setting {key!r}{_suggest(key, ('kind', 'radius'))}",
+                             column=f"model.{key}")  # fmt: skip
+        model = ModelSettings(kind=kind, radius_km=_parse_radius(problems, model_table.get("radius", {})))
+
+    lang = data.get("lang", "vi")
+    if lang not in _LANGS:
+        problems.add(f"unknown language {lang!r}; expected 'vi' or 'en'", column="lang")
+        lang = "vi"
+
+    def section(name: str, keys: tuple[str, ...]) -> Mapping[str, Any]:
+        table = data.get(name, {})
+        if not isinstance(table, Mapping):
+            problems.add(f"expected a [{name}] table", column=name)
+            return {}
+        for key in table:
+            if key not in keys:
+                problems.add(f"unknown setting {key!r}{_suggest(key, keys)}", column=f"{name}.{key}")
+        return table
+
+    postal = section("postal", ("max_distance_km",))
+    broadband = section("broadband", ("reach_km",))
+    validation = section("validation", ("snap_km",))
+    post_max = postal.get("max_distance_km")
+    if post_max is not None:
+        post_max = _number(problems, "postal.max_distance_km", post_max)
+    reach = _number(problems, "broadband.reach_km", broadband.get("reach_km", 2.0), positive=False)
+    snap = _number(problems, "validation.snap_km", validation.get("snap_km", 2.0), positive=False)
+    if data.get("crs") is not None and not isinstance(data["crs"], str | int):
+        problems.add(f"expected a CRS such as 'EPSG:9210', got {data['crs']!r}", column="crs")
+    output = data.get("output", "output")
+    if not isinstance(output, str):
+        problems.add(f"expected a folder name, got {output!r}", column="output")
+        output = "output"
+    problems.raise_if_any()
+    return Project(
+        name=str(data.get("name", "whitezone project")),
+        output=(base_dir / output).resolve(),
+        layers=layers,
+        model=model,
+        crs=None if data.get("crs") is None else str(data["crs"]),
+        lang=lang,
+        post_max_distance_km=post_max,
+        broadband_reach_km=reach if reach is not None else 2.0,
+        snap_km=snap if snap is not None else 2.0,
+    )
+
+
+def read_project(path: str | Path) -> Project:
+    """Read and validate a project file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The TOML project file.
+
+    Returns
+    -------
+    Project
+
+    Raises
+    ------
+    InputError
+        The file is missing, is not valid TOML (the message gives the line),
+        or has unknown or invalid settings.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(Problem(str(path), "project file not found"))
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError:
+        raise InputError(Problem(str(path), "the project file is not UTF-8 text")) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(Problem(str(path), f"not valid TOML: {exc}")) from None
+    project = project_from_dict(data, base_dir=path.resolve().parent, source=str(path))
+    return replace(project, path=path.resolve())
+
+
+def sample_project() -> Project:
+    """The embedded synthetic sample province, writing to ``./maps/sample``."""
+    ref = resources.files("whitezone.sample_data") / "project.toml"
+    with resources.as_file(ref) as path:
+        project = read_project(path)
+    return project.with_output(Path("maps") / "sample")
