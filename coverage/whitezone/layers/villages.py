@@ -21,9 +21,11 @@ from ..crs import WGS84, metric_crs
 from ..project import LayerSource
 from ._base import as_source, finish, geometry_of, prepare
 from ._geometry import check_unique, clean_ids
+from ._values import parse_booleans
 from .communes import region_of
 
-COLUMNS = ("village_id", "village", "commune_id", "population", "households", "lon", "lat")
+COLUMNS = ("village_id", "village", "commune_id", "population", "households", "fixed_broadband",
+           "lon", "lat")  # fmt: skip
 REQUIRED = ("village_id",)
 
 #: Village statuses other than "ok"; such villages get no signal class.
@@ -114,7 +116,7 @@ def read_villages(
     GeoDataFrame
         One row per input row, in input order, in EPSG:4326: ``village_id``,
         ``village``, ``commune_id``, ``population``, ``households``,
-        ``status`` (``"ok"`` or ``"unlocated"``), ``source_row``.  Village
+        ``fixed_broadband`` (when the file has such a column), ``status`` (``"ok"`` or ``"unlocated"``), ``source_row``.  Village
         polygons are replaced by a point inside them.
 
     Raises
@@ -131,6 +133,14 @@ def read_villages(
     check_unique(ids, raw, prep.found["village_id"], prep.problems, "village_id")
     population = prep.numbers("population", low=0, integer=True, what="a population")
     households = prep.numbers("households", low=0, integer=True, what="a number of households")
+    broadband = None
+    if "fixed_broadband" in prep.found:
+        series = prep.column("fixed_broadband").reset_index(drop=True)
+        values, bad = parse_booleans(series)
+        for i in np.flatnonzero(bad):
+            prep.problems.add(f"expected yes or no, got {series.iloc[i]!r}", row=raw.rows[i],
+                              column=prep.found["fixed_broadband"])  # fmt: skip
+        broadband = pd.array(values, dtype="boolean")
     region = region_of(communes) if communes is not None else None
     geo, located = geometry_of(prep, source, region=region)
     prep.problems.raise_if_any()
@@ -183,6 +193,8 @@ def read_villages(
         geometry=gpd.GeoSeries(geo.to_numpy(), crs=WGS84),
         crs=WGS84,
     )
+    if broadband is not None:
+        out.insert(5, "fixed_broadband", broadband)
     n_unlocated = int((~located).sum())
     if n_unlocated:
         prep.repairs.add("unlocated", raw.rows[~located],
