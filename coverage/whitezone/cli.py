@@ -163,10 +163,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyboardInterrupt:
             print("interrupted", file=sys.stderr)
             return 130
-    from .errors import WhitezoneWarning
+    from .errors import RepairWarning, WhitezoneWarning
 
-    _print_warnings([w for w in caught if issubclass(w.category, WhitezoneWarning)
-                     or "whitezone" in str(w.filename)], quiet)  # fmt: skip
+    shown = [w for w in caught if issubclass(w.category, WhitezoneWarning)
+             or "whitezone" in str(w.filename)]  # fmt: skip
+    if args.command == "check":  # its repairs table already lists them
+        shown = [w for w in shown if not issubclass(w.category, RepairWarning)]
+    _print_warnings(shown, quiet)
     return status
 
 
