@@ -196,6 +196,9 @@ def _number(problems: Problems, key: str, value: Any, *, positive: bool = True) 
     if positive and value <= 0:
         problems.add(f"expected a positive number, got {value!r}", column=key)
         return None
+    if value < 0:
+        problems.add(f"expected a number >= 0, got {value!r}", column=key)
+        return None
     return float(value)
 
 

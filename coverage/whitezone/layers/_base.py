@@ -74,6 +74,13 @@ class Prepared:
         values[out] = np.nan
         return values
 
+    def require_located(self, located: np.ndarray, message: str) -> None:
+        """A problem for each unlocated row not already reported for a bad coordinate."""
+        flagged = {p.row for p in self.problems.items}
+        for i in np.flatnonzero(~located):
+            if self.raw.rows[i] not in flagged:
+                self.problems.add(message, row=self.raw.rows[i])
+
     def text(self, name: str) -> pd.Series:
         """An optional text column as stripped strings (<NA> where blank or absent)."""
         series = self.column(name)
@@ -109,7 +116,7 @@ def geometry_of(
     """
     raw = prep.raw
     if raw.is_vector:
-        crs = source_crs(raw, source.crs, prep.problems)
+        crs = source_crs(raw, source.crs, prep.problems, prep.repairs)
         if crs is None:
             n = len(raw.frame)
             return gpd.GeoSeries([None] * n, crs="EPSG:4326"), np.zeros(n, dtype=bool)

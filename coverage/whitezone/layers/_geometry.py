@@ -63,7 +63,8 @@ class Repairs:
         self.items.append(Repair(self.layer, kind, rows, message))
 
 
-def source_crs(raw: RawLayer, declared: str | None, problems: Problems) -> CRS | None:
+def source_crs(raw: RawLayer, declared: str | None, problems: Problems,
+               repairs: Repairs) -> CRS | None:  # fmt: skip
     """The CRS a vector file's coordinates are in.
 
     A declared CRS (``crs = ...`` in the project) wins over none; a file with
@@ -79,8 +80,8 @@ def source_crs(raw: RawLayer, declared: str | None, problems: Problems) -> CRS |
     bounds = frame.total_bounds
     if np.all(np.isfinite(bounds)) and bounds[0] >= -180 and bounds[2] <= 180 \
             and bounds[1] >= -90 and bounds[3] <= 90:  # fmt: skip
-        warnings.warn(f"{raw.source}: the file has no CRS; its coordinates look like degrees, "
-                      "so WGS 84 (EPSG:4326) is assumed", RepairWarning, stacklevel=3)  # fmt: skip
+        repairs.add("assumed_wgs84", raw.rows, f"{raw.source}: the file has no CRS; its "
+                    "coordinates look like degrees, so WGS 84 (EPSG:4326) is assumed")  # fmt: skip
         return WGS84
     problems.add(
         f"the file has no CRS and its coordinates look projected (x {bounds[0]:,.0f} to "

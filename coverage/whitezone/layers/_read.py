@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import unicodedata
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -55,22 +56,22 @@ class RawLayer:
     is_vector: bool
 
 
-def _header_row(rows: list[list[object]], wanted: Iterable[str]) -> int:
-    """Index of the row that looks most like a header (most alias matches)."""
+def _header_row(rows: list[list[object]], wanted: Iterable[str]) -> tuple[int, int]:
+    """Index of the row that looks most like a header, and its alias matches."""
     aliases = {a for name in wanted for a in ALIASES.get(name, (name,))}
     best, best_hits = 0, 0
     for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         hits = sum(1 for cell in row if cell is not None and fold(cell) in aliases)
         if hits > best_hits:
             best, best_hits = i, hits
-    return best
+    return best, best_hits
 
 
 def _table_from_rows(
     rows: list[list[object]], source: str, wanted: Iterable[str], *, first_row_number: int = 1
 ) -> RawLayer:
     problems = Problems(source)
-    header_at = _header_row(rows, wanted)
+    header_at, _ = _header_row(rows, wanted)
     header = ["" if c is None else str(c).strip() for c in rows[header_at]]
     while header and header[-1] == "":
         header.pop()
@@ -106,7 +107,9 @@ def _table_from_rows(
 def _decode(path: Path) -> str:
     data = path.read_bytes()
     try:
-        return data.decode("utf-8-sig")
+        # NFC: decomposed tone marks (Windows-1258, some Mac exports) compare
+        # unequal to the composed letters people type.
+        return unicodedata.normalize("NFC", data.decode("utf-8-sig"))
     except UnicodeDecodeError:
         pass
     try:
@@ -117,17 +120,33 @@ def _decode(path: Path) -> str:
                                  '"CSV UTF-8" from Excel')) from None  # fmt: skip
     warnings.warn(f"{path.name}: not UTF-8, read as Windows-1258 (Vietnamese); save as "
                   "CSV UTF-8 to be sure accents are right", stacklevel=3)  # fmt: skip
-    return text
+    return unicodedata.normalize("NFC", text)
+
+
+def _delimiter(text: str, wanted: list[str], *, tsv: bool) -> str:
+    """The delimiter that splits the header into the most known column names.
+
+    csv.Sniffer alone is fooled by a title line above the header and by
+    decimal commas in a semicolon file; it only decides when no delimiter
+    reveals a known column name.
+    """
+    sample = "\n".join(text.splitlines()[:HEADER_SEARCH_ROWS + 20])
+    hits = {d: _header_row(list(csv.reader(io.StringIO(sample), delimiter=d)), wanted)[1]
+            for d in (",", ";", "\t", "|")}  # fmt: skip
+    best = max(hits, key=hits.get)
+    if hits[best] > 0:
+        return best
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return "\t" if tsv else ","
 
 
 def read_csv_rows(path: Path, wanted: Iterable[str]) -> RawLayer:
     """Read a CSV with its delimiter (``,`` ``;`` tab ``|``) sniffed and BOM removed."""
     text = _decode(path)
-    sample = "\n".join(text.splitlines()[:50])
-    try:
-        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-    except csv.Error:
-        delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    wanted = list(wanted)
+    delimiter = _delimiter(text, wanted, tsv=path.suffix.lower() == ".tsv")
     rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     if not rows:
         raise InputError(Problem(path.name, "the file is empty"))

@@ -18,7 +18,7 @@ from ._columns import fold
 # "N" is read as north, as in every data set seen in practice.
 _DMS = (
     r"^\s*(?P<h1>[NSEWBĐnsewbđ])?\s*"
-    r"(?P<deg>[+-]?\d+(?:[.,]\d+)?)\s*(?:°|º|˚|deg|d|:|\s)\s*"
+    r"(?P<deg>[+-]?\d+(?:[.,]\d+)?)\s*(?:°|º|˚|deg|d|:|\s)?\s*"
     r"(?:(?P<min>\d+(?:[.,]\d+)?)\s*(?:'|′|’|min|m|:|\s)?\s*)?"
     r"(?:(?P<sec>\d+(?:[.,]\d+)?)\s*(?:\"|″|''|”|’’|sec|s)?\s*)?"
     r"(?P<h2>[NSEWBĐnsewbđ])?\s*$"
@@ -104,15 +104,16 @@ def parse_coordinates(series: pd.Series, *, axis: str) -> tuple[np.ndarray, np.n
     wrong_axis = hemi.notna() & ~hemi.isin(_AXIS_LETTERS[axis])
     magnitude = deg.abs() + minutes / 60.0 + seconds / 3600.0
     parsed = np.where(deg < 0, -1.0, 1.0) * sign * magnitude
-    ok = deg.notna() & (minutes < 60) & (seconds < 60) & ~wrong_axis & ~both
+    contradict = (deg < 0) & (sign < 0)  # "-21°S": which one is meant?
+    ok = deg.notna() & (minutes < 60) & (seconds < 60) & ~wrong_axis & ~both & ~contradict
     idx = np.flatnonzero(bad)
     values[idx[ok.to_numpy()]] = parsed[ok].to_numpy()
     bad[idx[ok.to_numpy()]] = False
     return values, bad
 
 
-_TRUE = {"1", "yes", "y", "true", "t", "x", "co", "da_co", "có"}
-_FALSE = {"0", "no", "n", "false", "f", "khong", "chua", "chua_co"}
+_TRUE = {"1", "1_0", "yes", "y", "true", "t", "x", "co", "da_co", "có"}
+_FALSE = {"0", "0_0", "no", "n", "false", "f", "khong", "chua", "chua_co"}
 
 
 def parse_booleans(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:

@@ -60,7 +60,10 @@ def read_opencellid(path: str | Path, *, mcc: tuple[int, ...] | int | None = Non
     name = path.name
     if not path.exists():
         raise InputError(Problem(str(path), "the OpenCelliD file was not found"))
-    first = pd.read_csv(path, nrows=1, header=None, dtype=str)
+    try:
+        first = pd.read_csv(path, nrows=1, header=None, dtype=str)
+    except pd.errors.EmptyDataError:
+        raise InputError(Problem(name, "the file is empty")) from None
     has_header = str(first.iloc[0, 0]).strip().lower() == "radio"
     try:
         frame = pd.read_csv(path, header=0 if has_header else None,
@@ -78,6 +81,15 @@ def read_opencellid(path: str | Path, *, mcc: tuple[int, ...] | int | None = Non
         for i in np.flatnonzero(bad.to_numpy())[:25]:
             problems.add(f"expected a number, got {frame[col].iloc[i]!r}", row=f"row {i + line0}",
                          column=col)  # fmt: skip
+        if col in ("lon", "lat"):
+            limit = 180 if col == "lon" else 90
+            blank = frame[col].isna()
+            out = values.abs() > limit
+            for i in np.flatnonzero((blank | out).to_numpy())[:25]:
+                what = "blank" if blank.iloc[i] else f"{values.iloc[i]:g}"
+                problems.add(f"expected a {'longitude' if col == 'lon' else 'latitude'} between "
+                             f"-{limit} and {limit}, got {what}", row=f"row {i + line0}",
+                             column=col)  # fmt: skip
         frame[col] = values
     problems.raise_if_any()
     if mcc is not None:

@@ -65,8 +65,7 @@ def read_pois(
         broadband = pd.array(values, dtype="boolean")
     region = region_of(communes) if communes is not None else None
     geo, located = geometry_of(prep, source, region=region)
-    for i in np.flatnonzero(~located):
-        prep.problems.add("the point of interest has no coordinates", row=raw.rows[i])
+    prep.require_located(located, "the point of interest has no coordinates")
     prep.problems.raise_if_any()
     out = gpd.GeoDataFrame(
         {

@@ -79,14 +79,17 @@ def read_post_offices(
     check_unique(ids, raw, prep.found["post_id"], prep.problems, "post_id")
     region = region_of(communes) if communes is not None else None
     geo, located = geometry_of(prep, source, region=region)
-    for i in np.flatnonzero(~located):
-        prep.problems.add("the postal point has no coordinates", row=raw.rows[i])
+    prep.require_located(located, "the postal point has no coordinates")
     prep.problems.raise_if_any()
     commune_ids = prep.text("commune_id")
     if communes is not None:
+        given = commune_ids.notna().to_numpy()
         unknown = ~commune_ids.isin(communes["commune_id"]).fillna(False).to_numpy(dtype=bool)
         found, _ = assign_communes(geo[unknown].reset_index(drop=True), communes, snap_km=2.0)
         commune_ids[unknown] = found.to_numpy()
+        col = prep.found.get("commune_id", "commune_id")
+        prep.repairs.add("commune_by_location", raw.rows[unknown & given],
+                         f"unknown {col!r}; replaced by the commune found by location")  # fmt: skip
     out = gpd.GeoDataFrame(
         {
             "post_id": ids,

@@ -130,9 +130,8 @@ def read_sites(
         kinds = geo.geom_type.to_numpy()
         for i in np.flatnonzero(located & (kinds != "Point")):
             prep.problems.add(f"expected a point, got a {kinds[i]}", row=raw.rows[i])
-    for i in np.flatnonzero(~located):
-        prep.problems.add("the site has no coordinates; a site cannot be modelled without them",
-                          row=raw.rows[i])  # fmt: skip
+    prep.require_located(located, "the site has no coordinates; a site cannot be modelled "
+                         "without them")  # fmt: skip
     prep.problems.raise_if_any()
     row_of = np.asarray(row_of, dtype=np.int64)
     operator = prep.text("operator")
