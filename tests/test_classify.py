@@ -9,8 +9,8 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from whitezone.classify import best_servers, classify_points, classify_villages, technologies_of
-from whitezone.models import RadiusModel
+from whitezone.classify import classify_points, classify_villages, technologies_of
+from whitezone.models import RadiusModel, best_from_links
 
 DATA = Path(__file__).parent / "data"
 
@@ -58,7 +58,7 @@ def test_best_server_prefers_level_then_signal_then_distance():
         "signal_dbm": [-90.0, -80.0, -95.0, np.nan, np.nan],
         "level": [2, 2, 1, 1, 1],
     })  # fmt: skip
-    best = best_servers(links, np.array([0, 0, 0]), n_targets=3, n_tech=1)
+    best = best_from_links(links, np.array([0, 0, 0]), n_targets=3, n_tech=1)
     assert best["site"][:, 0].tolist() == [1, 0, -1]   # strongest good; nearest weak; none
     assert best["level"][:, 0].tolist() == [2, 1, 0]
     assert np.isnan(best["distance_km"][2, 0])
@@ -88,3 +88,29 @@ def test_adding_a_site_never_worsens_a_village(seed):
     after = classify_points(villages, sites, crs=sites.crs, technologies=techs)
     for col in ("class_2g", "class_3g", "class_4g", "class_any"):
         assert (after[col].cat.codes >= before[col].cat.codes).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), n_override=st.integers(0, 5))
+def test_radius_fast_path_equals_reduction_of_all_links(seed, n_override):
+    rng = np.random.default_rng(seed)
+    targets = rng.uniform(0, 30_000, (120, 2))
+    targets[rng.integers(0, 120, 5)] = np.nan          # some unlocated
+    n = 25
+    radius = np.full(n, np.nan)
+    radius[rng.choice(n, n_override, replace=False)] = rng.uniform(1.0, 9.0, n_override)
+    sites = gpd.GeoDataFrame(
+        {"technology": list(rng.choice(["2G", "3G", "4G"], n)), "radius_km": radius},
+        geometry=shapely.points(rng.integers(0, 30, (n, 2)) * 1000.0),   # ties in distance
+        crs=32648,
+    )
+    techs = ["2G", "3G", "4G"]
+    code = pd.Categorical(sites["technology"], categories=techs).codes.astype(np.int64)
+    model = RadiusModel()
+    fast = model.best(targets, sites, code, 3)
+    slow = best_from_links(model.links(targets, sites), code, len(targets), 3)
+    for key in ("level", "distance_km"):
+        np.testing.assert_array_equal(fast[key], slow[key], err_msg=key)
+    # Equidistant sites may serve in either method; the distance and class are what count.
+    same_site = (fast["site"] == slow["site"]) | (fast["distance_km"] == slow["distance_km"])
+    assert same_site.all()

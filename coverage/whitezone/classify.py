@@ -1,7 +1,8 @@
 """Classify villages: the best server per technology decides none, weak or good.
 
 For each target and technology the serving site is the one with the best class
-level, then the strongest signal (models that compute one), then the nearest.
+level, then the strongest signal (models that compute one), then the nearest
+(:mod:`whitezone.models._best`).
 The "any technology" class is the best level over technologies.  Only active
 sites serve; planned and switched-off ones are kept for scenarios.
 """
@@ -19,7 +20,7 @@ from .crs import metric_crs
 from .models import CoverageModel, RadiusModel
 from .technology import CLASSES, TECHNOLOGIES, class_names
 
-__all__ = ["best_servers", "classify_points", "classify_villages", "technologies_of"]
+__all__ = ["classify_points", "classify_villages", "technologies_of"]
 
 logger = logging.getLogger(__name__)
 
@@ -28,46 +29,6 @@ def technologies_of(sites: gpd.GeoDataFrame) -> list[str]:
     """Technologies present in a sites table, oldest first."""
     present = set(sites["technology"].unique())
     return [t for t in TECHNOLOGIES if t in present]
-
-
-def best_servers(links: pd.DataFrame, tech_code: np.ndarray, n_targets: int,
-                 n_tech: int) -> dict[str, np.ndarray]:  # fmt: skip
-    """Best link per (target, technology) as dense arrays of shape (n_targets, n_tech).
-
-    Parameters
-    ----------
-    links : DataFrame
-        From a model's ``links``.
-    tech_code : ndarray
-        Technology position of each site (index into the technology list).
-    n_targets, n_tech : int
-
-    Returns
-    -------
-    dict
-        ``level`` (int8, 0 where no link), ``site`` (int64, -1 where none),
-        ``distance_km`` and ``signal_dbm`` (NaN where none).
-    """
-    level = np.zeros((n_targets, n_tech), dtype=np.int8)
-    site = np.full((n_targets, n_tech), -1, dtype=np.int64)
-    distance = np.full((n_targets, n_tech), np.nan)
-    signal = np.full((n_targets, n_tech), np.nan)
-    if len(links):
-        t = links["target"].to_numpy()
-        s = links["site"].to_numpy()
-        code = tech_code[s]
-        sig = links["signal_dbm"].to_numpy()
-        dist = links["distance_km"].to_numpy()
-        lev = links["level"].to_numpy()
-        # Sort so the best link of each (target, technology) comes first.
-        order = np.lexsort((dist, -np.nan_to_num(sig, nan=-np.inf), -lev, code, t))
-        key = t[order] * n_tech + code[order]
-        first = order[np.r_[True, key[1:] != key[:-1]]]
-        level[t[first], code[first]] = lev[first]
-        site[t[first], code[first]] = s[first]
-        distance[t[first], code[first]] = dist[first]
-        signal[t[first], code[first]] = sig[first]
-    return {"level": level, "site": site, "distance_km": distance, "signal_dbm": signal}
 
 
 def classify_points(
@@ -115,10 +76,8 @@ def classify_points(
     active = sites[(sites["status"] == "active") & sites["technology"].isin(techs)]
     active = active.reset_index(drop=True).to_crs(crs)
     tech_code = pd.Categorical(active["technology"], categories=techs).codes.astype(np.int64)
-    links = model.links(xy, active)
-    logger.debug("%d links for %d points and %d site-technologies", len(links), len(frame),
-                 len(active))  # fmt: skip
-    best = best_servers(links, tech_code, len(frame), len(techs))
+    best = model.best(xy, active, tech_code, len(techs))
+    logger.debug("best servers of %d points among %d site-technologies", len(frame), len(active))
     site_ids = active["site_id"].to_numpy(dtype=object)
     out = {}
     for k, tech in enumerate(techs):

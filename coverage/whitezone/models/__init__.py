@@ -18,10 +18,20 @@ import numpy as np
 import pandas as pd
 
 from ..project import ModelSettings
+from ._best import best_from_links, empty_best, merge_best
 from ._pairs import pairs_within
 from .radius import RadiusModel
 
-__all__ = ["LINK_COLUMNS", "CoverageModel", "RadiusModel", "make_model", "pairs_within"]
+__all__ = [
+    "LINK_COLUMNS",
+    "CoverageModel",
+    "RadiusModel",
+    "best_from_links",
+    "empty_best",
+    "make_model",
+    "merge_best",
+    "pairs_within",
+]
 
 #: Columns of a links table.
 LINK_COLUMNS = ("target", "site", "distance_km", "signal_dbm", "level")
@@ -43,6 +53,14 @@ class CoverageModel(Protocol):
         ``sites`` is in the same metric CRS; ``site`` in the result is the
         position of the row in ``sites``, ``target`` the position in
         ``targets``.  Pairs beyond reach are absent (level 0 implied).
+        """
+        ...
+
+    def best(self, targets: np.ndarray, sites: gpd.GeoDataFrame, tech_code: np.ndarray,
+             n_tech: int) -> dict[str, np.ndarray]:  # fmt: skip
+        """Best server per (target, technology), as :func:`best_from_links` of the links.
+
+        Models may compute it without materialising every link.
         """
         ...
 

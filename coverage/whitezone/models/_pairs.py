@@ -26,7 +26,9 @@ def pairs_within(
     Returns
     -------
     target, site : ndarray of int64
-        Positions in ``targets`` and ``sites``, sorted by target then site.
+        Positions in ``targets`` and ``sites``, in no particular (but
+        repeatable) order: sorting millions of links costs more than the
+        search, and no consumer needs it.
     distance_m : ndarray of float
     """
     targets = np.asarray(targets, dtype=float).reshape(-1, 2)
@@ -56,8 +58,4 @@ def pairs_within(
         out_d.append(found["v"][keep])
     if not out_t:
         return empty
-    target = np.concatenate(out_t)
-    site = np.concatenate(out_s)
-    distance = np.concatenate(out_d)
-    order = np.lexsort((site, target))
-    return target[order], site[order], distance[order]
+    return np.concatenate(out_t), np.concatenate(out_s), np.concatenate(out_d)
