@@ -65,15 +65,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         project = project.with_output(args.output)
     if not args.project and not args.quiet:
         print(f"No project file given: running the embedded sample province ({project.name}).")
-    steps = ["load layers", "classify villages", "postal and broadband", "indicators", "done",
+    steps = ["load layers", "classify villages", "postal and broadband", "indicators",
              "write outputs"]  # fmt: skip
     with tqdm(total=len(steps), disable=args.quiet, file=sys.stderr, unit="step",
               bar_format="{desc:<22} {bar:20} {n_fmt}/{total_fmt} [{elapsed}]") as bar:  # fmt: skip
+        started: list[str] = []
+
         def on_step(name: str) -> None:
+            # A step is counted done when the next one starts.
+            if started:
+                bar.update(1)
+            started.append(name)
             bar.set_description_str(name)
-            bar.update(1)
 
         result = run(project, write=True, on_step=on_step)
+        bar.update(1)
     if not args.quiet:
         print(_headline(result))
         print(f"\nOutputs in {project.output}:")

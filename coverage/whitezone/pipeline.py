@@ -130,7 +130,7 @@ def analyse(layers: Layers, project: Project, *, model: CoverageModel | None = N
                                post_max_distance_km=project.post_max_distance_km)  # fmt: skip
     summaries = summarise(table, province_name=project.name)
     check_reconciliation(villages, summaries, techs)
-    step("done")
+    timings["indicators"] = time.perf_counter() - clock
     commune_layer = communes[["commune_id", "geometry"]].merge(
         summaries.communes, on="commune_id", how="left"
     )

@@ -413,8 +413,15 @@ def read_project(path: str | Path) -> Project:
 
 
 def sample_project() -> Project:
-    """The embedded synthetic sample province, writing to ``./maps/sample``."""
-    ref = resources.files("whitezone.sample_data") / "project.toml"
+    """The embedded synthetic sample province, writing to ``./maps/sample``.
+
+    Installed, the sample ships inside the package (``whitezone.sample_data``);
+    from a source checkout (``PYTHONPATH=coverage``) it is read from ``data/sample``.
+    """
+    try:
+        ref = resources.files("whitezone.sample_data") / "project.toml"
+    except ModuleNotFoundError:
+        ref = Path(__file__).resolve().parents[2] / "data" / "sample" / "project.toml"
     with resources.as_file(ref) as path:
         project = read_project(path)
     return project.with_output(Path("maps") / "sample")
