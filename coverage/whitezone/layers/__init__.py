@@ -98,11 +98,13 @@ class Layers:
         for name in ("communes", "villages", "sites", "post_offices", "fiber", "pois"):
             frame = getattr(self, name)
             if frame is not None:
-                rows.append({"layer": name, "rows": len(frame), "source": self.sources.get(name, "")})
+                rows.append({"layer": name, "rows": len(frame), "read as": frame.attrs.get("source_crs", ""),
+                             "source": self.sources.get(name, "")})  # fmt: skip
         for name in ("dem", "population"):
             if getattr(self, name) is not None:
-                rows.append({"layer": name, "rows": pd.NA, "source": self.sources.get(name, "")})
-        return pd.DataFrame(rows, columns=["layer", "rows", "source"])
+                rows.append({"layer": name, "rows": pd.NA, "read as": "raster",
+                             "source": self.sources.get(name, "")})  # fmt: skip
+        return pd.DataFrame(rows, columns=["layer", "rows", "read as", "source"])
 
 
 def load_layers(project: Project) -> Layers:

@@ -42,6 +42,7 @@ class Prepared:
     found: dict[str, str]
     problems: Problems
     repairs: Repairs
+    crs_name: str = ""
 
     def column(self, name: str) -> pd.Series | None:
         col = self.found.get(name)
@@ -120,9 +121,11 @@ def geometry_of(
         if crs is None:
             n = len(raw.frame)
             return gpd.GeoSeries([None] * n, crs="EPSG:4326"), np.zeros(n, dtype=bool)
+        prep.crs_name = f"{crs.to_string()} ({crs.name})"
         geo = to_wgs84(raw.frame, crs).geometry.reset_index(drop=True)
         located = ~(geo.isna() | geo.is_empty).to_numpy()
         return geo, located
+    prep.crs_name = "longitude/latitude in degrees" if source.crs is None else str(source.crs)
     if "lon" not in prep.found or "lat" not in prep.found:
         n = len(raw.frame)
         return gpd.GeoSeries([None] * n, crs="EPSG:4326"), np.zeros(n, dtype=bool)
@@ -134,4 +137,5 @@ def finish(frame: gpd.GeoDataFrame, prep: Prepared) -> gpd.GeoDataFrame:
     """Attach the repairs to the frame (``attrs["repairs"]``) and return it."""
     frame.attrs["repairs"] = list(prep.repairs.items)
     frame.attrs["source"] = prep.raw.source
+    frame.attrs["source_crs"] = prep.crs_name
     return frame
