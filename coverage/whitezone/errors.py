@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "InputError",
+    "ModelValidityWarning",
     "Problem",
     "RepairWarning",
     "WhitezoneError",
@@ -97,6 +98,14 @@ class WhitezoneWarning(UserWarning):
 
 class RepairWarning(WhitezoneWarning):
     """A documented, safe repair was made to the input data."""
+
+
+class ModelValidityWarning(WhitezoneWarning):
+    """A model is used outside the range its authors validated it for.
+
+    The value is still computed (by the same formula), never silently: the
+    message names the model, the valid range and how many inputs fall out.
+    """
 
 
 class Problems:
