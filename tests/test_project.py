@@ -219,7 +219,7 @@ def test_unknown_model_kind(tmp_path):
     err = problems_of(write_project(tmp_path, '[model]\nkind = "hata"\n'))
     [p] = err.problems
     assert p.column == "model.kind"
-    assert p.message == "unknown model kind 'hata'; expected one of radius"
+    assert p.message == "unknown kind 'hata'; expected one of radius, pathloss, terrain"
 
 
 def test_unknown_model_setting(tmp_path):

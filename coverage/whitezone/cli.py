@@ -78,7 +78,19 @@ def cmd_run(args: argparse.Namespace) -> int:
             started.append(name)
             bar.set_description_str(name)
 
-        result = run(project, write=True, on_step=on_step)
+        raster_bar = None
+
+        def on_tile(done: int, total: int) -> None:
+            nonlocal raster_bar
+            if raster_bar is None:
+                raster_bar = tqdm(total=total, disable=args.quiet, file=sys.stderr,
+                                  unit="tile", desc="rasters", leave=False)  # fmt: skip
+            raster_bar.update(1)
+
+        result = run(project, write=True, rasters=True if args.rasters else None,
+                     on_step=on_step, on_tile=on_tile)  # fmt: skip
+        if raster_bar is not None:
+            raster_bar.close()
         bar.update(1)
     if not args.quiet:
         print(_headline(result))
@@ -135,6 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("project", nargs="?", help="project file (TOML); default the embedded sample")
     p.add_argument("-o", "--output", help="output folder (default: the project's output)")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    p.add_argument("--rasters", action="store_true",
+                   help="also write best-server signal rasters (GeoTIFF) per technology")  # fmt: skip
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("check", help="validate the inputs only and report what was found")

@@ -21,6 +21,7 @@ import pandas as pd
 from .broadband import within_reach
 from .classify import classify_points, classify_villages, technologies_of
 from .crs import equal_area_crs
+from .errors import InputError, Problem
 from .indicators import Summaries, check_reconciliation, commune_indicators, summarise
 from .layers import Layers, load_layers
 from .models import CoverageModel, make_model
@@ -28,7 +29,7 @@ from .outputs import write_csv, write_excel, write_gpkg, write_text
 from .postal import nearest_distance_km
 from .project import Project
 
-__all__ = ["Result", "analyse", "run", "write_outputs"]
+__all__ = ["Result", "analyse", "model_for", "run", "write_outputs"]
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +69,29 @@ class Result:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+def model_for(project: Project, layers: Layers) -> CoverageModel:
+    """The coverage model a project asks for, with its DEM loaded when it needs one.
+
+    The DEM is warped onto the run's metric grid over the box holding the
+    communes and the active sites (profiles never leave it), 1 km wider.
+    """
+    dem = None
+    if project.model.kind == "terrain":
+        if layers.dem is None:
+            raise InputError(Problem(str(project.path or "project"), "the terrain model needs a "
+                                     'DEM: add dem = "your_dem.tif" under [layers]',
+                                     column="model.kind"))  # fmt: skip
+        from .terrain import load_dem
+
+        active = layers.sites[layers.sites["status"] == "active"]
+        boxes = np.vstack([layers.communes.to_crs(layers.crs).total_bounds,
+                           active.to_crs(layers.crs).total_bounds])  # fmt: skip
+        bounds = (boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max())
+        dem = load_dem(layers.dem, crs=layers.crs, bounds=bounds,
+                       resolution_m=project.model.dem_resolution_m, margin_m=1000.0)  # fmt: skip
+    return make_model(project.model, dem=dem)
+
+
 def analyse(layers: Layers, project: Project, *, model: CoverageModel | None = None,
             on_step: Step | None = None) -> Result:  # fmt: skip
     """Classify the villages and compute the indicators.
@@ -98,7 +122,7 @@ def analyse(layers: Layers, project: Project, *, model: CoverageModel | None = N
         if on_step:
             on_step(name)
 
-    model = model or make_model(project.model)
+    model = model or model_for(project, layers)
     techs = technologies_of(layers.sites)
     step("classify villages")
     villages = classify_villages(layers.villages, layers.sites, model=model, crs=layers.crs,
@@ -161,8 +185,18 @@ def village_table(result: Result) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(out, geometry=v.geometry, crs=v.crs)
 
 
-def write_outputs(result: Result, folder: str | Path | None = None) -> dict[str, Path]:
+def write_outputs(result: Result, folder: str | Path | None = None, *,
+                  rasters: bool | None = None, on_tile=None) -> dict[str, Path]:  # fmt: skip
     """Write the files of DESIGN §7 into ``folder`` (default the project's output).
+
+    Parameters
+    ----------
+    result : Result
+    folder : str or Path, optional
+    rasters : bool, optional
+        Also write best-server rasters (default: the project's ``[rasters] write``).
+    on_tile : callable, optional
+        Progress of the rasters: called with (tiles done, tiles in all).
 
     Returns
     -------
@@ -193,12 +227,23 @@ def write_outputs(result: Result, folder: str | Path | None = None) -> dict[str,
     written["report.xlsx"] = write_excel(report_sheets(result, repairs), folder / "report.xlsx")
     written["report.html"] = write_text(report_html(result, repairs), folder / "report.html")
     written["map.html"] = write_text(coverage_map(result).get_root().render(), folder / "map.html")
+    settings = result.project.rasters
+    if settings.write if rasters is None else rasters:
+        from .rasters import coverage_rasters
+
+        written.update(coverage_rasters(
+            result.layers.sites, result.model, area=result.layers.communes, crs=result.layers.crs,
+            folder=folder, resolution_m=settings.resolution_m,
+            technologies=list(settings.technologies) if settings.technologies else None,
+            on_tile=on_tile,
+        ))  # fmt: skip
     result.outputs = written
     logger.info("wrote %d files to %s", len(written), folder)
     return written
 
 
-def run(project: Project, *, write: bool = True, on_step: Step | None = None) -> Result:
+def run(project: Project, *, write: bool = True, rasters: bool | None = None,
+        on_step: Step | None = None, on_tile=None) -> Result:  # fmt: skip
     """Load, classify, aggregate and (optionally) write a project's outputs.
 
     Parameters
@@ -207,8 +252,12 @@ def run(project: Project, *, write: bool = True, on_step: Step | None = None) ->
         From :func:`~whitezone.project.read_project`.
     write : bool
         Write the output files into ``project.output``.
+    rasters : bool, optional
+        Write best-server rasters too (default the project's ``[rasters] write``).
     on_step : callable, optional
         Progress callback, called with each step's name.
+    on_tile : callable, optional
+        Raster progress callback (tiles done, tiles in all).
 
     Returns
     -------
@@ -221,5 +270,5 @@ def run(project: Project, *, write: bool = True, on_step: Step | None = None) ->
     if write:
         if on_step:
             on_step("write outputs")
-        write_outputs(result)
+        write_outputs(result, rasters=rasters, on_tile=on_tile)
     return result

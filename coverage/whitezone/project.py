@@ -50,6 +50,7 @@ __all__ = [
     "LayerSource",
     "ModelSettings",
     "Project",
+    "RasterSettings",
     "read_project",
     "sample_project",
 ]
@@ -66,7 +67,13 @@ LAYER_NAMES: tuple[str, ...] = (
     "population",
 )
 REQUIRED_LAYERS: tuple[str, ...] = ("communes", "villages", "sites")
-MODEL_KINDS: tuple[str, ...] = ("radius",)
+MODEL_KINDS: tuple[str, ...] = ("radius", "pathloss", "terrain")
+FORMULAS: tuple[str, ...] = ("auto", "hata", "cost231", "extended_hata", "free_space")
+ENVIRONMENTS: tuple[str, ...] = ("urban", "suburban", "open", "rural")
+DIFFRACTIONS: tuple[str, ...] = ("bullington", "deygout")
+BUDGET_KEYS: tuple[str, ...] = ("frequency_mhz", "eirp_dbm", "height_m", "good_dbm", "weak_dbm")
+_MODEL_KEYS = ("kind", "radius", "budget", "formula", "environment", "receiver_height_m",
+               "diffraction", "k_factor", "dem_resolution_m", "max_range_km")  # fmt: skip
 
 #: Default (good, weak) radii in km per technology.  The outer (weak) radius is
 #: the coverage circle public coverage explorers draw around a cell: GSM 12 km
@@ -83,7 +90,7 @@ DEFAULT_RADIUS_KM: Mapping[str, tuple[float, float]] = {
 }
 
 _TOP_KEYS = ("name", "output", "crs", "lang", "layers", "columns", "model", "postal",
-             "broadband", "validation")  # fmt: skip
+             "broadband", "validation", "rasters")  # fmt: skip
 _LAYER_KEYS = ("path", "sheet", "layer", "crs", "format", "mcc")
 _LANGS = ("vi", "en")
 
@@ -125,20 +132,61 @@ class LayerSource:
 
 @dataclass(frozen=True)
 class ModelSettings:
-    """How signal is modelled.
+    """How signal is modelled (``[model]`` in the project file).
 
     Attributes
     ----------
     kind : str
-        ``"radius"`` (the default).
+        ``"radius"`` (the default), ``"pathloss"`` or ``"terrain"``.
     radius_km : dict
         Technology -> (good_km, weak_km) for the radius model.
+    budgets : dict
+        Technology -> {frequency_mhz, eirp_dbm, height_m, good_dbm, weak_dbm}
+        overriding the link-budget defaults (``[model.budget."4G"]``).
+    formula, environment : str
+        Path-loss formula and environment (pathloss and terrain models).
+    receiver_height_m : float
+    diffraction : str
+        ``"bullington"`` or ``"deygout"`` (terrain model).
+    k_factor : float
+        Effective Earth radius factor (terrain model).
+    dem_resolution_m : float, optional
+        Grid the DEM is warped to; default its own resolution.
+    max_range_km : float
+        No link is computed beyond this distance.
     """
 
     kind: str = "radius"
     radius_km: Mapping[str, tuple[float, float]] = field(
         default_factory=lambda: dict(DEFAULT_RADIUS_KM)
     )
+    budgets: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    formula: str = "auto"
+    environment: str = "suburban"
+    receiver_height_m: float = 1.5
+    diffraction: str = "bullington"
+    k_factor: float = 4.0 / 3.0
+    dem_resolution_m: float | None = None
+    max_range_km: float = 60.0
+
+
+@dataclass(frozen=True)
+class RasterSettings:
+    """Best-server coverage rasters (``[rasters]``).
+
+    Attributes
+    ----------
+    write : bool
+        Write them on every ``whitezone run`` (also ``--rasters``).
+    resolution_m : float
+        Cell size; 100 m by default (FCC's mobile maps use at most 100 m).
+    technologies : tuple of str, optional
+        Default every technology with an active site.
+    """
+
+    write: bool = False
+    resolution_m: float = 100.0
+    technologies: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -177,6 +225,7 @@ class Project:
     post_max_distance_km: float | None = None
     broadband_reach_km: float = 2.0
     snap_km: float = 2.0
+    rasters: RasterSettings = field(default_factory=lambda: RasterSettings())
 
     def with_output(self, output: str | Path) -> Project:
         """A copy of the project writing to another folder."""
@@ -189,10 +238,13 @@ def _suggest(key: str, allowed: tuple[str, ...]) -> str:
     return f"{hint}; allowed: {', '.join(allowed)}"
 
 
-def _number(problems: Problems, key: str, value: Any, *, positive: bool = True) -> float | None:
+def _number(problems: Problems, key: str, value: Any, *, positive: bool = True,
+            signed: bool = False) -> float | None:  # fmt: skip
     if isinstance(value, bool) or not isinstance(value, int | float):
         problems.add(f"expected a number, got {value!r}", column=key)
         return None
+    if signed:
+        return float(value)
     if positive and value <= 0:
         problems.add(f"expected a positive number, got {value!r}", column=key)
         return None
@@ -231,6 +283,40 @@ def _parse_radius(problems: Problems, table: Any) -> dict[str, tuple[float, floa
             continue
         radius[tech] = (good, weak)
     return radius
+
+
+def _parse_budgets(problems: Problems, table: Any) -> dict[str, dict[str, float]]:
+    budgets: dict[str, dict[str, float]] = {}
+    if not isinstance(table, Mapping):
+        problems.add('expected [model.budget."4G"] tables', column="model.budget")
+        return budgets
+    for tech_name, values in table.items():
+        key = f"model.budget.{tech_name}"
+        tech = normalise_technology(tech_name)
+        if tech is None:
+            problems.add(f"unknown technology {tech_name!r}; expected one of "
+                         f"{', '.join(TECHNOLOGIES)}", column=key)  # fmt: skip
+            continue
+        if not isinstance(values, Mapping):
+            problems.add("expected a table such as { eirp_dbm = 30, good_dbm = -100 }", column=key)
+            continue
+        entry = {}
+        for name, value in values.items():
+            if name not in BUDGET_KEYS:
+                problems.add(f"unknown setting {name!r}{_suggest(name, BUDGET_KEYS)}",
+                             column=f"{key}.{name}")  # fmt: skip
+                continue
+            if name.endswith("_dbm"):  # dBm may be negative
+                number = _number(problems, f"{key}.{name}", value, positive=False, signed=True)
+            else:
+                number = _number(problems, f"{key}.{name}", value)
+            if number is not None:
+                entry[name] = number
+        if "good_dbm" in entry and "weak_dbm" in entry and entry["weak_dbm"] > entry["good_dbm"]:
+            problems.add(f"weak threshold {entry['weak_dbm']:g} dBm is above the good threshold "
+                         f"{entry['good_dbm']:g} dBm; weak_dbm must be <= good_dbm", column=key)  # fmt: skip
+        budgets[tech] = entry
+    return budgets
 
 
 def _parse_layers(
@@ -299,6 +385,34 @@ def _parse_layers(
     return out
 
 
+def _parse_model(problems: Problems, table: Mapping[str, Any]) -> ModelSettings:
+    for key in table:
+        if key not in _MODEL_KEYS:
+            problems.add(f"unknown setting {key!r}{_suggest(key, _MODEL_KEYS)}", column=f"model.{key}")
+    choices = {"kind": MODEL_KINDS, "formula": FORMULAS, "environment": ENVIRONMENTS,
+               "diffraction": DIFFRACTIONS}  # fmt: skip
+    picked = {}
+    for key, allowed in choices.items():
+        value = table.get(key, getattr(ModelSettings, key))
+        if value not in allowed:
+            problems.add(f"unknown {key} {value!r}; expected one of {', '.join(allowed)}",
+                         column=f"model.{key}")  # fmt: skip
+            value = getattr(ModelSettings, key)
+        picked[key] = value
+    numbers = {}
+    for key in ("receiver_height_m", "k_factor", "dem_resolution_m", "max_range_km"):
+        if key in table:
+            number = _number(problems, f"model.{key}", table[key])
+            if number is not None:
+                numbers[key] = number
+    return ModelSettings(
+        radius_km=_parse_radius(problems, table.get("radius", {})),
+        budgets=_parse_budgets(problems, table.get("budget", {})),
+        **picked,
+        **numbers,
+    )
+
+
 def project_from_dict(data: Mapping[str, Any], *, base_dir: Path, source: str = "project") -> Project:
     """Build a :class:`Project` from a parsed TOML mapping.
 
@@ -327,16 +441,7 @@ def project_from_dict(data: Mapping[str, Any], *, base_dir: Path, source: str = 
     if not isinstance(model_table, Mapping):
         problems.add("expected a [model] table", column="model")
     else:
-        kind = model_table.get("kind", "radius")
-        if kind not in MODEL_KINDS:
-            problems.add(f"unknown model kind {kind!r}; expected one of {', '.join(MODEL_KINDS)}",
-                         column="model.kind")  # fmt: skip
-            kind = "radius"
-        for key in model_table:
-            if key not in ("kind", "radius"):
-                problems.add(f"unknown setting {key!r}{_suggest(key, ('kind', 'radius'))}",
-                             column=f"model.{key}")  # fmt: skip
-        model = ModelSettings(kind=kind, radius_km=_parse_radius(problems, model_table.get("radius", {})))
+        model = _parse_model(problems, model_table)
 
     lang = data.get("lang", "vi")
     if lang not in _LANGS:
@@ -353,6 +458,21 @@ def project_from_dict(data: Mapping[str, Any], *, base_dir: Path, source: str = 
                 problems.add(f"unknown setting {key!r}{_suggest(key, keys)}", column=f"{name}.{key}")
         return table
 
+    raster_table = section("rasters", ("write", "resolution_m", "technologies"))
+    rasters = RasterSettings()
+    if "write" in raster_table and not isinstance(raster_table["write"], bool):
+        problems.add(f"expected true or false, got {raster_table['write']!r}", column="rasters.write")
+    resolution = _number(problems, "rasters.resolution_m", raster_table.get("resolution_m", 100.0))
+    techs = raster_table.get("technologies")
+    if techs is not None:
+        if not isinstance(techs, list) or any(normalise_technology(t) is None for t in techs):
+            problems.add(f"expected a list of technologies such as [\"4G\"], got {techs!r}",
+                         column="rasters.technologies")  # fmt: skip
+            techs = None
+        else:
+            techs = tuple(normalise_technology(t) for t in techs)
+    rasters = RasterSettings(write=raster_table.get("write", False) is True,
+                             resolution_m=resolution or 100.0, technologies=techs)  # fmt: skip
     postal = section("postal", ("max_distance_km",))
     broadband = section("broadband", ("reach_km",))
     validation = section("validation", ("snap_km",))
@@ -378,6 +498,7 @@ def project_from_dict(data: Mapping[str, Any], *, base_dir: Path, source: str = 
         post_max_distance_km=post_max,
         broadband_reach_km=reach if reach is not None else 2.0,
         snap_km=snap if snap is not None else 2.0,
+        rasters=rasters,
     )
 
 

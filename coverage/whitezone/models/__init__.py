@@ -65,8 +65,32 @@ class CoverageModel(Protocol):
         ...
 
 
-def make_model(settings: ModelSettings) -> CoverageModel:
-    """The model a project's ``[model]`` section asks for."""
+def make_model(settings: ModelSettings, *, dem=None) -> CoverageModel:
+    """The model a project's ``[model]`` section asks for.
+
+    Parameters
+    ----------
+    settings : ModelSettings
+    dem : whitezone.terrain.Dem, optional
+        Required by the terrain model.
+    """
     if settings.kind == "radius":
         return RadiusModel(radius_km=dict(settings.radius_km))
+    from dataclasses import replace
+
+    from .link import DEFAULT_BUDGETS, PathLossModel
+
+    budgets = {tech: replace(DEFAULT_BUDGETS[tech], **settings.budgets.get(tech, {}))
+               for tech in DEFAULT_BUDGETS}  # fmt: skip
+    common = {"budgets": budgets, "formula": settings.formula,
+              "environment": settings.environment,
+              "receiver_height_m": settings.receiver_height_m,
+              "max_range_km": settings.max_range_km}  # fmt: skip
+    if settings.kind == "pathloss":
+        return PathLossModel(**common)
+    if settings.kind == "terrain":
+        from .terrain import TerrainModel
+
+        return TerrainModel(**common, dem=dem, diffraction=settings.diffraction,
+                            k_factor=settings.k_factor)  # fmt: skip
     raise ValueError(f"unknown model kind {settings.kind!r}")  # validated in project.py

@@ -88,10 +88,23 @@ def parameters_table(result: Result) -> pd.DataFrame:
     p = result.project
     rows = [("project", p.name), ("project file", str(p.path or "")),
             ("metric CRS", result.layers.crs.to_string()), ("model", result.model.kind)]  # fmt: skip
-    if result.model.kind == "radius":
+    model = result.model
+    if model.kind == "radius":
         for tech in result.technologies:
             good, weak = {**dict(p.model.radius_km)}.get(tech, (None, None))
             rows.append((f"radius {tech} (good / weak, km)", f"{good:g} / {weak:g}"))
+    else:
+        rows.append(("path-loss formula", f"{model.formula} ({model.environment})"))
+        rows.append(("receiver height (m)", f"{model.receiver_height_m:g}"))
+        for tech in result.technologies:
+            b = model.budgets[tech]
+            rows.append((f"{tech}: frequency / EIRP / antenna height (defaults)",
+                         f"{b.frequency_mhz:g} MHz / {b.eirp_dbm:g} dBm / {b.height_m:g} m"))  # fmt: skip
+            rows.append((f"{tech}: good / weak threshold", f"{b.good_dbm:g} / {b.weak_dbm:g} dBm"))
+        if model.kind == "terrain":
+            rows.append(("terrain diffraction", f"{model.diffraction} (ITU-R P.526), "
+                         f"k = {model.k_factor:.3g}"))  # fmt: skip
+            rows.append(("DEM grid", f"{model.dem.source}, {model.dem.resolution_m:.0f} m"))
     rows.append(("fixed broadband reach (km)", f"{p.broadband_reach_km:g}"))
     rows.append(("villages snapped to a commune within (km)", f"{p.snap_km:g}"))
     for name, path in result.layers.sources.items():

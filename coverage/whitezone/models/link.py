@@ -1,0 +1,177 @@
+"""Link-budget models: received signal = EIRP − path loss (− terrain diffraction).
+
+:class:`PathLossModel` computes, for every (target, site) pair within the
+site's reach, the received signal from the site's EIRP and a path-loss formula
+(:mod:`whitezone.models.pathloss`), and classes it with per-technology
+thresholds in dBm.  :class:`TerrainModel` adds the diffraction loss over the
+terrain between site and target, read from a DEM
+(:mod:`whitezone.models.diffraction`).
+
+Per-technology defaults (:data:`DEFAULT_BUDGETS`) and where they come from:
+
+* **frequency**: the bands Vietnam's operators use for coverage — 2G 900 MHz,
+  3G 2100 MHz (band 1), 4G 1800 MHz (band 3), 5G 3500 MHz (n78).
+* **EIRP** is that of the quantity the thresholds are stated in: 2G the BCCH
+  carrier (43 dBm + 17 dBi antenna − 2 dB feeder = 58 dBm, RSSI); 3G the CPICH
+  (33 dBm + 15 dB = 48 dBm, RSCP); 4G one reference-signal resource element
+  (15.2 dBm RS power + 17 − 2 = 30 dBm, RSRP); 5G one SS/PBCH resource element
+  with a beamforming array (≈ 17 dBm + 24 dBi − 4 dB = 37 dBm, SS-RSRP).
+* **antenna height** 30 m above ground (Hata's reference base height);
+  receiver 1.5 m (FCC broadband data collection).
+* **thresholds** (good, weak): 2G RSSI −95 / −110 dBm (no service below −110);
+  3G RSCP −90 / −100 (none below −100); 4G RSRP −100 / −110 (the vendor
+  "average" class ends at −100; "poor" is −101…−115); 5G SS-RSRP −105 / −115
+  (average −86…−105).  No official threshold defines "sóng yếu": set your own
+  under ``[model.budget."4G"]``; the report prints the values used.
+
+A site's own ``eirp_dbm``, ``frequency_mhz`` and ``height_m`` override the
+technology defaults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from ..technology import GOOD, NONE, WEAK
+from ._best import best_from_links
+from ._pairs import pairs_within
+from .pathloss import ENVIRONMENTS, max_range_km, path_loss_db
+
+__all__ = ["DEFAULT_BUDGETS", "LinkBudget", "PathLossModel"]
+
+
+@dataclass(frozen=True)
+class LinkBudget:
+    """Transmitter defaults and signal thresholds of one technology.
+
+    Attributes
+    ----------
+    frequency_mhz, eirp_dbm, height_m : float
+        Used where the site row gives none.
+    good_dbm, weak_dbm : float
+        Received signal at or above ``good_dbm`` is good, at or above
+        ``weak_dbm`` weak, below it none.
+    """
+
+    frequency_mhz: float
+    eirp_dbm: float
+    height_m: float
+    good_dbm: float
+    weak_dbm: float
+
+
+#: Defaults per technology; sources in the module docstring.
+DEFAULT_BUDGETS: Mapping[str, LinkBudget] = {
+    "2G": LinkBudget(frequency_mhz=900.0, eirp_dbm=58.0, height_m=30.0, good_dbm=-95.0, weak_dbm=-110.0),
+    "3G": LinkBudget(frequency_mhz=2100.0, eirp_dbm=48.0, height_m=30.0, good_dbm=-90.0, weak_dbm=-100.0),
+    "4G": LinkBudget(frequency_mhz=1800.0, eirp_dbm=30.0, height_m=30.0, good_dbm=-100.0, weak_dbm=-110.0),
+    "5G": LinkBudget(frequency_mhz=3500.0, eirp_dbm=37.0, height_m=30.0, good_dbm=-105.0, weak_dbm=-115.0),
+}
+
+
+@dataclass(frozen=True)
+class PathLossModel:
+    """Received signal from a link budget and an empirical path-loss formula.
+
+    Parameters
+    ----------
+    budgets : mapping
+        Technology -> :class:`LinkBudget`; missing technologies use
+        :data:`DEFAULT_BUDGETS`.
+    formula : str
+        ``"auto"`` (extended Hata, ITU-R SM.2028: Hata 150–1500 MHz,
+        COST-231 1500–2000 MHz, its extension to 3 GHz, free space at short
+        range), ``"hata"``, ``"cost231"``, ``"extended_hata"``, ``"free_space"``.
+    environment : str
+        ``"urban"``, ``"suburban"`` (default: a village among trees and
+        houses) or ``"open"`` (alias ``"rural"``).
+    receiver_height_m : float
+        Handset height above ground.
+    max_range_km : float
+        No link is computed beyond this, whatever the budget allows.
+    """
+
+    budgets: Mapping[str, LinkBudget] = field(default_factory=lambda: dict(DEFAULT_BUDGETS))
+    formula: str = "auto"
+    environment: str = "suburban"
+    receiver_height_m: float = 1.5
+    max_range_km: float = 60.0
+    kind: str = "pathloss"
+
+    def __post_init__(self):
+        env = "open" if self.environment == "rural" else self.environment
+        if env not in ENVIRONMENTS:
+            raise ValueError(f"unknown environment {self.environment!r}; expected {ENVIRONMENTS}")
+        object.__setattr__(self, "environment", env)
+
+    def parameters(self, sites: gpd.GeoDataFrame) -> pd.DataFrame:
+        """Per site-technology: frequency, EIRP, height and thresholds, overrides applied."""
+        table = {**DEFAULT_BUDGETS, **self.budgets}
+        tech = pd.Series(sites["technology"].to_numpy())
+        out = pd.DataFrame(index=range(len(sites)))
+        for name in ("frequency_mhz", "eirp_dbm", "height_m", "good_dbm", "weak_dbm"):
+            default = tech.map({t: getattr(b, name) for t, b in table.items()}).to_numpy(dtype=float)
+            if name in sites:
+                own = sites[name].to_numpy(dtype=float)
+                default = np.where(np.isfinite(own), own, default)
+            out[name] = default
+        return out
+
+    def reach_km(self, sites: gpd.GeoDataFrame) -> np.ndarray:
+        """Distance at which the signal falls to the weak threshold (flat ground)."""
+        p = self.parameters(sites)
+        return max_range_km(p["eirp_dbm"].to_numpy() - p["weak_dbm"].to_numpy(),
+                            p["frequency_mhz"].to_numpy(), p["height_m"].to_numpy(),
+                            self.receiver_height_m, formula=self.formula,
+                            environment=self.environment, limit_km=self.max_range_km)  # fmt: skip
+
+    def extra_loss_db(self, targets: np.ndarray, sites: gpd.GeoDataFrame, target: np.ndarray,
+                      site: np.ndarray, params: pd.DataFrame) -> np.ndarray:  # fmt: skip
+        """Loss added to the formula's (none here; terrain diffraction in TerrainModel)."""
+        return np.zeros(len(target))
+
+    def links(self, targets: np.ndarray, sites: gpd.GeoDataFrame) -> pd.DataFrame:
+        """Received signal for every (target, site) pair within the site's reach.
+
+        Parameters
+        ----------
+        targets : ndarray, shape (n, 2)
+            Metric x, y.
+        sites : GeoDataFrame
+            Site-technologies in the same metric CRS.
+
+        Returns
+        -------
+        DataFrame
+            ``target``, ``site``, ``distance_km``, ``signal_dbm``, ``level``.
+        """
+        params = self.parameters(sites)
+        xy = np.column_stack([sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()])
+        reach = self.reach_km(sites)
+        target, site, dist_m = pairs_within(targets, xy, reach * 1000.0)
+        dist_km = dist_m / 1000.0
+        p = params.iloc[site]
+        loss = path_loss_db(dist_km, p["frequency_mhz"].to_numpy(), p["height_m"].to_numpy(),
+                            self.receiver_height_m, formula=self.formula,
+                            environment=self.environment)  # fmt: skip
+        loss = loss + self.extra_loss_db(targets, sites, target, site, params)
+        signal = p["eirp_dbm"].to_numpy() - loss
+        good, weak = p["good_dbm"].to_numpy(), p["weak_dbm"].to_numpy()
+        level = np.where(signal >= good, GOOD, np.where(signal >= weak, WEAK, NONE))
+        return pd.DataFrame({"target": target, "site": site, "distance_km": dist_km,
+                             "signal_dbm": signal, "level": level.astype(np.int8)})  # fmt: skip
+
+    def best(self, targets: np.ndarray, sites: gpd.GeoDataFrame, tech_code: np.ndarray,
+             n_tech: int) -> dict[str, np.ndarray]:  # fmt: skip
+        """Best server per (target, technology): strongest class, then signal."""
+        return best_from_links(self.links(targets, sites), tech_code, len(targets), n_tech)
+
+    def with_budget(self, technology: str, **changes: float) -> PathLossModel:
+        """A copy with some of one technology's budget changed."""
+        table = {**DEFAULT_BUDGETS, **self.budgets}
+        return replace(self, budgets={**table, technology: replace(table[technology], **changes)})
