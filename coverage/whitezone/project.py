@@ -70,7 +70,7 @@ REQUIRED_LAYERS: tuple[str, ...] = ("communes", "villages", "sites")
 MODEL_KINDS: tuple[str, ...] = ("radius", "pathloss", "terrain")
 FORMULAS: tuple[str, ...] = ("auto", "hata", "cost231", "extended_hata", "free_space")
 ENVIRONMENTS: tuple[str, ...] = ("urban", "suburban", "open", "rural")
-DIFFRACTIONS: tuple[str, ...] = ("bullington", "deygout")
+DIFFRACTIONS: tuple[str, ...] = ("bullington", "bullington_p526", "deygout")
 BUDGET_KEYS: tuple[str, ...] = ("frequency_mhz", "eirp_dbm", "height_m", "good_dbm", "weak_dbm")
 _MODEL_KEYS = ("kind", "radius", "budget", "formula", "environment", "receiver_height_m",
                "diffraction", "k_factor", "dem_resolution_m", "max_range_km")  # fmt: skip

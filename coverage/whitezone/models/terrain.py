@@ -28,7 +28,7 @@ from .link import PathLossModel
 
 __all__ = ["DIFFRACTION_METHODS", "TerrainModel"]
 
-DIFFRACTION_METHODS = ("bullington", "deygout")
+DIFFRACTION_METHODS = ("bullington", "bullington_p526", "deygout")
 
 
 @dataclass(frozen=True, eq=False)

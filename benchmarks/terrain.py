@@ -1,0 +1,396 @@
+"""Benchmark: whitezone's terrain computations against GDAL.
+
+Sections
+--------
+``--viewshed``
+    One site's viewshed (:func:`whitezone.viewshed.viewshed_array`) against
+    GDAL 3.6's ``gdal_viewshed`` on the same DEM, window and parameters, for a
+    few sites on the sample DEM reprojected to UTM 48N (EPSG:32648) at about
+    90 m (its 3" cells) and at 30 m (resampled bilinearly), with a 15 km
+    maximum distance and a 30 m mast.  See :func:`bench_viewshed`.
+
+With no section flag every section runs.
+
+What is timed (viewshed)
+------------------------
+* **whitezone** — ``viewshed_array`` on the DEM window GDAL reads (the cells
+  within the maximum distance), already in memory: the algorithm alone.
+* **whitezone, file** — ``viewshed(path, x, y, ...)``: open the GeoTIFF, read
+  the window, compute (no output file).
+* **gdal_viewshed** — the command as a planner runs it (``subprocess``), wall
+  time including process start-up and writing its GeoTIFF; and that time less
+  the start-up, estimated by the same command on a 1 x 1 raster.
+* **GDAL in process** — ``osgeo.gdal.ViewshedGenerate`` into the MEM driver,
+  when a Python with GDAL's bindings is found (Debian's ``python3-gdal`` for
+  ``/usr/bin/python3``): the algorithm plus reading the band, no start-up.
+  It runs in that other interpreter, so rasterio's own GDAL is not mixed with
+  the system's in one process.
+
+Each time is the best of ``--repeat`` runs.  The ratio whitezone / GDAL is
+given against the in-process time (the fair one) and against the command less
+its start-up; the target is at most 2x.  The agreement is the share of cells
+of GDAL's output extent where both say the same (visible / not visible).
+
+How to run
+----------
+From the repository root, with the package's dependencies and ``gdal-bin``::
+
+    python benchmarks/terrain.py --viewshed
+    python benchmarks/terrain.py --viewshed --sites 5 --repeat 9 --max-distance-km 20
+    python benchmarks/terrain.py --viewshed --profile    # cProfile of whitezone at 30 m
+
+The script puts ``coverage/`` first on ``sys.path``, so it benchmarks the
+checkout it lives in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import pstats
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE.parent / "coverage"), str(HERE)]
+
+import numpy as np  # noqa: E402
+import rasterio  # noqa: E402
+from affine import Affine  # noqa: E402
+from rasterio.warp import Resampling, calculate_default_transform, reproject  # noqa: E402
+from rasterio.windows import Window  # noqa: E402
+
+from whitezone.viewshed import viewshed, viewshed_array  # noqa: E402
+
+SAMPLE_DEM = HERE.parent / "data" / "sample" / "dem.tif"
+UTM48N = "EPSG:32648"
+NODATA = -32768.0
+
+#: Timed by the system Python with GDAL's bindings: the best of ``reps`` calls
+#: of ViewshedGenerate per site, as JSON.
+GDAL_IN_PROCESS = r"""
+import json, sys, time
+from osgeo import gdal
+gdal.UseExceptions()
+job = json.loads(sys.argv[1])
+dataset = gdal.Open(job["dem"])  # keep it: a band outlives no dataset
+band = dataset.GetRasterBand(1)
+best = []
+for x, y in job["sites"]:
+    times = []
+    for _ in range(job["reps"]):
+        start = time.perf_counter()
+        out = gdal.ViewshedGenerate(
+            band, "MEM", "", [], x, y, job["oz"], job["tz"], 255, 0, 0, -1,
+            job["cc"], gdal.GVM_Edge, job["md"])
+        out.GetRasterBand(1).ReadAsArray()
+        times.append(time.perf_counter() - start)
+        out = None
+    best.append(min(times))
+print(json.dumps(best))
+"""
+
+
+# ------------------------------------------------------------------ shared
+
+
+def best_time(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
+    """Best wall time of ``repeat`` calls of ``fn`` and its (last) result."""
+    times = []
+    result = None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return min(times), result
+
+
+def sample_dem_utm(path: Path, resolution_m: float) -> Path:
+    """The sample DEM warped bilinearly to UTM 48N cells of ``resolution_m``.
+
+    Written as an uncompressed tiled float32 GeoTIFF, so reading costs little
+    for either tool.
+    """
+    with rasterio.open(SAMPLE_DEM) as src:
+        transform, width, height = calculate_default_transform(
+            src.crs, UTM48N, src.width, src.height, *src.bounds, resolution=resolution_m
+        )
+        dem = np.full((height, width), NODATA, dtype=np.float32)
+        reproject(
+            rasterio.band(src, 1),
+            dem,
+            dst_transform=transform,
+            dst_crs=UTM48N,
+            resampling=Resampling.bilinear,
+            src_nodata=src.nodata,
+            dst_nodata=NODATA,
+        )
+    profile = {
+        "driver": "GTiff",
+        "dtype": "float32",
+        "count": 1,
+        "width": width,
+        "height": height,
+        "crs": UTM48N,
+        "transform": transform,
+        "nodata": NODATA,
+        "tiled": True,
+    }
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(dem, 1)
+    return path
+
+
+# ---------------------------------------------------------------- viewshed
+
+
+def pick_sites(dem: np.ndarray, transform: Affine, count: int, margin: int, seed: int):
+    """The highest peak, the lowest valley and ``count - 2`` random cells.
+
+    Random cells are drawn among valid cells at least ``margin`` cells inside
+    the grid, so their windows are whole.
+    """
+    valid = dem != NODATA
+    inner = np.zeros_like(valid)
+    inner[margin:-margin, margin:-margin] = True
+    named = {
+        "peak": np.unravel_index(np.argmax(np.where(valid, dem, -np.inf)), dem.shape),
+        "valley": np.unravel_index(np.argmin(np.where(valid & inner, dem, np.inf)), dem.shape),
+    }
+    rows, cols = np.nonzero(valid & inner)
+    rng = np.random.default_rng(seed)
+    for i, pick in enumerate(rng.choice(len(rows), max(count - 2, 0), replace=False)):
+        named[f"random{i}"] = (int(rows[pick]), int(cols[pick]))
+    sites = {}
+    for name, (row, col) in list(named.items())[:count]:
+        x = transform.c + transform.a * (col + 0.5)
+        y = transform.f + transform.e * (row + 0.5)
+        sites[name] = (int(row), int(col), float(x), float(y))
+    return sites
+
+
+def gdal_window(row: int, col: int, shape, cell_m: float, max_distance_m: float) -> Window:
+    """The window gdal_viewshed computes and writes for ``-md`` (GDAL 3.6's rule)."""
+    cells = max_distance_m / cell_m
+    c0 = max(int(np.floor(col - cells)), 0)
+    c1 = min(int(np.ceil(col + cells)) + 1, shape[1])
+    r0 = max(int(np.floor(row - cells)), 0)
+    r1 = min(int(np.ceil(row + cells)) + 1, shape[0])
+    return Window(c0, r0, c1 - c0, r1 - r0)
+
+
+def run_gdal_cli(program: str, dem: Path, out: Path, x: float, y: float, opts: dict) -> None:
+    cmd = [program, "-q", "-f", "GTiff", "-vv", "255", "-iv", "0", "-ov", "0"]
+    cmd += ["-ox", repr(x), "-oy", repr(y), "-oz", repr(opts["oz"]), "-tz", repr(opts["tz"])]
+    cmd += ["-cc", repr(opts["cc"]), "-md", repr(opts["md"]), str(dem), str(out)]
+    subprocess.run(cmd, check=True, capture_output=True)
+
+
+def gdal_startup_s(program: str, folder: Path, repeat: int) -> float:
+    """gdal_viewshed on a 1 x 1 raster: process start-up, open, create, write."""
+    tiny = folder / "tiny.tif"
+    profile = {"driver": "GTiff", "dtype": "float32", "count": 1, "width": 1, "height": 1}
+    profile |= {"crs": UTM48N, "transform": Affine(30, 0, 500_000, 0, -30, 2_300_000)}
+    with rasterio.open(tiny, "w", **profile) as dst:
+        dst.write(np.zeros((1, 1, 1), dtype=np.float32))
+    opts = {"oz": 2.0, "tz": 0.0, "cc": 0.85714, "md": 0.0}
+    seconds, _ = best_time(
+        lambda: run_gdal_cli(program, tiny, folder / "tiny_out.tif", 500_015, 2_299_985, opts),
+        repeat,
+    )
+    return seconds
+
+
+def find_gdal_python() -> str | None:
+    """A Python interpreter that can ``import osgeo.gdal`` (not necessarily this one)."""
+    for candidate in ("/usr/bin/python3", shutil.which("python3")):
+        if not candidate:
+            continue
+        probe = subprocess.run(
+            [candidate, "-c", "from osgeo import gdal; print(gdal.__version__)"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if probe.returncode == 0:
+            return candidate
+    return None
+
+
+def gdal_in_process_s(python: str, dem: Path, sites, opts: dict, repeat: int) -> list[float]:
+    job = {
+        "dem": str(dem),
+        "sites": [(x, y) for (_, _, x, y) in sites.values()],
+        "reps": repeat,
+    } | opts
+    done = subprocess.run(
+        [python, "-c", GDAL_IN_PROCESS, json.dumps(job)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
+def bench_viewshed(args: argparse.Namespace) -> int:
+    """Time whitezone's viewshed against gdal_viewshed; print a table per resolution.
+
+    Returns
+    -------
+    int
+        0 when every site agrees with GDAL on at least 99 % of the cells, else 1
+        (2 when gdal_viewshed is not installed).
+    """
+    program = shutil.which("gdal_viewshed")
+    if program is None:
+        print("gdal_viewshed (Debian package gdal-bin) is not installed: nothing to compare")
+        return 2
+    version = subprocess.run([program, "--version"], capture_output=True, text=True).stdout
+    version = version.splitlines()[0] if version else "gdal_viewshed"
+    gdal_python = find_gdal_python()
+    md = args.max_distance_km * 1000.0
+    opts = {"oz": args.observer_height_m, "tz": args.target_height_m, "cc": 0.85714, "md": md}
+    print(f"\n== viewshed: whitezone vs {version.strip()}")
+    print(
+        f"   sample DEM -> {UTM48N} (bilinear), max distance {args.max_distance_km:g} km, "
+        f"observer {opts['oz']:g} m, target {opts['tz']:g} m, curvature {opts['cc']}; "
+        f"best of {args.repeat}"
+    )
+    if gdal_python is None:
+        print("   (no Python with osgeo.gdal found: GDAL's in-process time is not measured)")
+    worst = 1.0
+    with tempfile.TemporaryDirectory(prefix="whitezone-bench-") as tmp:
+        folder = Path(tmp)
+        startup = gdal_startup_s(program, folder, args.repeat)
+        print(f"   gdal_viewshed start-up (1 x 1 raster): {startup * 1e3:.1f} ms")
+        for resolution in args.resolutions:
+            dem_path = sample_dem_utm(folder / f"dem{resolution:g}.tif", resolution)
+            with rasterio.open(dem_path) as src:
+                dem, transform = src.read(1), src.transform
+            sites = pick_sites(dem, transform, args.sites, int(md / resolution) + 1, args.seed)
+            in_process = (
+                gdal_in_process_s(gdal_python, dem_path, sites, opts, args.repeat)
+                if gdal_python
+                else [float("nan")] * len(sites)
+            )
+            print(f"\n   {resolution:g} m cells, DEM {dem.shape[1]} x {dem.shape[0]}")
+            header = (
+                f"   {'site':<8} {'window':>9} {'whitezone':>10} {'wz file':>8} {'GDAL proc':>10} "
+                f"{'cli':>7} {'cli-start':>9} {'wz/proc':>8} {'wz/cli-st':>9} {'wz/cli':>7} "
+                f"{'agree':>9}"
+            )
+            print(header)
+            print("   " + "-" * (len(header) - 3))
+            for (name, (row, col, x, y)), t_proc in zip(sites.items(), in_process, strict=True):
+                window = gdal_window(row, col, dem.shape, resolution, md)
+                win_dem = dem[window.toslices()]
+                win_transform = rasterio.windows.transform(window, transform)
+                t_wz, ours = best_time(
+                    lambda d=win_dem, t=win_transform, x=x, y=y: viewshed_array(
+                        d,
+                        t,
+                        (x, y),
+                        observer_height_m=opts["oz"],
+                        target_height_m=opts["tz"],
+                        max_distance_m=md,
+                        curvature_coeff=opts["cc"],
+                        nodata=NODATA,
+                    ),
+                    args.repeat,
+                )
+                t_file, _ = best_time(
+                    lambda x=x, y=y, path=dem_path: viewshed(
+                        path,
+                        x,
+                        y,
+                        observer_height_m=opts["oz"],
+                        target_height_m=opts["tz"],
+                        max_distance_m=md,
+                        curvature_coeff=opts["cc"],
+                    ),
+                    args.repeat,
+                )
+                out = folder / "gdal.tif"
+                t_cli, _ = best_time(
+                    lambda x=x, y=y, path=dem_path, out=out: run_gdal_cli(
+                        program, path, out, x, y, opts
+                    ),
+                    args.repeat,
+                )
+                with rasterio.open(out) as theirs:
+                    assert theirs.shape == ours.shape, (theirs.shape, ours.shape)
+                    share = float(np.mean((theirs.read(1) == 255) == ours.astype(bool)))
+                worst = min(worst, share)
+                # Below a tenth of the start-up the difference is noise.
+                t_net = t_cli - startup
+                net = f"{t_net * 1e3:>7.1f}ms" if t_net > 0.1 * startup else f"{'~0':>9}"
+                vs_net = f"{t_wz / t_net:>8.2f}x" if t_net > 0.1 * startup else f"{'-':>9}"
+                print(
+                    f"   {name:<8} {window.width:>4}x{window.height:<4} "
+                    f"{t_wz * 1e3:>8.1f}ms {t_file * 1e3:>6.1f}ms {t_proc * 1e3:>8.1f}ms "
+                    f"{t_cli * 1e3:>5.1f}ms {net} {t_wz / t_proc:>7.2f}x {vs_net} "
+                    f"{t_wz / t_cli:>6.2f}x {share:>9.4%}"
+                )
+            if args.profile and resolution == args.resolutions[-1]:
+                row, col, x, y = next(iter(sites.values()))
+                window = gdal_window(row, col, dem.shape, resolution, md)
+                profiler = cProfile.Profile()
+                profiler.runcall(
+                    viewshed_array,
+                    dem[window.toslices()],
+                    rasterio.windows.transform(window, transform),
+                    (x, y),
+                    observer_height_m=opts["oz"],
+                    max_distance_m=md,
+                    nodata=NODATA,
+                )
+                text = io.StringIO()
+                pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(12)
+                print(text.getvalue())
+    print(
+        "\n   whitezone: viewshed_array on GDAL's window in memory; wz file: viewshed() "
+        "reading that window; GDAL proc: ViewshedGenerate in process (MEM output);\n"
+        "   cli: the gdal_viewshed command; cli-start: cli less the 1 x 1 start-up (~0: within "
+        "noise); agree: cells of GDAL's extent with the same answer. Target wz/GDAL <= 2x."
+    )
+    print(f"   lowest agreement: {worst:.4%}")
+    return 0 if worst >= 0.99 else 1
+
+
+# -------------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the chosen sections (all when none is named)."""
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--viewshed", action="store_true", help="run the viewshed section")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per timing, best kept")
+    parser.add_argument("--seed", type=int, default=0, help="random seed for the sites")
+    parser.add_argument("--profile", action="store_true", help="also print a cProfile")
+    group = parser.add_argument_group("viewshed")
+    group.add_argument("--sites", type=int, default=5, help="sites per resolution (default 5)")
+    group.add_argument("--resolutions", type=float, nargs="+", default=[90.0, 30.0],
+                       help="cell sizes in metres (default 90 30)")  # fmt: skip
+    group.add_argument("--max-distance-km", type=float, default=15.0, help="default 15")
+    group.add_argument("--observer-height-m", type=float, default=30.0, help="default 30")
+    group.add_argument("--target-height-m", type=float, default=1.5, help="default 1.5")
+    args = parser.parse_args(argv)
+    sections = {"viewshed": bench_viewshed}
+    chosen = [name for name in sections if getattr(args, name)] or list(sections)
+    status = 0
+    for name in chosen:
+        status = max(status, sections[name](args))
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

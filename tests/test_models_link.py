@@ -1,0 +1,103 @@
+"""Link-budget models: path loss and terrain on top of it."""
+
+import warnings
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from affine import Affine
+from pyproj import CRS
+
+from whitezone.models import make_model
+from whitezone.models.link import DEFAULT_BUDGETS, LinkBudget, PathLossModel
+from whitezone.models.pathloss import path_loss_db
+from whitezone.models.terrain import TerrainModel
+from whitezone.project import ModelSettings
+from whitezone.terrain import Dem
+
+UTM = CRS.from_epsg(32648)
+
+
+def sites_at(xy, tech="4G", **cols):
+    return gpd.GeoDataFrame({"site_id": [f"S{i}" for i in range(len(xy))], "technology": tech,
+                             **cols}, geometry=shapely.points(np.asarray(xy, float)), crs=UTM)  # fmt: skip
+
+
+def flat_dem(height=200.0, *, ridge_x=None, ridge_height=0.0, size_km=20, res=50.0):
+    n = int(size_km * 1000 / res)
+    heights = np.full((n, n), height, dtype=np.float32)
+    if ridge_x is not None:
+        col = int(ridge_x / res)
+        heights[:, col - 1 : col + 2] += ridge_height
+    return Dem(heights_m=heights, transform=Affine(res, 0, 0, 0, -res, n * res), crs=UTM)
+
+
+def test_signal_is_eirp_minus_loss_and_classed_by_thresholds():
+    model = PathLossModel(budgets={"4G": LinkBudget(1800, 30, 30, -100, -110)}, environment="suburban")
+    targets = np.array([[1000.0, 0.0], [2000.0, 0.0], [2600.0, 0.0]])
+    links = model.links(targets, sites_at([[0.0, 0.0]])).sort_values("target")
+    loss = path_loss_db(links["distance_km"].to_numpy(), 1800, 30, 1.5, environment="suburban")
+    np.testing.assert_allclose(links["signal_dbm"], 30 - loss)
+    expected = np.where(30 - loss >= -100, 2, np.where(30 - loss >= -110, 1, 0))
+    assert links["level"].tolist() == expected.tolist()
+
+
+def test_site_columns_override_defaults():
+    model = PathLossModel()
+    sites = sites_at([[0, 0], [0, 0]], eirp_dbm=[np.nan, 40.0], height_m=[np.nan, 50.0])
+    p = model.parameters(sites)
+    assert p["eirp_dbm"].tolist() == [DEFAULT_BUDGETS["4G"].eirp_dbm, 40.0]
+    assert p["height_m"].tolist() == [30.0, 50.0]
+
+
+def test_reach_is_where_signal_meets_weak_threshold():
+    model = PathLossModel()
+    sites = sites_at([[0, 0]])
+    reach = model.reach_km(sites)[0]
+    b = DEFAULT_BUDGETS["4G"]
+    loss = path_loss_db(np.array([reach]), b.frequency_mhz, b.height_m, 1.5, environment="suburban")
+    assert b.eirp_dbm - loss[0] == pytest.approx(b.weak_dbm, abs=0.05)
+
+
+def test_best_server_is_strongest_signal():
+    model = PathLossModel()
+    sites = sites_at([[0, 0], [3000, 0]], eirp_dbm=[30.0, 45.0])
+    best = model.best(np.array([[1000.0, 0.0]]), sites, np.array([0, 0]), 1)
+    assert best["site"][0, 0] == 1      # farther but 15 dB stronger
+
+
+def test_terrain_adds_loss_only_and_a_ridge_blocks():
+    flat = TerrainModel(dem=flat_dem())
+    ridge = TerrainModel(dem=flat_dem(ridge_x=4000, ridge_height=150))
+    plain = PathLossModel()
+    sites = sites_at([[3000.0, 10_000.0]])
+    targets = np.array([[3600.0, 10_000.0], [5200.0, 10_000.0]])   # before, behind the ridge
+    s_plain = plain.links(targets, sites).sort_values("target")["signal_dbm"].to_numpy()
+    s_flat = flat.links(targets, sites).sort_values("target")["signal_dbm"].to_numpy()
+    s_ridge = ridge.links(targets, sites).sort_values("target")["signal_dbm"].to_numpy()
+    assert (s_flat <= s_plain + 1e-9).all()
+    assert (s_plain - s_flat < 3).all()            # flat ground: little extra loss
+    assert s_ridge[0] == pytest.approx(s_flat[0])  # in front of the ridge: unchanged
+    assert s_flat[1] - s_ridge[1] > 15             # behind a 150 m ridge: deep shadow
+
+
+def test_make_model_kinds():
+    assert make_model(ModelSettings(kind="pathloss")).kind == "pathloss"
+    model = make_model(ModelSettings(kind="pathloss", budgets={"4G": {"eirp_dbm": 33.0}}))
+    assert model.budgets["4G"].eirp_dbm == 33.0 and model.budgets["4G"].good_dbm == -100
+    terrain = make_model(ModelSettings(kind="terrain", diffraction="deygout"), dem=flat_dem())
+    assert terrain.kind == "terrain" and terrain.diffraction == "deygout"
+    with pytest.raises(ValueError, match="needs a DEM"):
+        make_model(ModelSettings(kind="terrain"))
+
+
+def test_nodata_profile_ends_do_not_break(recwarn):
+    dem = flat_dem()
+    heights = dem.heights_m.copy()
+    heights[:, :70] = np.nan                       # the site stands over a hole
+    holey = TerrainModel(dem=Dem(heights, dem.transform, UTM))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        links = holey.links(np.array([[6000.0, 10_000.0]]), sites_at([[3000.0, 10_000.0]]))
+    assert np.isfinite(links["signal_dbm"]).all()
