@@ -9,6 +9,16 @@ Sections
     90 m (its 3" cells) and at 30 m (resampled bilinearly), with a 15 km
     maximum distance and a 30 m mast.  See :func:`bench_viewshed`.
 
+``--province``
+    The whole sample province with the terrain model: DEM warped to the UTM
+    grid, every village classified against every active site-technology
+    (profiles, curvature, Bullington diffraction), commune indicators, and the
+    best-server rasters at ``--raster-resolution-m``; site-technologies per
+    second are printed, with the radius and flat path-loss models timed on the
+    same layers and the white-village counts of all three.  The branch and
+    bound of :meth:`TerrainModel.best` is timed against profiling every link
+    in reach (the plain approach).  See :func:`bench_province`.
+
 With no section flag every section runs.
 
 What is timed (viewshed)
@@ -50,6 +60,7 @@ import cProfile
 import io
 import json
 import pstats
+import resource
 import shutil
 import subprocess
 import sys
@@ -364,6 +375,82 @@ def bench_viewshed(args: argparse.Namespace) -> int:
     return 0 if worst >= 0.99 else 1
 
 
+# ---------------------------------------------------------------- province
+
+
+def bench_province(args: argparse.Namespace) -> int:
+    """Time the terrain model on the whole sample province."""
+    import warnings
+    from dataclasses import replace
+
+    import whitezone as wz
+    from whitezone.models import best_from_links
+    from whitezone.pipeline import model_for
+    from whitezone.rasters import coverage_rasters
+
+    warnings.simplefilter("ignore")  # validity notes are the CLI's business here
+    project = wz.sample_project()
+    layers = wz.load_layers(project)
+    active = layers.sites[layers.sites["status"] == "active"]
+    n_sites = len(active)
+    print("== whole province: the sample (Tinh Mau), terrain model")
+    print(f"   {len(layers.villages):,} villages, {n_sites:,} active site-technologies "
+          f"({active['site_id'].nunique():,} sites), DEM {Path(layers.dem).name}")  # fmt: skip
+    results = {}
+    for kind in ("radius", "pathloss", "terrain"):
+        proj = replace(project, model=replace(project.model, kind=kind))
+        t0 = time.perf_counter()
+        model = model_for(proj, layers)
+        t_model = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        result = wz.analyse(layers, proj, model=model)
+        t_run = time.perf_counter() - t0
+        prov = result.summaries.province.iloc[0]
+        results[kind] = (model, result)
+        extra = f" (DEM warp {t_model:.2f} s, {model.dem.heights_m.shape[1]} x " \
+                f"{model.dem.heights_m.shape[0]} cells of {model.dem.resolution_m:.0f} m)" \
+            if kind == "terrain" else ""  # fmt: skip
+        print(f"   {kind:<9} classify + indicators {t_run:6.2f} s = "
+              f"{n_sites / t_run:7.1f} site-technologies/s; no signal {int(prov['villages_none']):4d} "
+              f"({prov['pct_none']:.1f} %), weak {int(prov['villages_weak']):4d} "
+              f"({prov['pct_weak']:.1f} %){extra}")  # fmt: skip
+    model = results["terrain"][0]
+    villages = layers.villages
+    xy = villages.geometry.to_crs(layers.crs)
+    located = ~villages.geometry.is_empty.to_numpy()
+    targets = np.column_stack([xy.x.to_numpy(), xy.y.to_numpy()])[located]
+    sites_m = active.to_crs(layers.crs).reset_index(drop=True)
+    techs = ["2G", "3G", "4G"]
+    code = np.array([techs.index(t) for t in sites_m["technology"]])
+    t0 = time.perf_counter()
+    fast = model.best(targets, sites_m, code, len(techs))
+    t_fast = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    links = model.links(targets, sites_m)
+    slow = best_from_links(links, code, len(targets), len(techs))
+    t_slow = time.perf_counter() - t0
+    same = np.mean(fast["site"] == slow["site"]) * 100
+    print(f"   best servers: branch and bound {t_fast:.2f} s vs profiling all {len(links):,} links "
+          f"{t_slow:.2f} s = {t_slow / t_fast:.1f}x; same server {same:.2f} %")  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        tiles = [0, 0]
+
+        def on_tile(done, total):
+            tiles[:] = [done, total]
+
+        t0 = time.perf_counter()
+        written = coverage_rasters(layers.sites, model, area=layers.communes, crs=layers.crs,
+                                   folder=tmp, resolution_m=args.raster_resolution_m,
+                                   on_tile=on_tile)  # fmt: skip
+        t_raster = time.perf_counter() - t0
+        size = sum(Path(p).stat().st_size for p in written.values()) / 1e6
+    print(f"   rasters at {args.raster_resolution_m:g} m: {t_raster:.1f} s for {tiles[1]} tiles "
+          f"= {n_sites / t_raster:.2f} site-technologies/s ({size:.1f} MB of GeoTIFF)")  # fmt: skip
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"   peak memory {peak:,.0f} MiB")
+    return 0
+
+
 # -------------------------------------------------------------------- main
 
 
@@ -373,6 +460,9 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--viewshed", action="store_true", help="run the viewshed section")
+    parser.add_argument("--province", action="store_true", help="run the whole-province section")
+    parser.add_argument("--raster-resolution-m", type=float, default=100.0,
+                        help="province rasters' cell size (default 100)")  # fmt: skip
     parser.add_argument("--repeat", type=int, default=5, help="runs per timing, best kept")
     parser.add_argument("--seed", type=int, default=0, help="random seed for the sites")
     parser.add_argument("--profile", action="store_true", help="also print a cProfile")
@@ -384,7 +474,7 @@ def main(argv: list[str] | None = None) -> int:
     group.add_argument("--observer-height-m", type=float, default=30.0, help="default 30")
     group.add_argument("--target-height-m", type=float, default=1.5, help="default 1.5")
     args = parser.parse_args(argv)
-    sections = {"viewshed": bench_viewshed}
+    sections = {"viewshed": bench_viewshed, "province": bench_province}
     chosen = [name for name in sections if getattr(args, name)] or list(sections)
     status = 0
     for name in chosen:

@@ -101,3 +101,30 @@ def test_nodata_profile_ends_do_not_break(recwarn):
         warnings.simplefilter("error", RuntimeWarning)
         links = holey.links(np.array([[6000.0, 10_000.0]]), sites_at([[3000.0, 10_000.0]]))
     assert np.isfinite(links["signal_dbm"]).all()
+
+
+def rough_dem(seed, res=100.0, n=120):
+    from scipy import ndimage
+
+    rng = np.random.default_rng(seed)
+    heights = ndimage.gaussian_filter(rng.normal(0, 1, (n, n)), 4) * 2500 + 500
+    return Dem(heights_m=heights.astype(np.float32), transform=Affine(res, 0, 0, 0, -res, n * res),
+               crs=UTM)  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_terrain_branch_and_bound_equals_all_links(seed):
+    from whitezone.models import best_from_links
+
+    rng = np.random.default_rng(seed)
+    model = TerrainModel(dem=rough_dem(seed))
+    n_sites = 12
+    sites = sites_at(rng.uniform(500, 11_500, (n_sites, 2)),
+                     tech=list(rng.choice(["2G", "4G"], n_sites)))  # fmt: skip
+    targets = rng.uniform(0, 12_000, (300, 2))
+    code = (sites["technology"] == "4G").to_numpy().astype(np.int64)
+    fast = model.best(targets, sites, code, 2)
+    slow = best_from_links(model.links(targets, sites), code, len(targets), 2)
+    np.testing.assert_array_equal(fast["site"], slow["site"])
+    np.testing.assert_array_equal(fast["level"], slow["level"])
+    np.testing.assert_allclose(fast["signal_dbm"], slow["signal_dbm"])

@@ -19,10 +19,23 @@ logger = logging.getLogger(__name__)
 
 
 def _print_warnings(caught: list[warnings.WarningMessage], quiet: bool) -> None:
+    """Print warnings once each; a model's validity note repeated per batch is summed up."""
     if quiet:
         return
+    from .errors import ModelValidityWarning
+
+    seen: dict[str, int] = {}
     for w in caught:
-        print(f"warning: {w.message}", file=sys.stderr)
+        text = str(w.message)
+        key = text.split(";")[0] if issubclass(w.category, ModelValidityWarning) else text
+        if key in seen:
+            seen[key] += 1
+            continue
+        seen[key] = 0
+        print(f"warning: {text}", file=sys.stderr)
+    for key, more in seen.items():
+        if more:
+            print(f"warning: ({more} more batch(es) with the same note: {key})", file=sys.stderr)
 
 
 def _headline(result) -> str:
@@ -123,6 +136,42 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_viewshed(args: argparse.Namespace) -> int:
+    from .errors import Problem
+    from .layers import load_layers
+    from .project import read_project, sample_project
+    from .terrain import load_dem
+    from .viewshed import dem_viewshed
+
+    project = read_project(args.project) if args.project else sample_project()
+    layers = load_layers(project)
+    source = str(project.path or "project")
+    if layers.dem is None:
+        raise InputError(Problem(source, 'a viewshed needs a DEM: add dem = "..." under [layers]'))
+    site = layers.sites[layers.sites["site_id"] == args.site]
+    if site.empty:
+        known = ", ".join(layers.sites["site_id"].astype(str).unique()[:10])
+        raise InputError(Problem(source, f"no site {args.site!r}; sites include {known}, ..."))
+    point = site.to_crs(layers.crs).geometry.iloc[0]
+    if args.height_m:
+        height = args.height_m
+    elif site["height_m"].notna().any():
+        height = float(site["height_m"].max())
+    else:
+        height = 30.0
+    reach = args.max_distance_km * 1000.0
+    dem = load_dem(layers.dem, crs=layers.crs, margin_m=reach,
+                   bounds=(point.x, point.y, point.x, point.y))  # fmt: skip
+    out = Path(args.output or Path(project.output) / f"viewshed_{args.site}.tif")
+    seen = dem_viewshed(dem, point.x, point.y, observer_height_m=height,
+                        target_height_m=args.target_height_m, max_distance_m=reach,
+                        out_path=out)  # fmt: skip
+    area = seen.sum() * dem.resolution_m**2 / 1e6
+    print(f"site {args.site}: mast {height:g} m, {area:,.1f} km² visible within "
+          f"{args.max_distance_km:g} km (DEM cells of {dem.resolution_m:.0f} m) -> {out}")  # fmt: skip
+    return 0
+
+
 def cmd_sample(args: argparse.Namespace) -> int:
     from .sample import make_sample
 
@@ -154,6 +203,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="validate the inputs only and report what was found")
     p.add_argument("project", nargs="?", help="project file (TOML); default the embedded sample")
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("viewshed", help="write a site's viewshed (GeoTIFF) from the project's DEM")
+    p.add_argument("project", nargs="?", help="project file (TOML); default the embedded sample")
+    p.add_argument("--site", required=True, help="site_id of the observer")
+    p.add_argument("--max-distance-km", type=float, default=15.0, help="default 15")
+    p.add_argument("--height-m", type=float, help="mast height; default the site's, else 30")
+    p.add_argument("--target-height-m", type=float, default=1.5, help="default 1.5 (a handset)")
+    p.add_argument("-o", "--output", help="GeoTIFF to write (default <output>/viewshed_<site>.tif)")
+    p.set_defaults(func=cmd_viewshed)
 
     p = sub.add_parser("sample", help="write the synthetic sample province")
     p.add_argument("outdir", help="folder to write into")

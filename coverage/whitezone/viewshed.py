@@ -555,3 +555,55 @@ def _check_metric(crs, source: Path) -> None:
             f"{source}: the DEM's CRS ({crs.name}) is in {', '.join(sorted(units))}, not metres; "
             "reproject it to a metric CRS such as UTM first"
         )
+
+
+def dem_viewshed(
+    dem,
+    x: float,
+    y: float,
+    *,
+    observer_height_m: float = 30.0,
+    target_height_m: float = 1.5,
+    max_distance_m: float | None = None,
+    curvature_coeff: float = DEFAULT_CURVATURE_COEFF,
+    out_path: str | Path | None = None,
+) -> np.ndarray:
+    """Viewshed on a :class:`whitezone.terrain.Dem` (a DEM already on a metric grid).
+
+    This is how a project's DEM, in whatever CRS it came, gets a viewshed:
+    :func:`whitezone.terrain.load_dem` warps it onto the run's metric grid and
+    this function sweeps it.  Defaults suit a BTS: a 30 m mast and a handset
+    1.5 m above ground.
+
+    Parameters
+    ----------
+    dem : whitezone.terrain.Dem
+    x, y : float
+        Observer in the DEM's CRS.
+    observer_height_m, target_height_m, max_distance_m, curvature_coeff
+        As in :func:`viewshed_array`.
+    out_path : str or pathlib.Path, optional
+        Also write a GeoTIFF (uint8, 255 visible / 0 not), atomically.
+
+    Returns
+    -------
+    numpy.ndarray
+        uint8, 1 visible / 0 not, on the DEM's grid.
+    """
+    diameter = 2.0 * dem.crs.ellipsoid.semi_major_metre if dem.crs.ellipsoid \
+        else WGS84_EARTH_DIAMETER_M  # fmt: skip
+    seen = viewshed_array(dem.heights_m, dem.transform, (x, y),
+                          observer_height_m=observer_height_m, target_height_m=target_height_m,
+                          max_distance_m=max_distance_m, curvature_coeff=curvature_coeff,
+                          nodata=None, earth_diameter_m=diameter)  # fmt: skip
+    if out_path is not None:
+        import rasterio
+
+        from .outputs import atomic_path
+
+        profile = {"driver": "GTiff", "dtype": "uint8", "count": 1, "width": seen.shape[1],
+                   "height": seen.shape[0], "crs": dem.crs.to_wkt(), "transform": dem.transform,
+                   "nodata": None, "compress": "deflate"}  # fmt: skip
+        with atomic_path(out_path) as tmp, rasterio.open(tmp, "w", **profile) as dst:
+            dst.write(seen * np.uint8(255), 1)
+    return seen

@@ -150,21 +150,38 @@ class PathLossModel:
         DataFrame
             ``target``, ``site``, ``distance_km``, ``signal_dbm``, ``level``.
         """
+        params, target, site, dist_km, signal = self.formula_links(targets, sites)
+        signal = signal - self.extra_loss_db(targets, sites, target, site, params)
+        return pd.DataFrame({"target": target, "site": site, "distance_km": dist_km,
+                             "signal_dbm": signal,
+                             "level": self.levels(signal, site, params)})  # fmt: skip
+
+    def formula_links(self, targets: np.ndarray, sites: gpd.GeoDataFrame):
+        """Pairs within reach and their signal from the path-loss formula alone.
+
+        Returns
+        -------
+        params : DataFrame
+            :meth:`parameters` of ``sites``.
+        target, site : ndarray of int64
+        distance_km, signal_dbm : ndarray of float
+        """
         params = self.parameters(sites)
         xy = np.column_stack([sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()])
-        reach = self.reach_km(sites)
-        target, site, dist_m = pairs_within(targets, xy, reach * 1000.0)
+        target, site, dist_m = pairs_within(targets, xy, self.reach_km(sites) * 1000.0)
         dist_km = dist_m / 1000.0
         p = params.iloc[site]
         loss = path_loss_db(dist_km, p["frequency_mhz"].to_numpy(), p["height_m"].to_numpy(),
                             self.receiver_height_m, formula=self.formula,
                             environment=self.environment)  # fmt: skip
-        loss = loss + self.extra_loss_db(targets, sites, target, site, params)
-        signal = p["eirp_dbm"].to_numpy() - loss
-        good, weak = p["good_dbm"].to_numpy(), p["weak_dbm"].to_numpy()
-        level = np.where(signal >= good, GOOD, np.where(signal >= weak, WEAK, NONE))
-        return pd.DataFrame({"target": target, "site": site, "distance_km": dist_km,
-                             "signal_dbm": signal, "level": level.astype(np.int8)})  # fmt: skip
+        return params, target, site, dist_km, p["eirp_dbm"].to_numpy() - loss
+
+    @staticmethod
+    def levels(signal: np.ndarray, site: np.ndarray, params: pd.DataFrame) -> np.ndarray:
+        """Class level of each link from its site's thresholds."""
+        good = params["good_dbm"].to_numpy()[site]
+        weak = params["weak_dbm"].to_numpy()[site]
+        return np.where(signal >= good, GOOD, np.where(signal >= weak, WEAK, NONE)).astype(np.int8)
 
     def best(self, targets: np.ndarray, sites: gpd.GeoDataFrame, tech_code: np.ndarray,
              n_tech: int) -> dict[str, np.ndarray]:  # fmt: skip

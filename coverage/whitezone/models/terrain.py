@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..terrain import Dem
+from ._best import empty_best
 from .diffraction import profile_diffraction
 from .link import PathLossModel
 
@@ -64,6 +65,59 @@ class TerrainModel(PathLossModel):
         if self.diffraction not in DIFFRACTION_METHODS:
             raise ValueError(f"unknown diffraction method {self.diffraction!r}; "
                              f"expected one of {DIFFRACTION_METHODS}")  # fmt: skip
+
+    def best(self, targets: np.ndarray, sites: gpd.GeoDataFrame, tech_code: np.ndarray,
+             n_tech: int) -> dict[str, np.ndarray]:  # fmt: skip
+        """Best server per (target, technology), by branch and bound over the terrain.
+
+        Terrain only ever adds loss, so the formula's signal bounds a link's
+        terrain signal from above.  Links of each (target, technology) are
+        taken in order of formula signal, strongest first; a target stops as
+        soon as its best terrain signal is at least the next link's bound.  In
+        open country the first link settles it; behind ridges a few more are
+        profiled — never the tens of sites a 2G cell can reach on paper.  The
+        result equals :func:`~whitezone.models._best.best_from_links` of
+        :meth:`links` (up to exact ties).
+        """
+        out = empty_best(len(targets), n_tech)
+        params, target, site, dist_km, bound = self.formula_links(targets, sites)
+        if len(target) == 0:
+            return out
+        cell = target * n_tech + tech_code[site]
+        order = np.lexsort((-bound, cell))
+        cell_sorted = cell[order]
+        first = np.r_[True, cell_sorted[1:] != cell_sorted[:-1]]
+        group_start = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
+        rank = np.arange(len(order)) - group_start
+        size = len(targets) * n_tech
+        best_signal = np.full(size, -np.inf)
+        best_link = np.full(size, -1, dtype=np.int64)
+        still_open = np.ones(size, dtype=bool)
+        # Links grouped by rank: round r reads one slice, not the whole table.
+        by_rank = order[np.argsort(rank, kind="stable")]
+        edges = np.searchsorted(np.sort(rank, kind="stable"), np.arange(rank.max() + 2))
+        for r in range(int(rank.max()) + 1):
+            pick = by_rank[edges[r] : edges[r + 1]]
+            pick = pick[still_open[cell[pick]]]
+            if pick.size == 0:
+                break
+            signal = bound[pick] - self.extra_loss_db(targets, sites, target[pick], site[pick], params)
+            c = cell[pick]
+            better = signal > best_signal[c]
+            best_signal[c[better]] = signal[better]
+            best_link[c[better]] = pick[better]
+            # Close every cell whose next bound cannot beat what it has.
+            nxt = by_rank[edges[r + 1] : edges[r + 2]] if r + 2 < len(edges) else by_rank[:0]
+            still_open[:] = False
+            still_open[cell[nxt]] = bound[nxt] > best_signal[cell[nxt]]
+        has = best_link >= 0
+        link = best_link[has]
+        rows, cols = np.divmod(np.flatnonzero(has), n_tech)
+        out["level"][rows, cols] = self.levels(best_signal[has], site[link], params)
+        out["site"][rows, cols] = site[link]
+        out["distance_km"][rows, cols] = dist_km[link]
+        out["signal_dbm"][rows, cols] = best_signal[has]
+        return out
 
     def extra_loss_db(self, targets: np.ndarray, sites: gpd.GeoDataFrame, target: np.ndarray,
                       site: np.ndarray, params: pd.DataFrame) -> np.ndarray:  # fmt: skip
