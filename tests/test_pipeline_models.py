@@ -4,13 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import rasterio
+from conftest import X0, Y0
 from rasterio.transform import from_origin
 
 from whitezone.cli import main
 from whitezone.pipeline import run
 from whitezone.project import read_project
-
-from conftest import X0, Y0
 
 
 def add_dem(project_path, *, ridge_x_km=14.5, ridge_m=300.0):
