@@ -10,7 +10,8 @@ from whitezone.project import read_project
 
 EXPECTED_FILES = {
     "villages.gpkg", "villages.csv", "communes.gpkg", "summary_communes.csv",
-    "summary_districts.csv", "summary_province.csv", "report.html", "report.xlsx", "map.html",
+    "summary_districts.csv", "summary_province.csv", "summary_operators.csv", "report.html",
+    "report.xlsx", "map.html",
 }  # fmt: skip
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-__all__ = ["within_reach"]
+__all__ = ["broadband_by_commune", "within_reach"]
 
 
 def within_reach(points: gpd.GeoSeries, fiber: gpd.GeoDataFrame, *, reach_km: float,
@@ -49,3 +49,32 @@ def within_reach(points: gpd.GeoSeries, fiber: gpd.GeoDataFrame, *, reach_km: fl
     out = pd.array(result, dtype="boolean")
     out[~located] = pd.NA
     return pd.Series(out, index=points.index)
+
+
+def broadband_by_commune(villages: pd.DataFrame, communes: pd.DataFrame) -> pd.DataFrame:
+    """Villages without fixed broadband per commune, and whether its centre has it.
+
+    Parameters
+    ----------
+    villages : DataFrame
+        With ``commune_id`` and ``fixed_broadband`` (True/False/<NA>).
+    communes : DataFrame
+        With ``commune_id`` and, when fiber was given, ``center_broadband``.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by commune id: ``villages_no_broadband`` (villages known to
+        have none; unknown ones are not counted) and ``center_broadband``.
+    """
+    from .indicators import count_by_commune
+
+    none = (villages["fixed_broadband"] == False).fillna(False).to_numpy(dtype=bool)  # noqa: E712
+    out = pd.DataFrame({"villages_no_broadband": count_by_commune(villages, none)})
+    if "center_broadband" in communes:
+        centre = pd.Series(pd.array(communes["center_broadband"], dtype="boolean"),
+                           index=communes["commune_id"].to_numpy())  # fmt: skip
+        out = out.reindex(out.index.union(centre.index))
+        out["villages_no_broadband"] = out["villages_no_broadband"].fillna(0).astype(np.int64)
+        out["center_broadband"] = centre.reindex(out.index)
+    return out

@@ -78,8 +78,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         project = project.with_output(args.output)
     if not args.project and not args.quiet:
         print(f"No project file given: running the embedded sample province ({project.name}).")
-    steps = ["load layers", "classify villages", "postal and broadband", "indicators",
-             "write outputs"]  # fmt: skip
+    steps = ["load layers", "classify villages", "postal and broadband", "sites and area",
+             "operators and points of interest", "indicators", "write outputs"]  # fmt: skip
     with tqdm(total=len(steps), disable=args.quiet, file=sys.stderr, unit="step",
               bar_format="{desc:<22} {bar:20} {n_fmt}/{total_fmt} [{elapsed}]") as bar:  # fmt: skip
         started: list[str] = []

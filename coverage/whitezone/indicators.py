@@ -56,38 +56,46 @@ def _class_counts(villages: pd.DataFrame, key: pd.Series, column: str, suffix: s
     return out
 
 
+def commune_key(frame: pd.DataFrame) -> pd.Series:
+    """Each row's commune id, ``(no commune)`` where it has none."""
+    ids = frame["commune_id"].astype(object)
+    return ids.where(ids.notna(), NO_COMMUNE)
+
+
+def count_by_commune(frame: pd.DataFrame, flag) -> pd.Series:
+    """How many rows of ``frame`` per commune have ``flag`` true."""
+    flag = np.asarray(flag, dtype=bool)
+    return pd.Series(flag.astype(np.int64), index=frame.index).groupby(commune_key(frame).to_numpy()).sum()
+
+
 def commune_indicators(
     villages: pd.DataFrame,
     communes: gpd.GeoDataFrame,
     *,
     technologies: list[str],
-    post_offices: gpd.GeoDataFrame | None = None,
-    area_km2: np.ndarray | None = None,
-    post_max_distance_km: float | None = None,
+    extra: list[pd.DataFrame | pd.Series] = (),
 ) -> pd.DataFrame:
-    """One row per commune with the mobile, postal and broadband indicators.
+    """One row per commune: the mobile counts plus any other indicator columns.
 
     Parameters
     ----------
     villages : DataFrame
-        Classified villages (:func:`~whitezone.classify.classify_villages`),
-        with ``post_distance_km`` and ``fixed_broadband`` when available.
+        Classified villages (:func:`~whitezone.classify.classify_villages`).
     communes : GeoDataFrame
-        With ``center_class`` (and ``center_broadband``) when computed.
+        ``commune_id``, ``commune``, ``district``, ``province``, and
+        optionally ``center_class`` and ``area_km2``.
     technologies : list of str
-    post_offices : GeoDataFrame, optional
-    area_km2 : ndarray, optional
-        Area of each commune (equal-area CRS).
-    post_max_distance_km : float, optional
-        Count villages farther than this from every postal point.
+    extra : list of DataFrame or Series
+        Indexed by commune id (postal, broadband, area, sites...): joined as
+        they are; communes absent from one get 0 (counts) or <NA>.
 
     Returns
     -------
     DataFrame
         In the communes' order, plus a ``(no commune)`` row when some
-        villages have no commune.
+        villages have no commune; percentages and ratios derived.
     """
-    key = villages["commune_id"].astype(object).where(villages["commune_id"].notna(), NO_COMMUNE)
+    key = commune_key(villages)
     parts = [_class_counts(villages, key, "class_any", "")]
     for tech in technologies:
         parts.append(_class_counts(villages, key, f"class_{tech.lower()}", f"_{tech.lower()}"))
@@ -98,13 +106,12 @@ def commune_indicators(
         "district": communes["district"].astype(object),
         "province": communes["province"].astype(object),
     })  # fmt: skip
-    if "center_class" in communes:
-        base["center_class"] = communes["center_class"].astype(object).to_numpy()
-    if area_km2 is not None:
-        base["area_km2"] = np.asarray(area_km2, dtype=float)
+    for col in ("center_class", "area_km2"):
+        if col in communes:
+            base[col] = communes[col].to_numpy()
     if NO_COMMUNE in counts.index:
-        extra = {"commune_id": NO_COMMUNE, "commune": NO_COMMUNE, "district": pd.NA, "province": pd.NA}
-        base = pd.concat([base, pd.DataFrame([extra])], ignore_index=True)
+        row = {"commune_id": NO_COMMUNE, "commune": NO_COMMUNE, "district": pd.NA, "province": pd.NA}
+        base = pd.concat([base, pd.DataFrame([row])], ignore_index=True)
     table = base.join(counts, on="commune_id")
     count_cols = list(counts.columns)
     table[count_cols] = table[count_cols].fillna(0)
@@ -113,32 +120,17 @@ def commune_indicators(
             table[col] = table[col].astype(np.int64)
     table.insert(4, "villages", table[[f"villages_{c}" for c in _CATS]].sum(axis=1))
     table.insert(5, "population", table[[f"population_{c}" for c in _CATS]].sum(axis=1))
-
-    if "post_distance_km" in villages:
-        far = villages["post_distance_km"].to_numpy(dtype=float)
-        if post_max_distance_km is not None:
-            table["villages_far_from_post"] = _count_by(key, far > post_max_distance_km, table)
-    if post_offices is not None:
-        pkey = post_offices["commune_id"].astype(object).where(post_offices["commune_id"].notna(), NO_COMMUNE)
-        n = pkey.value_counts()
-        table["post_points"] = table["commune_id"].map(n).fillna(0).astype(np.int64)
-        cpo = post_offices["kind"] == "commune post office"
-        has = set(pkey[cpo.fillna(False).to_numpy(dtype=bool)])
-        table["commune_post_office"] = table["commune_id"].isin(has)
-    if "fixed_broadband" in villages and villages["fixed_broadband"].notna().any():
-        no_bb = (villages["fixed_broadband"] == False).fillna(False).to_numpy(dtype=bool)  # noqa: E712
-        table["villages_no_broadband"] = _count_by(key, no_bb, table)
-        if "center_broadband" in communes:
-            table["center_broadband"] = pd.array(
-                list(communes["center_broadband"]) + [pd.NA] * (len(table) - len(communes)),
-                dtype="boolean",
-            )
+    for part in extra:
+        part = part.to_frame() if isinstance(part, pd.Series) else part
+        joined = table[["commune_id"]].join(part, on="commune_id").drop(columns="commune_id")
+        for col in joined:
+            values = joined[col]
+            if pd.api.types.is_integer_dtype(part[col]) or col.startswith(("villages_", "sites", "site_")):
+                values = values.fillna(0).astype(np.int64)
+            elif col.startswith(("population", "area_covered")):
+                values = values.fillna(0.0)
+            table[col] = values  # a population raster's columns replace the villages' sums
     return derive(table)
-
-
-def _count_by(key: pd.Series, flag: np.ndarray, table: pd.DataFrame) -> np.ndarray:
-    sums = pd.Series(flag.astype(np.int64), index=key.index).groupby(key.to_numpy()).sum()
-    return table["commune_id"].map(sums).fillna(0).astype(np.int64).to_numpy()
 
 
 def _pct(part: pd.Series, whole: pd.Series) -> pd.Series:
@@ -160,6 +152,14 @@ def derive(table: pd.DataFrame) -> pd.DataFrame:
         table["people_per_post"] = np.round(people_per_point(table["population"], table["post_points"]), 1)
     if "villages_no_broadband" in table:
         table["pct_no_broadband"] = _pct(table["villages_no_broadband"], table["villages"])
+    if "villages_beyond_service_radius" in table:
+        table["pct_beyond_service_radius"] = _pct(table["villages_beyond_service_radius"],
+                                                  table["villages"])  # fmt: skip
+    if "area_km2" in table:
+        for col in [c for c in table if c.startswith("area_covered_km2")]:
+            table["pct_area_covered" + col[len("area_covered_km2"):]] = _pct(table[col], table["area_km2"])
+            table[col] = table[col].round(3)
+        table["area_km2"] = table["area_km2"].round(3)
     return table[_ordered(table.columns, suffixes)]
 
 
@@ -173,9 +173,12 @@ def _ordered(columns, suffixes: list[str]) -> list[str]:
         for cat in (*CLASSES, "unclassified"):
             order += [f"population_{cat}{sfx}", f"pct_population_{cat}{sfx}"]
     order += ["villages_no_broadband", "pct_no_broadband"]
+    for sfx in suffixes:
+        order += [f"area_covered_km2{sfx}", f"pct_area_covered{sfx}"]
     grouped = [c for c in order if c in columns]
     first = [c for c in columns if c not in grouped and not c.startswith(("post_", "service_",
-             "people_per", "area_km2", "commune_post", "centers_", "communes_with", "center_"))]  # fmt: skip
+             "people_per", "area_km2", "commune_post", "centers_", "communes_with", "center_",
+             "sites", "site_technologies", "villages_far", "villages_beyond", "pct_beyond"))]  # fmt: skip
     rest = [c for c in columns if c not in grouped and c not in first]
     return first + grouped + rest
 
@@ -210,7 +213,8 @@ def aggregate(communes: pd.DataFrame, by: str) -> pd.DataFrame:
     groups = table[by].astype(object).where(table[by].notna(), label)
     numeric = [
         c for c in table.columns
-        if (c.startswith(("villages", "population", "communes", "centers_", "post_points", "area_km2")))
+        if c.startswith(("villages", "population", "communes", "centers_", "post_points", "area_km2",
+                         "area_covered", "sites", "site_technologies"))
     ]  # fmt: skip
     summed = table[numeric].groupby(groups.to_numpy(), sort=False).sum()
     summed.index.name = by
@@ -230,11 +234,17 @@ class Summaries:
     districts : DataFrame or None
         None when the communes carry no district (Vietnam since 7/2025).
     province : DataFrame
+    operators : DataFrame or None
+        Long table per level and operator (:mod:`whitezone.operators`).
+    pois : DataFrame or None
+        Long table per level and kind of point of interest (:mod:`whitezone.pois`).
     """
 
     communes: pd.DataFrame
     districts: pd.DataFrame | None
     province: pd.DataFrame
+    operators: pd.DataFrame | None = None
+    pois: pd.DataFrame | None = None
 
 
 def summarise(communes_table: pd.DataFrame, *, province_name: str | None = None) -> Summaries:
@@ -287,3 +297,141 @@ def check_reconciliation(villages: pd.DataFrame, summaries: Summaries, technolog
             if col != "villages_unclassified" else int((~villages["class_any"].isin(CLASSES)).sum())  # fmt: skip
         if int(summaries.province[col].sum()) != expected:
             raise WhitezoneError(f"internal error: province {col} != rows of villages")
+
+
+def site_counts(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Active sites and site-technologies per commune, by technology.
+
+    A site is counted in the commune containing it (first in file order on a
+    shared boundary); sites outside every commune are not counted here.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by commune id: ``sites``, ``site_technologies`` and
+        ``site_technologies_<tech>``.
+    """
+    from .layers import assign_communes
+
+    active = sites[sites["status"] == "active"].reset_index(drop=True)
+    where, _ = assign_communes(active.geometry, communes, snap_km=0.0)
+    frame = pd.DataFrame({"commune_id": where.to_numpy(), "site_id": active["site_id"].to_numpy(),
+                          "technology": active["technology"].to_numpy()}).dropna(subset=["commune_id"])  # fmt: skip
+    out = pd.DataFrame({
+        "sites": frame.groupby("commune_id")["site_id"].nunique(),
+        "site_technologies": frame.groupby("commune_id").size(),
+    })  # fmt: skip
+    by_tech = frame.groupby(["commune_id", "technology"]).size().unstack(fill_value=0)
+    for tech in by_tech.columns:
+        out[f"site_technologies_{tech.lower()}"] = by_tech[tech]
+    return out.fillna(0).astype(np.int64)
+
+
+def area_coverage(
+    communes: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    model,
+    *,
+    crs,
+    technologies: list[str],
+    resolution_m: float = 250.0,
+) -> pd.DataFrame:
+    """Area of each commune with signal (weak or good), per technology and for any.
+
+    The radius model's discs are exact geometry: the union of every active
+    site's weak-radius disc, intersected with each commune in ``crs``.  The
+    other models are evaluated at the centres of a ``resolution_m`` grid (as
+    the rasters are) and each covered cell counts its area.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by commune id: ``area_covered_km2`` and
+        ``area_covered_km2_<tech>`` (pct columns are derived from them).
+    """
+    import shapely
+
+    polys = communes.to_crs(crs).geometry.to_numpy()
+    ids = communes["commune_id"].to_numpy()
+    active = sites[(sites["status"] == "active") & sites["technology"].isin(technologies)]
+    active = active.to_crs(crs).reset_index(drop=True)
+    out = pd.DataFrame(index=pd.Index(ids, name="commune_id"))
+    if getattr(model, "kind", "") == "radius":
+        reach_m = model.reach_km(active) * 1000.0
+        discs = shapely.buffer(active.geometry.to_numpy(), reach_m, quad_segs=32)
+        unions = {}
+        for tech in technologies:
+            unions[tech] = shapely.union_all(discs[(active["technology"] == tech).to_numpy()])
+        covered_any = shapely.union_all(list(unions.values()))
+        out["area_covered_km2"] = shapely.area(shapely.intersection(polys, covered_any)) / 1e6
+        for tech in technologies:
+            out[f"area_covered_km2_{tech.lower()}"] = shapely.area(shapely.intersection(polys, unions[tech])) / 1e6
+        return out
+    from rasterio.features import rasterize
+
+    from .classify import classify_points
+    from .rasters import grid_for
+
+    grid = grid_for(communes, crs=crs, resolution_m=resolution_m)
+    index = rasterize(((g, i + 1) for i, g in enumerate(polys)), out_shape=(grid.height, grid.width),
+                      transform=grid.transform, fill=0, dtype="int32")  # fmt: skip
+    inside = index.ravel() > 0
+    centres = grid.cell_centres(0, 0, grid.height, grid.width)[inside]
+    owner = index.ravel()[inside] - 1
+    points = gpd.GeoSeries.from_xy(centres[:, 0], centres[:, 1], crs=crs)
+    classes = classify_points(points, active, model=model, crs=crs, technologies=technologies)
+    cell_km2 = resolution_m**2 / 1e6
+    for col, name in [("class_any", "area_covered_km2"),
+                      *[(f"class_{t.lower()}", f"area_covered_km2_{t.lower()}") for t in technologies]]:  # fmt: skip
+        covered = classes[col].isin(["weak", "good"]).to_numpy()
+        out[name] = np.bincount(owner[covered], minlength=len(ids)) * cell_km2
+    return out
+
+
+def by_level(per_commune: pd.DataFrame, communes: pd.DataFrame, *, key: str,
+             ratios: dict[str, tuple[str, str]]) -> pd.DataFrame:  # fmt: skip
+    """Sum a (commune, key) table to districts and provinces, in one long table.
+
+    Parameters
+    ----------
+    per_commune : DataFrame
+        ``commune_id``, ``key`` and count columns.
+    communes : DataFrame
+        ``commune_id``, ``commune``, ``district``, ``province``.
+    key : str
+        The second grouping (``operator``, ``kind``).
+    ratios : dict
+        Percentage column -> (count column, total column), recomputed at
+        every level from the sums.
+
+    Returns
+    -------
+    DataFrame
+        ``level`` (province, district, commune), ``area`` (its name),
+        ``commune_id``, ``key``, the counts and the percentages; provinces
+        first, then districts, then communes.
+    """
+    names = communes.set_index("commune_id")[["commune", "district", "province"]]
+    frame = per_commune.join(names, on="commune_id")
+    frame["commune"] = frame["commune"].fillna(NO_COMMUNE)
+    counts = [c for c in per_commune.columns if c not in ("commune_id", key)]
+    parts = []
+    for level, by in (("province", "province"), ("district", "district"), ("commune", "commune_id")):
+        if level == "district" and frame["district"].isna().all():
+            continue
+        label = frame[by].astype(object).where(frame[by].notna(), NO_DISTRICT if level == "district"
+                                               else "(no province)")  # fmt: skip
+        summed = frame[counts].groupby([label.to_numpy(), frame[key].to_numpy()], sort=False).sum()
+        summed.index.names = ["area", key]
+        summed = summed.reset_index()
+        summed.insert(0, "level", level)
+        if level == "commune":
+            summed.insert(2, "commune_id", summed["area"])
+            summed["area"] = summed["commune_id"].map(names["commune"]).fillna(NO_COMMUNE)
+        else:
+            summed.insert(2, "commune_id", pd.NA)
+        parts.append(summed)
+    out = pd.concat(parts, ignore_index=True)
+    for col, (num, den) in ratios.items():
+        out[col] = _pct(out[num], out[den])
+    return out

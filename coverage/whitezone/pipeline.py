@@ -18,15 +18,25 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .broadband import within_reach
+from .broadband import broadband_by_commune, within_reach
 from .classify import classify_points, classify_villages, technologies_of
 from .crs import equal_area_crs
 from .errors import InputError, Problem
-from .indicators import Summaries, check_reconciliation, commune_indicators, summarise
+from .indicators import (
+    Summaries,
+    area_coverage,
+    check_reconciliation,
+    commune_indicators,
+    site_counts,
+    summarise,
+)
 from .layers import Layers, load_layers
 from .models import CoverageModel, make_model
+from .operators import operator_classes, operator_summary
 from .outputs import write_csv, write_excel, write_gpkg, write_text
-from .postal import nearest_distance_km
+from .pois import classify_pois, poi_summary
+from .population import population_by_class
+from .postal import nearest_distance_km, postal_by_commune, service_radius_km
 from .project import Project
 
 __all__ = ["Result", "analyse", "model_for", "run", "write_outputs"]
@@ -34,6 +44,10 @@ __all__ = ["Result", "analyse", "model_for", "run", "write_outputs"]
 logger = logging.getLogger(__name__)
 
 Step = Callable[[str], None]
+
+#: Grid (m) on which path-loss and terrain models measure the area covered
+#: when no raster resolution is set.
+AREA_GRID_M = 250.0
 
 
 @dataclass
@@ -52,6 +66,8 @@ class Result:
         Indicator tables per commune, district and province.
     technologies : list of str
     model : CoverageModel
+    pois : GeoDataFrame or None
+        Points of interest with their classes and broadband.
     outputs : dict
         File name -> path, once written.
     timings : dict
@@ -65,6 +81,7 @@ class Result:
     summaries: Summaries
     technologies: list[str]
     model: CoverageModel
+    pois: gpd.GeoDataFrame | None = None
     outputs: dict[str, Path] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -146,20 +163,63 @@ def analyse(layers: Layers, project: Project, *, model: CoverageModel | None = N
         communes["center_broadband"] = within_reach(
             centers, layers.fiber, reach_km=project.broadband_reach_km, crs=layers.crs
         ).to_numpy()
-    area_km2 = communes.geometry.to_crs(equal_area_crs([communes])).area.to_numpy() / 1e6
+    communes["area_km2"] = communes.geometry.to_crs(equal_area_crs([communes])).area.to_numpy() / 1e6
+    extra = []
+    if layers.post_offices is not None:
+        # "Beyond R" uses the run's average service radius, the figure reports publish.
+        radius = float(service_radius_km(communes["area_km2"].sum(), len(layers.post_offices)))
+        extra.append(postal_by_commune(villages, layers.post_offices, radius_km=radius,
+                                       max_distance_km=project.post_max_distance_km))  # fmt: skip
+    if "fixed_broadband" in villages and villages["fixed_broadband"].notna().any():
+        extra.append(broadband_by_commune(villages, communes))
+
+    step("sites and area")
+    extra.append(site_counts(layers.sites, communes))
+    area_resolution = project.rasters.resolution_m if project.rasters.write else AREA_GRID_M
+    extra.append(area_coverage(communes, layers.sites, model, crs=layers.crs, technologies=techs,
+                               resolution_m=area_resolution))  # fmt: skip
+    if layers.population is not None:
+        extra.append(population_by_class(layers.population, communes, layers.sites, model=model,
+                                         crs=layers.crs, technologies=techs))  # fmt: skip
+
+    step("operators and points of interest")
+    by_operator = operator_classes(villages, layers.sites, model=model, crs=layers.crs,
+                                   technologies=techs)  # fmt: skip
+    villages["operators_good"] = _names_where(by_operator, "good")
+    villages["operators_weak"] = _names_where(by_operator, "weak")
+    pois = None
+    if layers.pois is not None:
+        pois = classify_pois(layers.pois, layers.sites, model=model, crs=layers.crs,
+                             technologies=techs, communes=communes, fiber=layers.fiber,
+                             reach_km=project.broadband_reach_km)  # fmt: skip
 
     step("indicators")
-    table = commune_indicators(villages, communes, technologies=techs,
-                               post_offices=layers.post_offices, area_km2=area_km2,
-                               post_max_distance_km=project.post_max_distance_km)  # fmt: skip
+    table = commune_indicators(villages, communes, technologies=techs, extra=extra)
     summaries = summarise(table, province_name=project.name)
     check_reconciliation(villages, summaries, techs)
+    names = summaries.communes[["commune_id", "commune", "district", "province"]]
+    from .layers import assign_communes
+
+    site_commune, _ = assign_communes(layers.sites.geometry, communes, snap_km=0.0)
+    summaries.operators = operator_summary(villages, by_operator, layers.sites, names, site_commune)
+    if pois is not None:
+        summaries.pois = poi_summary(pois, names)
     timings["indicators"] = time.perf_counter() - clock
     commune_layer = communes[["commune_id", "geometry"]].merge(
         summaries.communes, on="commune_id", how="left"
     )
     return Result(project=project, layers=layers, villages=villages, communes=commune_layer,
-                  summaries=summaries, technologies=techs, model=model, timings=timings)  # fmt: skip
+                  summaries=summaries, technologies=techs, model=model, pois=pois,
+                  timings=timings)  # fmt: skip
+
+
+def _names_where(classes: pd.DataFrame, value: str) -> pd.Series:
+    """Per row, the comma-joined columns (operators) whose class is ``value``."""
+    out = pd.Series("", index=classes.index, dtype=object)
+    for name in classes.columns:
+        hit = (classes[name] == value).fillna(False).to_numpy(dtype=bool)
+        out[hit] = out[hit] + np.where(out[hit] == "", "", ", ") + name
+    return out.astype("string")
 
 
 def village_table(result: Result) -> gpd.GeoDataFrame:
@@ -179,7 +239,8 @@ def village_table(result: Result) -> gpd.GeoDataFrame:
         out[f"distance_km_{t}"] = v[f"distance_km_{t}"].round(3)
         if v[f"signal_dbm_{t}"].notna().any():
             out[f"signal_dbm_{t}"] = v[f"signal_dbm_{t}"].round(1)
-    for col in ("post_distance_km", "fixed_broadband", "source_row"):
+    for col in ("operators_good", "operators_weak", "post_distance_km", "fixed_broadband",
+                "source_row"):
         if col in v:
             out[col] = v[col]
     return gpd.GeoDataFrame(out, geometry=v.geometry, crs=v.crs)
@@ -223,6 +284,15 @@ def write_outputs(result: Result, folder: str | Path | None = None, *,
     }
     if s.districts is not None:
         written["summary_districts.csv"] = write_csv(s.districts, folder / "summary_districts.csv")
+    if s.operators is not None:
+        written["summary_operators.csv"] = write_csv(s.operators, folder / "summary_operators.csv")
+    if result.pois is not None:
+        written["summary_pois.csv"] = write_csv(s.pois, folder / "summary_pois.csv")
+        pois = result.pois
+        flat_pois = pd.DataFrame(pois.drop(columns="geometry"))
+        flat_pois["lon"] = pois.geometry.x.round(6)
+        flat_pois["lat"] = pois.geometry.y.round(6)
+        written["pois.csv"] = write_csv(flat_pois, folder / "pois.csv")
     repairs = result.layers.repairs_table()
     written["report.xlsx"] = write_excel(report_sheets(result, repairs), folder / "report.xlsx")
     written["report.html"] = write_text(report_html(result, repairs), folder / "report.html")

@@ -14,10 +14,16 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 from pyproj import CRS
 from scipy.spatial import cKDTree
 
-__all__ = ["nearest_distance_km", "people_per_point", "service_radius_km"]
+__all__ = [
+    "nearest_distance_km",
+    "people_per_point",
+    "postal_by_commune",
+    "service_radius_km",
+]
 
 
 def service_radius_km(area_km2, points):
@@ -80,4 +86,52 @@ def nearest_distance_km(points: gpd.GeoSeries, targets: gpd.GeoDataFrame | gpd.G
     tree = cKDTree(np.column_stack([tgt.x.to_numpy(), tgt.y.to_numpy()]))
     dist, _ = tree.query(np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()]))
     out[located] = dist / 1000.0
+    return out
+
+
+def postal_by_commune(
+    villages: pd.DataFrame,
+    post_offices: gpd.GeoDataFrame,
+    *,
+    max_distance_km: float | None = None,
+    radius_km: float | None = None,
+) -> pd.DataFrame:
+    """Postal counts per commune.
+
+    Parameters
+    ----------
+    villages : DataFrame
+        With ``commune_id`` and ``post_distance_km``.
+    post_offices : GeoDataFrame
+        With ``commune_id`` and ``kind``.
+    max_distance_km : float, optional
+        Count villages farther than this from every postal point
+        (``villages_far_from_post``).
+    radius_km : float, optional
+        Count villages farther than this service radius — the province's
+        average R, the figure the reports publish
+        (``villages_beyond_service_radius``).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by commune id: ``post_points``, ``commune_post_office`` and
+        the village counts asked for.
+    """
+    from .indicators import commune_key, count_by_commune
+
+    key = commune_key(post_offices)
+    out = pd.DataFrame({"post_points": key.value_counts()})
+    cpo = (post_offices["kind"] == "commune post office").fillna(False).to_numpy(dtype=bool)
+    has = set(key[cpo])
+    # Every commune with a village or a point gets a row; the flag is False elsewhere.
+    out = out.reindex(out.index.union(pd.Index(commune_key(villages).unique()))).fillna(0)
+    out["post_points"] = out["post_points"].astype(np.int64)
+    out["commune_post_office"] = out.index.isin(list(has))
+    distance = villages["post_distance_km"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        if max_distance_km is not None:
+            out["villages_far_from_post"] = count_by_commune(villages, distance > max_distance_km)
+        if radius_km is not None and np.isfinite(radius_km):
+            out["villages_beyond_service_radius"] = count_by_commune(villages, distance > radius_km)
     return out
