@@ -77,10 +77,10 @@ def operator_summary(villages: pd.DataFrame, classes: pd.DataFrame, sites: gpd.G
         table = pd.DataFrame(index=counts.index)
         table["villages"] = counts.sum(axis=1)
         for cat in (*CLASSES, "unclassified"):
-            table[f"villages_{cat}"] = counts[cat] if cat in counts else 0
+            table[f"villages_{cat}"] = counts.get(cat, 0)
         table["population"] = people.sum(axis=1)
         for cat in (*CLASSES, "unclassified"):
-            table[f"population_{cat}"] = people[cat] if cat in people else 0.0
+            table[f"population_{cat}"] = people.get(cat, 0.0)
         table["operator"] = name
         rows.append(table.reset_index())
     per_commune = pd.concat(rows, ignore_index=True)
