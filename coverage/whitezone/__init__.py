@@ -31,7 +31,14 @@ from .layers import (
     read_sites,
     read_villages,
 )
-from .models import CoverageModel, RadiusModel, make_model
+from .models import (
+    CoverageModel,
+    LinkBudget,
+    PathLossModel,
+    RadiusModel,
+    TerrainModel,
+    make_model,
+)
 from .pipeline import Result, analyse, run, write_outputs
 from .project import LayerSource, ModelSettings, Project, read_project, sample_project
 
@@ -40,13 +47,16 @@ __all__ = [
     "InputError",
     "LayerSource",
     "Layers",
+    "LinkBudget",
     "ModelSettings",
+    "PathLossModel",
     "Problem",
     "Project",
     "RadiusModel",
     "RepairWarning",
     "Result",
     "Summaries",
+    "TerrainModel",
     "WhitezoneError",
     "WhitezoneWarning",
     "__version__",

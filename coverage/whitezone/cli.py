@@ -76,6 +76,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     project = read_project(args.project) if args.project else sample_project()
     if args.output:
         project = project.with_output(args.output)
+    if args.lang:
+        from dataclasses import replace
+
+        project = replace(project, lang=args.lang)
     if not args.project and not args.quiet:
         print(f"No project file given: running the embedded sample province ({project.name}).")
     steps = ["load layers", "classify villages", "postal and broadband", "sites and area",
@@ -196,6 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("project", nargs="?", help="project file (TOML); default the embedded sample")
     p.add_argument("-o", "--output", help="output folder (default: the project's output)")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    p.add_argument("--lang", choices=["vi", "en"],
+                   help="language of the report and map (default: the project's, else vi)")  # fmt: skip
     p.add_argument("--rasters", action="store_true",
                    help="also write best-server signal rasters (GeoTIFF) per technology")  # fmt: skip
     p.set_defaults(func=cmd_run)

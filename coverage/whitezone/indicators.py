@@ -341,7 +341,9 @@ def area_coverage(
     The radius model's discs are exact geometry: the union of every active
     site's weak-radius disc, intersected with each commune in ``crs``.  The
     other models are evaluated at the centres of a ``resolution_m`` grid (as
-    the rasters are) and each covered cell counts its area.
+    the rasters are).  Either way the covered *share* of the commune is
+    measured in ``crs`` and applied to its equal-area ``area_km2``, so a
+    fully covered commune is 100 % whatever the projection's scale factor.
 
     Returns
     -------
@@ -351,8 +353,12 @@ def area_coverage(
     """
     import shapely
 
+    from .crs import equal_area_crs
+
     polys = communes.to_crs(crs).geometry.to_numpy()
     ids = communes["commune_id"].to_numpy()
+    area_km2 = (communes["area_km2"].to_numpy(dtype=float) if "area_km2" in communes
+                else communes.geometry.to_crs(equal_area_crs([communes])).area.to_numpy() / 1e6)  # fmt: skip
     active = sites[(sites["status"] == "active") & sites["technology"].isin(technologies)]
     active = active.to_crs(crs).reset_index(drop=True)
     out = pd.DataFrame(index=pd.Index(ids, name="commune_id"))
@@ -363,9 +369,11 @@ def area_coverage(
         for tech in technologies:
             unions[tech] = shapely.union_all(discs[(active["technology"] == tech).to_numpy()])
         covered_any = shapely.union_all(list(unions.values()))
-        out["area_covered_km2"] = shapely.area(shapely.intersection(polys, covered_any)) / 1e6
+        whole = shapely.area(polys)
+        out["area_covered_km2"] = shapely.area(shapely.intersection(polys, covered_any)) / whole * area_km2
         for tech in technologies:
-            out[f"area_covered_km2_{tech.lower()}"] = shapely.area(shapely.intersection(polys, unions[tech])) / 1e6
+            share = shapely.area(shapely.intersection(polys, unions[tech])) / whole
+            out[f"area_covered_km2_{tech.lower()}"] = share * area_km2
         return out
     from rasterio.features import rasterize
 
@@ -380,11 +388,13 @@ def area_coverage(
     owner = index.ravel()[inside] - 1
     points = gpd.GeoSeries.from_xy(centres[:, 0], centres[:, 1], crs=crs)
     classes = classify_points(points, active, model=model, crs=crs, technologies=technologies)
-    cell_km2 = resolution_m**2 / 1e6
+    cells = np.bincount(owner, minlength=len(ids)).astype(float)
     for col, name in [("class_any", "area_covered_km2"),
                       *[(f"class_{t.lower()}", f"area_covered_km2_{t.lower()}") for t in technologies]]:  # fmt: skip
         covered = classes[col].isin(["weak", "good"]).to_numpy()
-        out[name] = np.bincount(owner[covered], minlength=len(ids)) * cell_km2
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.bincount(owner[covered], minlength=len(ids)) / cells
+        out[name] = np.nan_to_num(share) * area_km2
     return out
 
 

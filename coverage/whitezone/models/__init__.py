@@ -11,6 +11,7 @@ which model ran.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Protocol, runtime_checkable
 
 import geopandas as gpd
@@ -20,12 +21,18 @@ import pandas as pd
 from ..project import ModelSettings
 from ._best import best_from_links, empty_best, merge_best
 from ._pairs import pairs_within
+from .link import DEFAULT_BUDGETS, LinkBudget, PathLossModel
 from .radius import RadiusModel
+from .terrain import TerrainModel
 
 __all__ = [
+    "DEFAULT_BUDGETS",
     "LINK_COLUMNS",
     "CoverageModel",
+    "LinkBudget",
+    "PathLossModel",
     "RadiusModel",
+    "TerrainModel",
     "best_from_links",
     "empty_best",
     "make_model",
@@ -76,10 +83,6 @@ def make_model(settings: ModelSettings, *, dem=None) -> CoverageModel:
     """
     if settings.kind == "radius":
         return RadiusModel(radius_km=dict(settings.radius_km))
-    from dataclasses import replace
-
-    from .link import DEFAULT_BUDGETS, PathLossModel
-
     budgets = {tech: replace(DEFAULT_BUDGETS[tech], **settings.budgets.get(tech, {}))
                for tech in DEFAULT_BUDGETS}  # fmt: skip
     common = {"budgets": budgets, "formula": settings.formula,
@@ -89,8 +92,6 @@ def make_model(settings: ModelSettings, *, dem=None) -> CoverageModel:
     if settings.kind == "pathloss":
         return PathLossModel(**common)
     if settings.kind == "terrain":
-        from .terrain import TerrainModel
-
         return TerrainModel(**common, dem=dem, diffraction=settings.diffraction,
                             k_factor=settings.k_factor)  # fmt: skip
     raise ValueError(f"unknown model kind {settings.kind!r}")  # validated in project.py
