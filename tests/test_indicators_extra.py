@@ -1,10 +1,10 @@
 """Area covered, sites, operators, points of interest, population raster, postal radius."""
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 import rasterio
+from conftest import X0, Y0, lonlat
 from rasterio.transform import from_origin
 
 from whitezone.indicators import area_coverage, site_counts
@@ -15,8 +15,6 @@ from whitezone.pois import classify_pois, poi_summary
 from whitezone.population import population_by_class
 from whitezone.postal import postal_by_commune
 from whitezone.project import read_project
-
-from conftest import X0, Y0, lonlat
 
 MODEL = RadiusModel(radius_km={"2G": (6.0, 12.0), "4G": (2.5, 5.0)})
 
@@ -80,6 +78,7 @@ def test_operator_classes_and_summary(tiny, tiny_layers):
 
 def test_points_of_interest(tiny_layers, tmp_path):
     from conftest import write_csv
+
     from whitezone.layers import read_pois
 
     lon1, lat1 = lonlat(2.0, 7.0)   # at V1: on the fiber route, 4G good
@@ -132,5 +131,5 @@ def test_villages_beyond_the_service_radius(tiny_layers):
 def test_pathloss_area_uses_the_grid(tiny_layers):
     area = area_coverage(tiny_layers.communes, tiny_layers.sites, PathLossModel(), crs=tiny_layers.crs,
                          technologies=["2G", "4G"], resolution_m=500)  # fmt: skip
-    assert ((area["area_covered_km2"] >= area["area_covered_km2_4g"] - 1e-9)).all()
+    assert (area["area_covered_km2"] >= area["area_covered_km2_4g"] - 1e-9).all()
     assert (area["area_covered_km2"] <= 100.1).all()
