@@ -335,6 +335,7 @@ def area_coverage(
     crs,
     technologies: list[str],
     resolution_m: float = 250.0,
+    grid=None,
 ) -> pd.DataFrame:
     """Area of each commune with signal (weak or good), per technology and for any.
 
@@ -344,6 +345,9 @@ def area_coverage(
     the rasters are).  Either way the covered *share* of the commune is
     measured in ``crs`` and applied to its equal-area ``area_km2``, so a
     fully covered commune is 100 % whatever the projection's scale factor.
+
+    grid : whitezone.rasters.CoverageGrid, optional
+        The model already evaluated on a grid (reused instead of computed).
 
     Returns
     -------
@@ -375,23 +379,17 @@ def area_coverage(
             share = shapely.area(shapely.intersection(polys, unions[tech])) / whole
             out[f"area_covered_km2_{tech.lower()}"] = share * area_km2
         return out
-    from rasterio.features import rasterize
+    from .rasters import coverage_grid
 
-    from .classify import classify_points
-    from .rasters import grid_for
-
-    grid = grid_for(communes, crs=crs, resolution_m=resolution_m)
-    index = rasterize(((g, i + 1) for i, g in enumerate(polys)), out_shape=(grid.height, grid.width),
-                      transform=grid.transform, fill=0, dtype="int32")  # fmt: skip
-    inside = index.ravel() > 0
-    centres = grid.cell_centres(0, 0, grid.height, grid.width)[inside]
-    owner = index.ravel()[inside] - 1
-    points = gpd.GeoSeries.from_xy(centres[:, 0], centres[:, 1], crs=crs)
-    classes = classify_points(points, active, model=model, crs=crs, technologies=technologies)
+    if grid is None:
+        grid = coverage_grid(communes, sites, model, crs=crs, technologies=technologies,
+                             resolution_m=resolution_m)  # fmt: skip
+    inside = grid.owner.ravel() > 0
+    owner = grid.owner.ravel()[inside] - 1
     cells = np.bincount(owner, minlength=len(ids)).astype(float)
-    for col, name in [("class_any", "area_covered_km2"),
-                      *[(f"class_{t.lower()}", f"area_covered_km2_{t.lower()}") for t in technologies]]:  # fmt: skip
-        covered = classes[col].isin(["weak", "good"]).to_numpy()
+    for key, name in [("any", "area_covered_km2"),
+                      *[(t, f"area_covered_km2_{t.lower()}") for t in technologies]]:  # fmt: skip
+        covered = np.isin(grid.levels[key].ravel()[inside], (1, 2))
         with np.errstate(invalid="ignore", divide="ignore"):
             share = np.bincount(owner[covered], minlength=len(ids)) / cells
         out[name] = np.nan_to_num(share) * area_km2

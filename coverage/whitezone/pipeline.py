@@ -38,6 +38,7 @@ from .pois import classify_pois, poi_summary
 from .population import population_by_class
 from .postal import nearest_distance_km, postal_by_commune, service_radius_km
 from .project import Project
+from .rasters import CoverageGrid, coverage_grid
 
 __all__ = ["Result", "analyse", "model_for", "run", "write_outputs"]
 
@@ -68,6 +69,8 @@ class Result:
     model : CoverageModel
     pois : GeoDataFrame or None
         Points of interest with their classes and broadband.
+    coverage : CoverageGrid or None
+        The model on a grid over the communes (map layer, area shares).
     outputs : dict
         File name -> path, once written.
     timings : dict
@@ -82,6 +85,7 @@ class Result:
     technologies: list[str]
     model: CoverageModel
     pois: gpd.GeoDataFrame | None = None
+    coverage: CoverageGrid | None = None
     outputs: dict[str, Path] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -176,8 +180,10 @@ def analyse(layers: Layers, project: Project, *, model: CoverageModel | None = N
     step("sites and area")
     extra.append(site_counts(layers.sites, communes))
     area_resolution = project.rasters.resolution_m if project.rasters.write else AREA_GRID_M
+    grid = coverage_grid(communes, layers.sites, model, crs=layers.crs, technologies=techs,
+                         resolution_m=max(area_resolution, AREA_GRID_M))  # fmt: skip
     extra.append(area_coverage(communes, layers.sites, model, crs=layers.crs, technologies=techs,
-                               resolution_m=area_resolution))  # fmt: skip
+                               grid=grid))  # fmt: skip
     if layers.population is not None:
         extra.append(population_by_class(layers.population, communes, layers.sites, model=model,
                                          crs=layers.crs, technologies=techs))  # fmt: skip
@@ -210,7 +216,7 @@ def analyse(layers: Layers, project: Project, *, model: CoverageModel | None = N
     )
     return Result(project=project, layers=layers, villages=villages, communes=commune_layer,
                   summaries=summaries, technologies=techs, model=model, pois=pois,
-                  timings=timings)  # fmt: skip
+                  coverage=grid, timings=timings)  # fmt: skip
 
 
 def _names_where(classes: pd.DataFrame, value: str) -> pd.Series:

@@ -196,3 +196,54 @@ def _tile(grid, inside, members, xy, reach_m, model, row0, col0, rows, cols):
     signal[mask] = flat_signal
     server[mask] = flat_server
     return signal, server
+
+
+@dataclass
+class CoverageGrid:
+    """Class levels of a model on a grid over the communes.
+
+    Attributes
+    ----------
+    grid : RasterGrid
+    owner : ndarray of int32, shape (height, width)
+        1 + position of the commune holding each cell centre; 0 outside.
+    levels : dict
+        ``"any"`` and each technology -> uint8 array of levels (0 none,
+        1 weak, 2 good; 255 outside the communes).
+    """
+
+    grid: RasterGrid
+    owner: np.ndarray
+    levels: dict[str, np.ndarray]
+
+    #: Level value of cells outside the communes.
+    OUTSIDE = 255
+
+
+def coverage_grid(communes: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, model: CoverageModel, *,
+                  crs: CRS, technologies: list[str], resolution_m: float) -> CoverageGrid:  # fmt: skip
+    """Evaluate a model at the centre of every cell of a grid over the communes.
+
+    The coarse sibling of :func:`coverage_rasters`, held in memory: it gives
+    the share of area covered for the path-loss and terrain models and the
+    coverage layer of the interactive map.
+    """
+    from rasterio.features import rasterize
+
+    from .classify import classify_points
+
+    grid = grid_for(communes, crs=crs, resolution_m=resolution_m)
+    polys = communes.to_crs(crs).geometry.to_numpy()
+    owner = rasterize(((g, i + 1) for i, g in enumerate(polys)), out_shape=(grid.height, grid.width),
+                      transform=grid.transform, fill=0, dtype="int32")  # fmt: skip
+    inside = owner.ravel() > 0
+    centres = grid.cell_centres(0, 0, grid.height, grid.width)[inside]
+    points = gpd.GeoSeries.from_xy(centres[:, 0], centres[:, 1], crs=crs)
+    classes = classify_points(points, sites, model=model, crs=crs, technologies=technologies)
+    codes = {"none": 0, "weak": 1, "good": 2}
+    levels = {}
+    for key, col in [("any", "class_any"), *[(t, f"class_{t.lower()}") for t in technologies]]:
+        flat = np.full(grid.height * grid.width, CoverageGrid.OUTSIDE, dtype=np.uint8)
+        flat[inside] = classes[col].astype(object).map(codes).fillna(0).to_numpy(dtype=np.uint8)
+        levels[key] = flat.reshape(grid.height, grid.width)
+    return CoverageGrid(grid=grid, owner=owner, levels=levels)
