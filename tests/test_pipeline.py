@@ -88,6 +88,6 @@ def test_map_escapes_names(tiny, tmp_path):
     page = (tmp_path / "o" / "map.html").read_text(encoding="utf-8")
     report = (tmp_path / "o" / "report.html").read_text(encoding="utf-8")
     assert "<img src=x" not in page and "<img src=x" not in report
-    # escaped for HTML, then JSON-encoded by folium (& -> \u0026)
-    assert "\\u0026lt;img src=x" in page
+    # JSON-escaped inside the script (shown with textContent, never parsed as HTML)
+    assert "\\u003cimg src=x" in page
     assert result.villages["village"].iloc[0] == "<img src=x onerror=alert(1)>"   # data untouched
