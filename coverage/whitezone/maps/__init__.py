@@ -175,17 +175,22 @@ def _village_layer(fmap, result, t) -> None:
     frame = v.loc[located]
     techs = [x.lower() for x in result.technologies]
     names = result.communes.set_index("commune_id")["commune"]
+    words = {c: t.get(c, c) for c in ("none", "weak", "good", "unlocated")}
     fields = {
         t["village"]: frame["village"],
         t["commune"]: frame["commune_id"].map(names),
         t["population"]: frame["population"],
-        t["class_any"]: frame["class_any"].map(lambda c: t.get(c, c)),
+        t["class_any"]: _translate(frame["class_any"], words),
     }
     for x in techs:
-        fields[x.upper()] = frame[f"class_{x}"].map(lambda c: t.get(c, c))
-    server = frame[[f"site_{x}" for x in techs]].bfill(axis=1).iloc[:, 0] if techs else None
-    if server is not None:
-        fields[t["serving_site"]] = server
+        fields[x.upper()] = _translate(frame[f"class_{x}"], words)
+    if techs:
+        # The serving site of the newest technology that reaches the village.
+        server = np.full(len(frame), None, dtype=object)
+        for x in techs:
+            ids = frame[f"site_{x}"].astype(object).to_numpy()
+            server = np.where(pd.isna(ids), server, ids)
+        fields[t["serving_site"]] = pd.Series(server, index=frame.index)
     signal_cols = [f"signal_dbm_{x}" for x in techs if frame[f"signal_dbm_{x}"].notna().any()]
     if signal_cols:
         fields[t["best_signal_dbm"]] = frame[signal_cols].max(axis=1)
@@ -195,6 +200,11 @@ def _village_layer(fmap, result, t) -> None:
     colors = frame["class_any"].astype(object).map(CLASS_COLORS).fillna(OTHER_COLOR)
     PointLayer(frame.geometry.y, frame.geometry.x, colors, fields, name=t["layer_villages"],
                tooltip=frame["village"].fillna(frame["village_id"]).astype(str)).add_to(fmap)  # fmt: skip
+
+
+def _translate(values: pd.Series, words: dict[str, str]) -> pd.Series:
+    text = values.astype(object)
+    return text.map(words).fillna(text)
 
 
 def _site_layers(fmap, result, t) -> None:
@@ -253,7 +263,7 @@ def _poi_layer(fmap, result, t) -> None:
     if pois is None or pois.empty:
         return
     fields = {t["name"]: pois["name"], t["kind"]: pois["kind"],
-              t["class_any"]: pois["class_any"].map(lambda c: t.get(c, c)),
+              t["class_any"]: _translate(pois["class_any"], {c: t[c] for c in CLASSES}),
               t["fixed_broadband"]: pois["fixed_broadband"]}  # fmt: skip
     colors = pois["class_any"].astype(object).map(CLASS_COLORS).fillna(OTHER_COLOR)
     PointLayer(pois.geometry.y, pois.geometry.x, colors, fields, stroke="#000000", radius=4,
