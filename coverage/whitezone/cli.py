@@ -176,6 +176,53 @@ def cmd_viewshed(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_scenario(args: argparse.Namespace) -> int:
+    from .layers import load_layers
+    from .pipeline import analyse
+    from .project import ScenarioSettings, read_project, sample_project
+    from .scenarios import run_scenario, write_scenarios
+    from .technology import normalise_technology
+
+    project = read_project(args.project) if args.project else sample_project()
+    if args.output:
+        project = project.with_output(args.output)
+    scenarios = list(project.scenarios)
+    flags = (args.switch_off or args.activate_planned or args.remove_operator or args.remove_site
+             or args.add_sites or args.share_sites)  # fmt: skip
+    if flags:
+        techs = [normalise_technology(t) for t in args.switch_off or []]
+        if None in techs:
+            raise InputError(f"--switch-off: unknown technology in {args.switch_off}; use 2G, 3G, 4G, 5G")
+        scenarios = [ScenarioSettings(
+            name=args.name or "cli", label=args.name or "command line", switch_off=tuple(techs),
+            activate_planned=args.activate_planned, remove_operators=tuple(args.remove_operator or ()),
+            remove_sites=tuple(args.remove_site or ()), share_sites=args.share_sites,
+            add_sites=Path(args.add_sites).resolve() if args.add_sites else None,
+        )]  # fmt: skip
+    elif args.name:
+        scenarios = [s for s in scenarios if s.name == args.name]
+        if not scenarios:
+            names = ", ".join(s.name for s in project.scenarios) or "none"
+            raise InputError(f"no scenario {args.name!r} in the project; scenarios: {names}")
+    if not scenarios:
+        raise InputError("no scenario to run: add [scenarios.<name>] tables to the project file "
+                         "or give changes such as --switch-off 2G")  # fmt: skip
+    result = analyse(load_layers(project), project)
+    runs = [run_scenario(result, s) for s in scenarios]
+    written = write_scenarios(result, runs, project.output, self_contained=args.self_contained)
+    if not args.quiet:
+        for run in runs:
+            p = run.province.sum(numeric_only=True)
+            print(f"{run.scenario.label or run.scenario.name}: no signal {int(p['villages_none_before'])}"
+                  f" -> {int(p['villages_none_after'])} villages, weak {int(p['villages_weak_before'])}"
+                  f" -> {int(p['villages_weak_after'])}; {int(p['villages_lose'])} villages "
+                  f"({p['population_lose']:,.0f} people) lose service, {int(p['villages_gain'])} gain")  # fmt: skip
+        print(f"\nOutputs in {project.output}:")
+        for name in written:
+            print(f"  {name}")
+    return 0
+
+
 def cmd_sample(args: argparse.Namespace) -> int:
     from .sample import make_sample
 
@@ -218,6 +265,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--target-height-m", type=float, default=1.5, help="default 1.5 (a handset)")
     p.add_argument("-o", "--output", help="GeoTIFF to write (default <output>/viewshed_<site>.tif)")
     p.set_defaults(func=cmd_viewshed)
+
+    p = sub.add_parser("scenario", help="what-if: switch off technologies, add or remove sites, "
+                       "share sites; compare village by village")  # fmt: skip
+    p.add_argument("project", nargs="?", help="project file (TOML); default the embedded sample")
+    p.add_argument("--name", help="run only this [scenarios.<name>] (or name the flags' scenario)")
+    p.add_argument("--switch-off", nargs="+", metavar="TECH", help="technologies switched off")
+    p.add_argument("--activate-planned", action="store_true", help="planned sites go on air")
+    p.add_argument("--remove-operator", nargs="+", metavar="NAME", help="operators leaving")
+    p.add_argument("--remove-site", nargs="+", metavar="SITE_ID", help="sites dismantled")
+    p.add_argument("--add-sites", metavar="FILE", help="a sites file of new sites")
+    p.add_argument("--share-sites", action="store_true", help="every operator may use every site")
+    p.add_argument("--self-contained", action="store_true", help="map usable with no network")
+    p.add_argument("-o", "--output", help="output folder (default: the project's output)")
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    p.set_defaults(func=cmd_scenario)
 
     p = sub.add_parser("sample", help="write the synthetic sample province")
     p.add_argument("outdir", help="folder to write into")

@@ -51,6 +51,7 @@ __all__ = [
     "ModelSettings",
     "Project",
     "RasterSettings",
+    "ScenarioSettings",
     "read_project",
     "sample_project",
 ]
@@ -90,7 +91,9 @@ DEFAULT_RADIUS_KM: Mapping[str, tuple[float, float]] = {
 }
 
 _TOP_KEYS = ("name", "output", "crs", "lang", "layers", "columns", "model", "postal",
-             "broadband", "validation", "rasters")  # fmt: skip
+             "broadband", "validation", "rasters", "scenarios", "siting")  # fmt: skip
+_SCENARIO_KEYS = ("label", "switch_off", "activate_planned", "remove_operators", "remove_sites",
+                  "add_sites", "share_sites")  # fmt: skip
 _LAYER_KEYS = ("path", "sheet", "layer", "crs", "format", "mcc")
 _LANGS = ("vi", "en")
 
@@ -190,6 +193,39 @@ class RasterSettings:
 
 
 @dataclass(frozen=True)
+class ScenarioSettings:
+    """A named what-if (``[scenarios.<name>]``): changes to the sites, then a re-run.
+
+    Attributes
+    ----------
+    name : str
+        The table's name (used in file names).
+    label : str
+        How reports print it; default the name.
+    switch_off : tuple of str
+        Technologies switched off (Vietnam: 2G in 9/2026, 3G planned 9/2028).
+    activate_planned : bool
+        Planned sites go on air.
+    remove_operators, remove_sites : tuple of str
+        Operators leaving, sites dismantled (by ``site_id``).
+    add_sites : Path, optional
+        A sites file (same rules as the sites layer) of new sites.
+    share_sites : bool
+        Every operator's subscribers may use every site (site sharing or
+        national roaming): per-operator coverage becomes the any-operator one.
+    """
+
+    name: str
+    label: str = ""
+    switch_off: tuple[str, ...] = ()
+    activate_planned: bool = False
+    remove_operators: tuple[str, ...] = ()
+    remove_sites: tuple[str, ...] = ()
+    add_sites: Path | None = None
+    share_sites: bool = False
+
+
+@dataclass(frozen=True)
 class Project:
     """A parsed project file.
 
@@ -226,6 +262,8 @@ class Project:
     broadband_reach_km: float = 2.0
     snap_km: float = 2.0
     rasters: RasterSettings = field(default_factory=lambda: RasterSettings())
+    scenarios: tuple[ScenarioSettings, ...] = ()
+    siting: Mapping[str, Any] = field(default_factory=dict)
 
     def with_output(self, output: str | Path) -> Project:
         """A copy of the project writing to another folder."""
@@ -385,6 +423,55 @@ def _parse_layers(
     return out
 
 
+def _parse_scenarios(problems: Problems, base: Path, table: Any) -> tuple[ScenarioSettings, ...]:
+    if not isinstance(table, Mapping):
+        problems.add("expected [scenarios.<name>] tables", column="scenarios")
+        return ()
+    out = []
+    for name, spec in table.items():
+        key = f"scenarios.{name}"
+        if not isinstance(spec, Mapping):
+            problems.add("expected a table of changes such as switch_off = [\"2G\"]", column=key)
+            continue
+        for item in spec:
+            if item not in _SCENARIO_KEYS:
+                problems.add(f"unknown setting {item!r}{_suggest(item, _SCENARIO_KEYS)}",
+                             column=f"{key}.{item}")  # fmt: skip
+        lists = {}
+        for item in ("switch_off", "remove_operators", "remove_sites"):
+            value = spec.get(item, [])
+            value = [value] if isinstance(value, str) else value
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                problems.add(f"expected a list of names, got {value!r}", column=f"{key}.{item}")
+                value = []
+            lists[item] = tuple(value)
+        techs = []
+        for tech in lists["switch_off"]:
+            norm = normalise_technology(tech)
+            if norm is None:
+                problems.add(f"unknown technology {tech!r}; expected one of {', '.join(TECHNOLOGIES)}",
+                             column=f"{key}.switch_off")  # fmt: skip
+            else:
+                techs.append(norm)
+        flags = {}
+        for item in ("activate_planned", "share_sites"):
+            value = spec.get(item, False)
+            if not isinstance(value, bool):
+                problems.add(f"expected true or false, got {value!r}", column=f"{key}.{item}")
+                value = False
+            flags[item] = value
+        add = spec.get("add_sites")
+        if add is not None and not isinstance(add, str):
+            problems.add(f"expected a file name, got {add!r}", column=f"{key}.add_sites")
+            add = None
+        out.append(ScenarioSettings(
+            name=str(name), label=str(spec.get("label", name)), switch_off=tuple(techs),
+            remove_operators=lists["remove_operators"], remove_sites=lists["remove_sites"],
+            add_sites=(base / add).resolve() if add else None, **flags,
+        ))  # fmt: skip
+    return tuple(out)
+
+
 def _parse_model(problems: Problems, table: Mapping[str, Any]) -> ModelSettings:
     for key in table:
         if key not in _MODEL_KEYS:
@@ -487,6 +574,7 @@ def project_from_dict(data: Mapping[str, Any], *, base_dir: Path, source: str = 
     if not isinstance(output, str):
         problems.add(f"expected a folder name, got {output!r}", column="output")
         output = "output"
+    scenarios = _parse_scenarios(problems, base_dir, data.get("scenarios", {}))
     problems.raise_if_any()
     return Project(
         name=str(data.get("name", "whitezone project")),
@@ -499,6 +587,8 @@ def project_from_dict(data: Mapping[str, Any], *, base_dir: Path, source: str = 
         broadband_reach_km=reach if reach is not None else 2.0,
         snap_km=snap if snap is not None else 2.0,
         rasters=rasters,
+        scenarios=scenarios,
+        siting=dict(data.get("siting", {})) if isinstance(data.get("siting", {}), Mapping) else {},
     )
 
 

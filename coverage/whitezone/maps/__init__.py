@@ -31,7 +31,7 @@ from .layers import PointLayer
 if TYPE_CHECKING:  # pragma: no cover
     from ..pipeline import Result
 
-__all__ = ["CLASS_COLORS", "coverage_map", "escape_frame"]
+__all__ = ["CLASS_COLORS", "coverage_map", "escape_frame", "scenario_layers"]
 
 #: Colours of the signal classes (red = no signal).
 CLASS_COLORS = {"none": "#d7191c", "weak": "#fdae61", "good": "#1a9641"}
@@ -299,3 +299,32 @@ def _legend(fmap, t) -> None:
            'padding:6px 10px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.4);'
            f'font:12px sans-serif"><b>{html.escape(t["legend"])}</b>{rows}</div>')  # fmt: skip
     fmap.get_root().html.add_child(folium.Element(box))
+
+
+def scenario_layers(fmap: folium.Map, runs, *, lang: str = "vi") -> folium.Map:
+    """Add, per scenario, the villages that lose and that gain service.
+
+    Parameters
+    ----------
+    fmap : folium.Map
+        Usually :func:`coverage_map` of the baseline.
+    runs : list of whitezone.scenarios.ScenarioResult
+    lang : {"vi", "en"}
+    """
+    t = LABELS[lang]
+    words = {c: t.get(c, c) for c in CLASSES}
+    for run in runs:
+        label = run.scenario.label or run.scenario.name
+        for change, color in (("lose", CLASS_COLORS["none"]), ("gain", CLASS_COLORS["good"])):
+            part = run.villages[(run.villages["change"] == change).to_numpy()]
+            part = part[~part.geometry.is_empty]
+            if part.empty:
+                continue
+            fields = {t["village"]: part["village"], t["population"]: part["population"],
+                      t["class_before"]: _translate(part["class_before"], words),
+                      t["class_after"]: _translate(part["class_after"], words)}  # fmt: skip
+            PointLayer(part.geometry.y, part.geometry.x, np.full(len(part), color), fields,
+                       stroke="#000000", radius=6, weight=1.5, show=False,
+                       name=t[f"layer_{change}"].format(scenario=label, n=len(part)),
+                       tooltip=part["village"]).add_to(fmap)  # fmt: skip
+    return fmap

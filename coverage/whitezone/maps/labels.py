@@ -30,6 +30,9 @@ LABELS: dict[str, dict[str, str]] = {
         "static_mobile": "Villages with no or weak mobile signal",
         "static_postal": "Postal points and service radius",
         "beyond_radius": "villages beyond R", "post_point": "postal point",
+        "class_before": "Signal before", "class_after": "Signal after",
+        "layer_lose": "{scenario}: {n} villages lose service",
+        "layer_gain": "{scenario}: {n} villages gain service",
     },
     "vi": {
         "basemap": "Bản đồ nền OpenStreetMap",
@@ -60,5 +63,8 @@ LABELS: dict[str, dict[str, str]] = {
         "static_mobile": "Thôn, bản chưa có sóng và sóng yếu",
         "static_postal": "Điểm phục vụ bưu chính và bán kính phục vụ",
         "beyond_radius": "thôn ngoài bán kính R", "post_point": "điểm bưu chính",
+        "class_before": "Sóng trước", "class_after": "Sóng sau",
+        "layer_lose": "{scenario}: {n} thôn giảm chất lượng sóng",
+        "layer_gain": "{scenario}: {n} thôn được cải thiện sóng",
     },
 }  # fmt: skip
