@@ -121,7 +121,8 @@ def test_duplicate_commune_ids_and_blank_names(tmp_path):
     )
     found = sorted(str(p) for p in problems(read_communes, path))
     assert found == [
-        "c.gpkg, column 'Mã xã': commune_id 'C1' is not unique: it appears in feature 1, feature 2",
+        "c.gpkg, feature 2, column 'Mã xã': commune_id 'C1' is not unique: it appears in "
+        "feature 1, feature 2",
         "c.gpkg, feature 2, column 'Tên xã': the commune name is blank",
         "c.gpkg, feature 3, column 'Tên xã': the commune name is blank",
     ]
@@ -249,7 +250,7 @@ def test_post_office_problems(tmp_path):
     )
     found = sorted(str(p) for p in problems(read_post_offices, path))
     assert found == [
-        "posts.csv, column 'post_id': post_id 'P1' is not unique: it appears in row 2, row 3",
+        "posts.csv, row 3, column 'post_id': post_id 'P1' is not unique: it appears in row 2, row 3",
         "posts.csv, row 3: the postal point has no coordinates",
     ]
 

@@ -85,12 +85,13 @@ def test_duplicate_and_blank_ids_name_the_rows(tmp_path):
         ],
     )
     found = sorted(str(p) for p in problems(path))
+    # A duplicate is reported at its last row (where a reader would fix it), naming all.
     assert found == [
-        "villages.csv, column 'village_id': village_id 'V1' is not unique: it appears in row 2, "
-        "row 4, row 7",
-        "villages.csv, column 'village_id': village_id 'V2' is not unique: it appears in row 3, "
-        "row 6",
         "villages.csv, row 5, column 'village_id': the village_id is blank; every row needs one",
+        "villages.csv, row 6, column 'village_id': village_id 'V2' is not unique: it appears in "
+        "row 3, row 6",
+        "villages.csv, row 7, column 'village_id': village_id 'V1' is not unique: it appears in "
+        "row 2, row 4, row 7",
     ]
 
 
@@ -247,6 +248,7 @@ def test_unknown_commune_id_placed_by_location(tmp_path, communes):
     assert [(r.kind, r.rows) for r in out.attrs["repairs"]] == [
         ("commune_by_location", ("row 2",)),
         ("commune_by_location", ("row 4",)),
+        ("far_from_commune", ("row 3",)),  # V2 lies 5 km outside the C1 it names: warned
     ]
 
 
@@ -364,8 +366,8 @@ def test_every_problem_of_the_layer_is_listed(tmp_path):
     )
     found = problems(path)
     assert sorted((p.row or "", p.column) for p in found) == [
-        ("", "village_id"),
         ("row 3", "population"),
+        ("row 3", "village_id"),
         ("row 4", "lon"),
         ("row 5", "lat"),
     ]
@@ -410,3 +412,13 @@ def test_assign_communes_direct(communes):
     assert ids[3] == "C2"
     assert pd.isna(ids[4])
     assert snapped.tolist() == [False, False, False, True, False]
+
+
+def test_village_far_outside_its_stated_commune_is_flagged(tmp_path, communes):
+    # A valid commune id with coordinates 30 km away: a typo, kept in its commune and warned.
+    path = write(tmp_path, [row("V1", 5, 5), row("V2", 45, 5, commune="C1")])
+    with pytest.warns(RepairWarning, match="outside the commune its"):
+        out = read_villages(path, communes=communes)
+    assert out["commune_id"].tolist() == ["C1", "C1"]
+    kinds = {r.kind: r.rows for r in out.attrs["repairs"]}
+    assert kinds["far_from_commune"] == ("row 3",)

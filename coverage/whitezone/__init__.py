@@ -18,7 +18,14 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from .classify import classify_points, classify_villages
-from .errors import InputError, Problem, RepairWarning, WhitezoneError, WhitezoneWarning
+from .errors import (
+    InputError,
+    ModelValidityWarning,
+    Problem,
+    RepairWarning,
+    WhitezoneError,
+    WhitezoneWarning,
+)
 from .indicators import Summaries, check_reconciliation, commune_indicators, summarise
 from .layers import (
     Layers,
@@ -39,7 +46,7 @@ from .models import (
     TerrainModel,
     make_model,
 )
-from .pipeline import Result, analyse, run, write_outputs
+from .pipeline import Result, analyse, model_for, run, write_outputs
 from .project import LayerSource, ModelSettings, Project, read_project, sample_project
 
 __all__ = [
@@ -48,6 +55,7 @@ __all__ = [
     "LayerSource",
     "Layers",
     "LinkBudget",
+    "ModelValidityWarning",
     "ModelSettings",
     "PathLossModel",
     "Problem",
@@ -67,6 +75,7 @@ __all__ = [
     "commune_indicators",
     "load_layers",
     "make_model",
+    "model_for",
     "read_communes",
     "read_fiber",
     "read_opencellid",

@@ -104,8 +104,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                                   unit="tile", desc="rasters", leave=False)  # fmt: skip
             raster_bar.update(1)
 
+        inline = True if args.self_contained else False if args.cdn else None
         result = run(project, write=True, rasters=True if args.rasters else None,
-                     on_step=on_step, on_tile=on_tile)  # fmt: skip
+                     self_contained=inline, on_step=on_step, on_tile=on_tile)  # fmt: skip
         if raster_bar is not None:
             raster_bar.close()
         bar.update(1)
@@ -249,6 +250,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     p.add_argument("--lang", choices=["vi", "en"],
                    help="language of the report and map (default: the project's, else vi)")  # fmt: skip
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--self-contained", action="store_true",
+                       help="map.html with Leaflet inlined: opens with no network (the default "
+                       "unless the project sets [map] self_contained = false)")  # fmt: skip
+    group.add_argument("--cdn", action="store_true",
+                       help="map.html loading Leaflet from CDNs (smaller; needs the internet)")
     p.add_argument("--rasters", action="store_true",
                    help="also write best-server signal rasters (GeoTIFF) per technology")  # fmt: skip
     p.set_defaults(func=cmd_run)

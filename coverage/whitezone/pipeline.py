@@ -46,9 +46,18 @@ logger = logging.getLogger(__name__)
 
 Step = Callable[[str], None]
 
-#: Grid (m) on which path-loss and terrain models measure the area covered
-#: when no raster resolution is set.
-AREA_GRID_M = 250.0
+#: Grid (m) of the coverage drawn on the map and of the area shares of the
+#: path-loss and terrain models; the terrain model profiles every cell, so it
+#: gets a coarser one unless the project sets ``[map] area_resolution_m``.
+AREA_GRID_BY_MODEL_M = {"radius": 250.0, "pathloss": 250.0, "terrain": 500.0}
+AREA_GRID_M = AREA_GRID_BY_MODEL_M["radius"]
+
+
+def area_grid_m(project: Project, model: CoverageModel) -> float:
+    """The coverage grid's cell size for a run."""
+    if project.area_resolution_m:
+        return project.area_resolution_m
+    return AREA_GRID_BY_MODEL_M.get(model.kind, AREA_GRID_M)
 
 
 @dataclass
@@ -134,12 +143,14 @@ def analyse(layers: Layers, project: Project, *, model: CoverageModel | None = N
     """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
+    current = ["model"]
 
     def step(name: str) -> None:
+        # Each step's time is booked under its own name when the next starts.
         nonlocal clock
         now = time.perf_counter()
-        timings[name] = now - clock
-        clock = now
+        timings[current[0]] = now - clock
+        clock, current[0] = now, name
         if on_step:
             on_step(name)
 
@@ -179,9 +190,8 @@ def analyse(layers: Layers, project: Project, *, model: CoverageModel | None = N
 
     step("sites and area")
     extra.append(site_counts(layers.sites, communes))
-    area_resolution = project.rasters.resolution_m if project.rasters.write else AREA_GRID_M
     grid = coverage_grid(communes, layers.sites, model, crs=layers.crs, technologies=techs,
-                         resolution_m=max(area_resolution, AREA_GRID_M))  # fmt: skip
+                         resolution_m=area_grid_m(project, model))  # fmt: skip
     extra.append(area_coverage(communes, layers.sites, model, crs=layers.crs, technologies=techs,
                                grid=grid))  # fmt: skip
     if layers.population is not None:
@@ -210,7 +220,7 @@ def analyse(layers: Layers, project: Project, *, model: CoverageModel | None = N
     summaries.operators = operator_summary(villages, by_operator, layers.sites, names, site_commune)
     if pois is not None:
         summaries.pois = poi_summary(pois, names)
-    timings["indicators"] = time.perf_counter() - clock
+    timings[current[0]] = time.perf_counter() - clock
     commune_layer = communes[["commune_id", "geometry"]].merge(
         summaries.communes, on="commune_id", how="left"
     )
@@ -253,7 +263,8 @@ def village_table(result: Result) -> gpd.GeoDataFrame:
 
 
 def write_outputs(result: Result, folder: str | Path | None = None, *,
-                  rasters: bool | None = None, on_tile=None) -> dict[str, Path]:  # fmt: skip
+                  rasters: bool | None = None, self_contained: bool | None = None,
+                  on_tile=None) -> dict[str, Path]:  # fmt: skip
     """Write the files of DESIGN §7 into ``folder`` (default the project's output).
 
     Parameters
@@ -262,6 +273,9 @@ def write_outputs(result: Result, folder: str | Path | None = None, *,
     folder : str or Path, optional
     rasters : bool, optional
         Also write best-server rasters (default: the project's ``[rasters] write``).
+    self_contained : bool, optional
+        Inline Leaflet and its plugins in ``map.html`` (default: the project's
+        ``[map] self_contained``, true unless set otherwise).
     on_tile : callable, optional
         Progress of the rasters: called with (tiles done, tiles in all).
 
@@ -271,6 +285,7 @@ def write_outputs(result: Result, folder: str | Path | None = None, *,
         File name -> path written.
     """
     from .maps import coverage_map
+    from .maps.offline import save_map
     from .report import report_html, report_sheets
 
     folder = Path(folder or result.project.output)
@@ -301,8 +316,13 @@ def write_outputs(result: Result, folder: str | Path | None = None, *,
         written["pois.csv"] = write_csv(flat_pois, folder / "pois.csv")
     repairs = result.layers.repairs_table()
     written["report.xlsx"] = write_excel(report_sheets(result, repairs), folder / "report.xlsx")
-    written["report.html"] = write_text(report_html(result, repairs), folder / "report.html")
-    written["map.html"] = write_text(coverage_map(result).get_root().render(), folder / "map.html")
+    from .maps.static import static_maps
+
+    figures = static_maps(result)
+    written["report.html"] = write_text(report_html(result, repairs, figures=figures),
+                                        folder / "report.html")  # fmt: skip
+    inline = result.project.self_contained_map if self_contained is None else self_contained
+    written["map.html"] = save_map(coverage_map(result), folder / "map.html", self_contained=inline)
     settings = result.project.rasters
     if settings.write if rasters is None else rasters:
         from .rasters import coverage_rasters
@@ -319,7 +339,8 @@ def write_outputs(result: Result, folder: str | Path | None = None, *,
 
 
 def run(project: Project, *, write: bool = True, rasters: bool | None = None,
-        on_step: Step | None = None, on_tile=None) -> Result:  # fmt: skip
+        self_contained: bool | None = None, on_step: Step | None = None,
+        on_tile=None) -> Result:  # fmt: skip
     """Load, classify, aggregate and (optionally) write a project's outputs.
 
     Parameters
@@ -330,6 +351,8 @@ def run(project: Project, *, write: bool = True, rasters: bool | None = None,
         Write the output files into ``project.output``.
     rasters : bool, optional
         Write best-server rasters too (default the project's ``[rasters] write``).
+    self_contained : bool, optional
+        Map usable offline (default the project's ``[map] self_contained``).
     on_step : callable, optional
         Progress callback, called with each step's name.
     on_tile : callable, optional
@@ -346,5 +369,5 @@ def run(project: Project, *, write: bool = True, rasters: bool | None = None,
     if write:
         if on_step:
             on_step("write outputs")
-        write_outputs(result, rasters=rasters, on_tile=on_tile)
+        write_outputs(result, rasters=rasters, self_contained=self_contained, on_tile=on_tile)
     return result

@@ -91,7 +91,7 @@ DEFAULT_RADIUS_KM: Mapping[str, tuple[float, float]] = {
 }
 
 _TOP_KEYS = ("name", "output", "crs", "lang", "layers", "columns", "model", "postal",
-             "broadband", "validation", "rasters", "scenarios", "siting")  # fmt: skip
+             "broadband", "validation", "rasters", "scenarios", "siting", "map")  # fmt: skip
 _SCENARIO_KEYS = ("label", "switch_off", "activate_planned", "remove_operators", "remove_sites",
                   "add_sites", "share_sites")  # fmt: skip
 _LAYER_KEYS = ("path", "sheet", "layer", "crs", "format", "mcc")
@@ -249,6 +249,15 @@ class Project:
     snap_km : float
         A village outside every commune polygon is placed in the nearest
         commune when it is at most this far from it (digitising slop).
+    rasters : RasterSettings
+    scenarios : tuple of ScenarioSettings
+    self_contained_map : bool
+        ``[map] self_contained``: Leaflet and its plugins inlined in
+        ``map.html`` so it opens with no network (default true).
+    area_resolution_m : float, optional
+        ``[map] area_resolution_m``: grid on which the model's coverage is
+        drawn and (for path-loss and terrain models) the area covered is
+        measured; default 250 m, 500 m for the terrain model.
     """
 
     name: str
@@ -263,11 +272,17 @@ class Project:
     snap_km: float = 2.0
     rasters: RasterSettings = field(default_factory=lambda: RasterSettings())
     scenarios: tuple[ScenarioSettings, ...] = ()
+    self_contained_map: bool = True
+    area_resolution_m: float | None = None
     siting: Mapping[str, Any] = field(default_factory=dict)
 
     def with_output(self, output: str | Path) -> Project:
         """A copy of the project writing to another folder."""
         return replace(self, output=Path(output))
+
+    def with_model(self, **changes: Any) -> Project:
+        """A copy with some model settings changed, e.g. ``with_model(kind="terrain")``."""
+        return replace(self, model=replace(self.model, **changes))
 
 
 def _suggest(key: str, allowed: tuple[str, ...]) -> str:
@@ -545,6 +560,14 @@ def project_from_dict(data: Mapping[str, Any], *, base_dir: Path, source: str = 
                 problems.add(f"unknown setting {key!r}{_suggest(key, keys)}", column=f"{name}.{key}")
         return table
 
+    map_table = section("map", ("self_contained", "area_resolution_m"))
+    self_contained = map_table.get("self_contained", True)
+    if not isinstance(self_contained, bool):
+        problems.add(f"expected true or false, got {self_contained!r}", column="map.self_contained")
+        self_contained = True
+    area_resolution = None
+    if "area_resolution_m" in map_table:
+        area_resolution = _number(problems, "map.area_resolution_m", map_table["area_resolution_m"])
     raster_table = section("rasters", ("write", "resolution_m", "technologies"))
     rasters = RasterSettings()
     if "write" in raster_table and not isinstance(raster_table["write"], bool):
@@ -588,6 +611,8 @@ def project_from_dict(data: Mapping[str, Any], *, base_dir: Path, source: str = 
         snap_km=snap if snap is not None else 2.0,
         rasters=rasters,
         scenarios=scenarios,
+        self_contained_map=self_contained,
+        area_resolution_m=area_resolution,
         siting=dict(data.get("siting", {})) if isinstance(data.get("siting", {}), Mapping) else {},
     )
 

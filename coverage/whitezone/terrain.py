@@ -27,7 +27,7 @@ __all__ = ["Dem", "load_dem"]
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Dem:
     """Ground heights on a north-up grid in a metric CRS.
 
@@ -46,6 +46,11 @@ class Dem:
     transform: Affine
     crs: CRS
     source: str = ""
+
+    def __repr__(self) -> str:
+        rows, cols = self.heights_m.shape
+        return (f"Dem({self.source or 'array'}: {cols} x {rows} cells of {self.resolution_m:.0f} m, "
+                f"{self.crs.to_string()})")  # fmt: skip
 
     @property
     def resolution_m(self) -> float:

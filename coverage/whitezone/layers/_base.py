@@ -77,7 +77,8 @@ class Prepared:
 
     def require_located(self, located: np.ndarray, message: str) -> None:
         """A problem for each unlocated row not already reported for a bad coordinate."""
-        flagged = {p.row for p in self.problems.items}
+        coords = {self.found.get("lon"), self.found.get("lat")} - {None}
+        flagged = {p.row for p in self.problems.items if p.column in coords}
         for i in np.flatnonzero(~located):
             if self.raw.rows[i] not in flagged:
                 self.problems.add(message, row=self.raw.rows[i])

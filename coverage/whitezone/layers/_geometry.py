@@ -221,7 +221,7 @@ def check_unique(values: pd.Series, raw: RawLayer, column: str, problems: Proble
         for value, idx in text[dup].groupby(text[dup]).groups.items():
             positions = [raw.rows[text.index.get_loc(j)] for j in idx]
             problems.add(f"{what} {value!r} is not unique: it appears in "
-                         f"{', '.join(positions[:6])}", column=column)  # fmt: skip
+                         f"{', '.join(positions[:6])}", row=positions[-1], column=column)  # fmt: skip
 
 
 def clean_ids(values: pd.Series) -> pd.Series:

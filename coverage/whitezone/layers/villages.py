@@ -87,6 +87,21 @@ def assign_communes(
     return result, snapped
 
 
+def _far_from_commune(points: gpd.GeoSeries, commune_ids: pd.Series, check: np.ndarray,
+                      communes: gpd.GeoDataFrame, snap_km: float) -> np.ndarray:  # fmt: skip
+    """Villages lying more than ``snap_km`` outside the commune their id names."""
+    far = np.zeros(len(points), dtype=bool)
+    if not check.any():
+        return far
+    metric = metric_crs([communes])
+    position = pd.Series(np.arange(len(communes)), index=communes["commune_id"].to_numpy())
+    which = position.reindex(commune_ids[check].to_numpy()).to_numpy()
+    polys = communes.geometry.to_crs(metric).to_numpy()[which]
+    pts = gpd.GeoSeries(points.to_numpy()[check], crs=WGS84).to_crs(metric).to_numpy()
+    far[np.flatnonzero(check)] = shapely.distance(pts, polys) > max(snap_km, 0.0) * 1000.0
+    return far
+
+
 def read_villages(
     source: str | Path | LayerSource,
     *,
@@ -180,6 +195,10 @@ def read_villages(
                          "kept with no commune")  # fmt: skip
         prep.repairs.add("no_commune", raw.rows[unknown & ~located],
                          f"unknown {col!r} and no coordinates; kept with no commune")  # fmt: skip
+        far = _far_from_commune(geo, commune_ids, known & located, communes, snap_km)
+        prep.repairs.add("far_from_commune", raw.rows[far],
+                         f"more than {snap_km:g} km outside the commune its {col!r} names; "
+                         "kept in that commune — check the coordinates")  # fmt: skip
     out = gpd.GeoDataFrame(
         {
             "village_id": ids,

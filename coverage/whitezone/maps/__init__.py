@@ -295,7 +295,7 @@ def _legend(fmap, t) -> None:
         f'background:{CLASS_COLORS[name]};margin-right:6px"></span>{html.escape(t[name])}</div>'
         for name in CLASSES
     )
-    box = ('<div style="position:fixed;bottom:24px;left:12px;z-index:1000;background:white;'
+    box = ('<div style="position:fixed;bottom:48px;left:12px;z-index:1000;background:white;'
            'padding:6px 10px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.4);'
            f'font:12px sans-serif"><b>{html.escape(t["legend"])}</b>{rows}</div>')  # fmt: skip
     fmap.get_root().html.add_child(folium.Element(box))

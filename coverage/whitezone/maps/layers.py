@@ -4,7 +4,9 @@ Folium's GeoJson layer writes a full GeoJSON feature (with a bounding box, an
 id and a per-feature style switch) for every point and renders popups by
 pasting property values into HTML.  :class:`PointLayer` instead ships the
 points as columns (``lat: [...], lon: [...], values: [[...], ...]``), draws
-them as circle markers on one canvas renderer, and builds a popup only when a
+them as circle markers on the map's shared canvas (``prefer_canvas``: one
+canvas, so the polygons under the points still get their tooltips), and
+builds a popup only when a
 point is clicked — with ``textContent``, so a name such as
 ``<img src=x onerror=...>`` is shown as text and never parsed as HTML.  The
 data reach the page as JSON with ``<``, ``>``, ``&`` and ``'`` escaped (as Jinja's
@@ -88,12 +90,11 @@ var {{ this.get_name() }} = (function () {
         if (column.cats) { return column.codes[i] < 0 ? null : column.cats[column.codes[i]]; }
         return column[i];
     }
-    var renderer = L.canvas({padding: 0.5});
     var group = L.featureGroup();
     for (var i = 0; i < d.lat.length; i++) {
         var fill = d.palette[d.color[i]];
         var marker = L.circleMarker([d.lat[i], d.lon[i]], {
-            renderer: renderer, radius: d.radius, weight: d.weight,
+            radius: d.radius, weight: d.weight,
             color: d.stroke || fill, fillColor: fill, fillOpacity: 0.9
         });
         marker.wzIndex = i;

@@ -30,6 +30,8 @@ technology defaults.
 
 from __future__ import annotations
 
+import re
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
@@ -37,12 +39,16 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from ..errors import ModelValidityWarning
 from ..technology import GOOD, NONE, WEAK
 from ._best import best_from_links
 from ._pairs import pairs_within
 from .pathloss import ENVIRONMENTS, max_range_km, path_loss_db
 
 __all__ = ["DEFAULT_BUDGETS", "LinkBudget", "PathLossModel"]
+
+_COUNTS = re.compile(r"[\d,]+ of [\d,]+ inputs outside \((.*?)\)")
+_BOUND_COUNT = re.compile(r": [\d,]+")
 
 
 @dataclass(frozen=True)
@@ -171,9 +177,16 @@ class PathLossModel:
         target, site, dist_m = pairs_within(targets, xy, self.reach_km(sites) * 1000.0)
         dist_km = dist_m / 1000.0
         p = params.iloc[site]
-        loss = path_loss_db(dist_km, p["frequency_mhz"].to_numpy(), p["height_m"].to_numpy(),
-                            self.receiver_height_m, formula=self.formula,
-                            environment=self.environment)  # fmt: skip
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ModelValidityWarning)
+            loss = path_loss_db(dist_km, p["frequency_mhz"].to_numpy(), p["height_m"].to_numpy(),
+                                self.receiver_height_m, formula=self.formula,
+                                environment=self.environment)  # fmt: skip
+        for w in caught:
+            # Counts differ per batch; without them Python shows the note once per run.
+            text = _COUNTS.sub(lambda m: "links outside: " + _BOUND_COUNT.sub("", m.group(1)),
+                               str(w.message))  # fmt: skip
+            warnings.warn(text, ModelValidityWarning, stacklevel=3)
         return params, target, site, dist_km, p["eirp_dbm"].to_numpy() - loss
 
     @staticmethod

@@ -16,7 +16,7 @@ Profiles are processed in batches of similar length so memory stays bounded
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -51,7 +51,7 @@ class TerrainModel(PathLossModel):
     Other parameters as :class:`~whitezone.models.link.PathLossModel`.
     """
 
-    dem: Dem | None = None
+    dem: Dem | None = field(default=None, repr=False)
     diffraction: str = "bullington"
     k_factor: float = 4.0 / 3.0
     max_samples: int = 1024

@@ -1,0 +1,121 @@
+"""``report.xlsx``: the report's tables as sheets, numbers kept as numbers.
+
+One sheet per level (province, districts, communes) with every indicator
+column under a translated header, then the tables of the report's sections
+(technologies, operators, sites, postal, broadband, points of interest), the
+input layers and repairs, the parameters and the definitions.  Only headers
+and coded values (signal classes, levels, kinds) are translated; no number
+is turned into text.  :func:`whitezone.outputs.write_excel` writes the dict.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from . import tables as T
+from .labels import column_label, column_labels
+from .numbers import format_short
+from .params import definitions, parameters_sheet
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..pipeline import Result
+
+__all__ = ["SHEETS", "report_sheets", "sheet_name"]
+
+#: Sheet key -> (Vietnamese, English) name, at most 31 characters.
+SHEETS = {
+    "summary": ("Tổng hợp", "Summary"),
+    "province": ("Toàn tỉnh", "Province"),
+    "districts": ("Cấp huyện", "Districts"),
+    "communes": ("Cấp xã", "Communes"),
+    "technologies": ("Theo công nghệ", "Technologies"),
+    "operators": ("Theo doanh nghiệp", "Operators"),
+    "sites": ("Trạm BTS", "Cell sites"),
+    "postal": ("Bưu chính", "Postal"),
+    "post_kinds": ("Điểm bưu chính theo loại", "Postal points by kind"),
+    "broadband": ("Băng rộng cố định", "Fixed broadband"),
+    "pois": ("Điểm công cộng", "Points of interest"),
+    "layers": ("Dữ liệu đầu vào", "Input layers"),
+    "repairs": ("Sửa lỗi dữ liệu", "Input repairs"),
+    "parameters": ("Tham số", "Parameters"),
+    "definitions": ("Định nghĩa", "Definitions"),
+}  # fmt: skip
+
+_INVALID = re.compile(r"[\[\]:*?/\\]")
+
+
+def sheet_name(name: str, taken=()) -> str:
+    """A valid Excel sheet name: no ``[]:*?/\\``, not blank, at most 31 characters, unique."""
+    name = _INVALID.sub(" ", name).strip().strip("'")[:31] or "Sheet"
+    base, i = name, 2
+    while name.casefold() in {t.casefold() for t in taken}:
+        suffix = f" ({i})"
+        name, i = base[: 31 - len(suffix)] + suffix, i + 1
+    return name
+
+
+def _level(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    frame = T.with_shares(frame)
+    return T._translate(frame.copy(), ["province", "district", "commune", "center_class"], lang)
+
+
+def _long(frame: pd.DataFrame | None, lang: str) -> pd.DataFrame | None:
+    if frame is None:
+        return None
+    frame = frame.rename(columns={"pct_covered": "pct_pois_covered", "pct_good": "pct_pois_good",
+                                  "pct_broadband": "pct_pois_broadband"}
+                         if "pois" in frame else {})  # fmt: skip
+    return T._translate(frame.copy(), ["level", "area", "operator", "kind"], lang)
+
+
+def report_sheets(result: Result, repairs: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The report's tables for ``report.xlsx``: sheet name -> table with translated headers.
+
+    Parameters
+    ----------
+    result : Result
+    repairs : DataFrame
+        ``result.layers.repairs_table()``.
+
+    Returns
+    -------
+    dict
+        Ordered sheets; names valid for Excel; numeric columns keep their
+        numeric dtypes.
+    """
+    lang = result.project.lang
+    far = result.project.post_max_distance_km
+    far_km = format_short(far, lang) if far is not None else "?"
+    s = result.summaries
+    headline = T.headline_table(result, lang)
+    headline["indicator"] = headline["indicator"].map(lambda c: column_label(c, lang))
+    frames = {
+        "summary": headline,
+        "province": _level(s.province, lang),
+        "districts": _level(s.districts, lang) if s.districts is not None else None,
+        "communes": _level(s.communes, lang),
+        "technologies": T.technologies_table(result, lang),
+        "operators": _long(s.operators, lang),
+        "sites": T.sites_table(result, lang),
+        "postal": T.postal_table(result, lang),
+        "post_kinds": T.post_kinds_table(result, lang),
+        "broadband": T.broadband_table(result, lang),
+        "pois": _long(s.pois, lang),
+        "layers": T.layers_table(result, lang),
+        "repairs": T.repairs_table(repairs, lang),
+        "parameters": parameters_sheet(result),
+        "definitions": definitions(result),
+    }
+    sheets: dict[str, pd.DataFrame] = {}
+    for key, frame in frames.items():
+        if frame is None:
+            continue
+        vi, en = SHEETS[key]
+        name = sheet_name(vi if lang == "vi" else en, sheets)
+        labelled = frame.rename(columns=column_labels(frame.columns, lang, far_km=far_km))
+        labelled.attrs = {}
+        sheets[name] = labelled
+    return sheets
