@@ -91,3 +91,14 @@ def test_map_escapes_names(tiny, tmp_path):
     # JSON-escaped inside the script (shown with textContent, never parsed as HTML)
     assert "\\u003cimg src=x" in page
     assert result.villages["village"].iloc[0] == "<img src=x onerror=alert(1)>"   # data untouched
+
+
+def test_hexagon_outputs(tiny, tmp_path):
+    pytest.importorskip("h3", reason="H3 hexagons need the h3 package (whitezone[h3])")
+    from whitezone.cli import main
+
+    assert main(["run", str(tiny), "-q", "-o", str(tmp_path / "h"), "--hexagons", "7"]) == 0
+    table = pd.read_csv(tmp_path / "h" / "summary_hexagons.csv")
+    assert table["villages"].sum() == 5      # the sixth village has no coordinates
+    layers = gpd.list_layers(tmp_path / "h" / "hexagons.gpkg")["name"].tolist()
+    assert layers == ["villages", "coverage"]

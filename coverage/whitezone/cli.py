@@ -106,7 +106,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         inline = True if args.self_contained else False if args.cdn else None
         result = run(project, write=True, rasters=True if args.rasters else None,
-                     self_contained=inline, on_step=on_step, on_tile=on_tile)  # fmt: skip
+                     self_contained=inline, hexagons=args.hexagons, on_step=on_step,
+                     on_tile=on_tile)  # fmt: skip
         if raster_bar is not None:
             raster_bar.close()
         bar.update(1)
@@ -256,6 +257,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "unless the project sets [map] self_contained = false)")  # fmt: skip
     group.add_argument("--cdn", action="store_true",
                        help="map.html loading Leaflet from CDNs (smaller; needs the internet)")
+    p.add_argument("--hexagons", type=int, metavar="RES",
+                   help="also aggregate to H3 hexagons of this resolution (7: 5.16 km²); "
+                   "needs pip install 'whitezone[h3]'")  # fmt: skip
     p.add_argument("--rasters", action="store_true",
                    help="also write best-server signal rasters (GeoTIFF) per technology")  # fmt: skip
     p.set_defaults(func=cmd_run)

@@ -17,7 +17,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-__all__ = ["atomic_path", "write_csv", "write_excel", "write_gpkg", "write_text"]
+__all__ = ["atomic_path", "write_csv", "write_excel", "write_gpkg", "write_gpkg_layers", "write_text"]
 
 
 @contextlib.contextmanager
@@ -57,6 +57,15 @@ def write_gpkg(frame: gpd.GeoDataFrame, path: str | Path, *, layer: str) -> Path
     """A one-layer GeoPackage (pyogrio)."""
     with atomic_path(path) as tmp:
         frame.to_file(tmp, layer=layer, driver="GPKG", engine="pyogrio")
+    return Path(path)
+
+
+def write_gpkg_layers(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path) -> Path:
+    """A GeoPackage holding several layers, written as one atomic file."""
+    with atomic_path(path) as tmp:
+        for name, frame in layers.items():
+            frame.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio",
+                          **({"append": True} if tmp.exists() else {}))  # fmt: skip
     return Path(path)
 
 

@@ -33,7 +33,7 @@ from .indicators import (
 from .layers import Layers, load_layers
 from .models import CoverageModel, make_model
 from .operators import operator_classes, operator_summary
-from .outputs import write_csv, write_excel, write_gpkg, write_text
+from .outputs import write_csv, write_excel, write_gpkg, write_gpkg_layers, write_text
 from .pois import classify_pois, poi_summary
 from .population import population_by_class
 from .postal import nearest_distance_km, postal_by_commune, service_radius_km
@@ -264,7 +264,7 @@ def village_table(result: Result) -> gpd.GeoDataFrame:
 
 def write_outputs(result: Result, folder: str | Path | None = None, *,
                   rasters: bool | None = None, self_contained: bool | None = None,
-                  on_tile=None) -> dict[str, Path]:  # fmt: skip
+                  hexagons: int | None = None, on_tile=None) -> dict[str, Path]:  # fmt: skip
     """Write the files of DESIGN §7 into ``folder`` (default the project's output).
 
     Parameters
@@ -276,6 +276,9 @@ def write_outputs(result: Result, folder: str | Path | None = None, *,
     self_contained : bool, optional
         Inline Leaflet and its plugins in ``map.html`` (default: the project's
         ``[map] self_contained``, true unless set otherwise).
+    hexagons : int, optional
+        H3 resolution of ``hexagons.gpkg`` / ``summary_hexagons.csv``
+        (default: the project's ``[hexagons] resolution``; none when unset).
     on_tile : callable, optional
         Progress of the rasters: called with (tiles done, tiles in all).
 
@@ -323,6 +326,17 @@ def write_outputs(result: Result, folder: str | Path | None = None, *,
                                         folder / "report.html")  # fmt: skip
     inline = result.project.self_contained_map if self_contained is None else self_contained
     written["map.html"] = save_map(coverage_map(result), folder / "map.html", self_contained=inline)
+    resolution = result.project.hexagon_resolution if hexagons is None else hexagons
+    if resolution is not None:
+        from .hexagons import hexagon_coverage, hexagon_summary
+
+        cells = hexagon_summary(result.villages, resolution=resolution)
+        written["summary_hexagons.csv"] = write_csv(pd.DataFrame(cells.drop(columns="geometry")),
+                                                    folder / "summary_hexagons.csv")  # fmt: skip
+        layers = {"villages": cells}
+        if result.coverage is not None:
+            layers["coverage"] = hexagon_coverage(result.coverage, resolution=resolution)
+        written["hexagons.gpkg"] = write_gpkg_layers(layers, folder / "hexagons.gpkg")
     settings = result.project.rasters
     if settings.write if rasters is None else rasters:
         from .rasters import coverage_rasters
@@ -339,8 +353,8 @@ def write_outputs(result: Result, folder: str | Path | None = None, *,
 
 
 def run(project: Project, *, write: bool = True, rasters: bool | None = None,
-        self_contained: bool | None = None, on_step: Step | None = None,
-        on_tile=None) -> Result:  # fmt: skip
+        self_contained: bool | None = None, hexagons: int | None = None,
+        on_step: Step | None = None, on_tile=None) -> Result:  # fmt: skip
     """Load, classify, aggregate and (optionally) write a project's outputs.
 
     Parameters
@@ -353,6 +367,8 @@ def run(project: Project, *, write: bool = True, rasters: bool | None = None,
         Write best-server rasters too (default the project's ``[rasters] write``).
     self_contained : bool, optional
         Map usable offline (default the project's ``[map] self_contained``).
+    hexagons : int, optional
+        H3 resolution of the hexagon outputs (default the project's).
     on_step : callable, optional
         Progress callback, called with each step's name.
     on_tile : callable, optional
@@ -369,5 +385,6 @@ def run(project: Project, *, write: bool = True, rasters: bool | None = None,
     if write:
         if on_step:
             on_step("write outputs")
-        write_outputs(result, rasters=rasters, self_contained=self_contained, on_tile=on_tile)
+        write_outputs(result, rasters=rasters, self_contained=self_contained, hexagons=hexagons,
+                      on_tile=on_tile)  # fmt: skip
     return result

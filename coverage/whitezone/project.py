@@ -91,7 +91,7 @@ DEFAULT_RADIUS_KM: Mapping[str, tuple[float, float]] = {
 }
 
 _TOP_KEYS = ("name", "output", "crs", "lang", "layers", "columns", "model", "postal",
-             "broadband", "validation", "rasters", "scenarios", "siting", "map")  # fmt: skip
+             "broadband", "validation", "rasters", "scenarios", "siting", "map", "hexagons")  # fmt: skip
 _SCENARIO_KEYS = ("label", "switch_off", "activate_planned", "remove_operators", "remove_sites",
                   "add_sites", "share_sites")  # fmt: skip
 _LAYER_KEYS = ("path", "sheet", "layer", "crs", "format", "mcc")
@@ -254,6 +254,9 @@ class Project:
     self_contained_map : bool
         ``[map] self_contained``: Leaflet and its plugins inlined in
         ``map.html`` so it opens with no network (default true).
+    hexagon_resolution : int, optional
+        ``[hexagons] resolution``: also write the villages and the coverage
+        aggregated to H3 hexagons of this resolution (needs ``whitezone[h3]``).
     area_resolution_m : float, optional
         ``[map] area_resolution_m``: grid on which the model's coverage is
         drawn and (for path-loss and terrain models) the area covered is
@@ -274,6 +277,7 @@ class Project:
     scenarios: tuple[ScenarioSettings, ...] = ()
     self_contained_map: bool = True
     area_resolution_m: float | None = None
+    hexagon_resolution: int | None = None
     siting: Mapping[str, Any] = field(default_factory=dict)
 
     def with_output(self, output: str | Path) -> Project:
@@ -568,6 +572,14 @@ def project_from_dict(data: Mapping[str, Any], *, base_dir: Path, source: str = 
     area_resolution = None
     if "area_resolution_m" in map_table:
         area_resolution = _number(problems, "map.area_resolution_m", map_table["area_resolution_m"])
+    hex_table = section("hexagons", ("resolution",))
+    hex_resolution = hex_table.get("resolution")
+    if hex_resolution is not None and (isinstance(hex_resolution, bool)
+                                       or not isinstance(hex_resolution, int)
+                                       or not 0 <= hex_resolution <= 15):  # fmt: skip
+        problems.add(f"expected an H3 resolution from 0 to 15, got {hex_resolution!r} (7: cells "
+                     "of 5.16 km², 8: 0.737 km²)", column="hexagons.resolution")  # fmt: skip
+        hex_resolution = None
     raster_table = section("rasters", ("write", "resolution_m", "technologies"))
     rasters = RasterSettings()
     if "write" in raster_table and not isinstance(raster_table["write"], bool):
@@ -613,6 +625,7 @@ def project_from_dict(data: Mapping[str, Any], *, base_dir: Path, source: str = 
         scenarios=scenarios,
         self_contained_map=self_contained,
         area_resolution_m=area_resolution,
+        hexagon_resolution=hex_resolution,
         siting=dict(data.get("siting", {})) if isinstance(data.get("siting", {}), Mapping) else {},
     )
 
