@@ -1,0 +1,38 @@
+"""`whitezone sites`: the priority sites of a project, written and mapped."""
+
+import pandas as pd
+
+from whitezone.cli import main
+from whitezone.project import read_project
+
+
+def test_sites_command_on_the_tiny_province(tiny, capsys):
+    # With the radius model nothing is white; with target "weak" V2 (200 people) and V6 (40)
+    # need good signal, and each candidate village covers only itself.
+    assert main(["sites", str(tiny), "--target", "weak", "--budget", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "2 villages (240 people) to cover" in out
+    table = pd.read_csv(tiny.parent / "out" / "priority_sites.csv")
+    assert table["rank"].tolist() == [1] and table["new_population"].tolist() == [200]
+    villages = pd.read_csv(tiny.parent / "out" / "priority_villages.csv")
+    assert "V2" in villages.astype(str).to_numpy()
+    page = (tiny.parent / "out" / "map_sites.html").read_text(encoding="utf-8")
+    assert "Priority sites" in page and "\\u2605" in page   # the star marker, JSON-escaped
+
+
+def test_siting_settings_from_the_project_file(tiny, capsys):
+    text = tiny.read_text(encoding="utf-8") + '\n[siting]\nk = 2\ntarget = "weak"\n'
+    tiny.write_text(text, encoding="utf-8")
+    assert read_project(tiny).siting == {"k": 2, "target": "weak"}
+    assert main(["sites", str(tiny), "-q"]) == 0
+    table = pd.read_csv(tiny.parent / "out" / "priority_sites.csv")
+    assert table["new_population"].tolist() == [200, 40]
+    assert table["cumulative_share"].iloc[-1] == 1.0
+
+
+def test_bad_siting_settings(tiny, capsys):
+    tiny.write_text(tiny.read_text(encoding="utf-8") + '\n[siting]\nk = 0\ntarget = "all"\n',
+                    encoding="utf-8")  # fmt: skip
+    assert main(["sites", str(tiny)]) == 2
+    err = capsys.readouterr().err
+    assert "siting.k" in err and "siting.target" in err
