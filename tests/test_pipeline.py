@@ -102,3 +102,17 @@ def test_hexagon_outputs(tiny, tmp_path):
     assert table["villages"].sum() == 5      # the sixth village has no coordinates
     layers = gpd.list_layers(tmp_path / "h" / "hexagons.gpkg")["name"].tolist()
     assert layers == ["villages", "coverage"]
+
+
+def test_dask_engine_gives_the_same_run(tiny):
+    pytest.importorskip("dask_geopandas", reason="the Dask engine needs whitezone[dask]")
+    from whitezone import analyse, load_layers
+
+    project = read_project(tiny)
+    with pytest.warns(Warning):
+        layers = load_layers(project)
+    single = analyse(layers, project)
+    tiled = analyse(layers, project, engine="dask", scheduler="synchronous")
+    pd.testing.assert_frame_equal(single.summaries.communes, tiled.summaries.communes)
+    pd.testing.assert_frame_equal(pd.DataFrame(single.villages), pd.DataFrame(tiled.villages))
+    assert type(tiled.model) is type(single.model)

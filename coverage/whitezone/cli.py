@@ -106,8 +106,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         inline = True if args.self_contained else False if args.cdn else None
         result = run(project, write=True, rasters=True if args.rasters else None,
-                     self_contained=inline, hexagons=args.hexagons, on_step=on_step,
-                     on_tile=on_tile)  # fmt: skip
+                     self_contained=inline, hexagons=args.hexagons, engine=args.engine,
+                     scheduler=args.scheduler, on_step=on_step, on_tile=on_tile)  # fmt: skip
         if raster_bar is not None:
             raster_bar.close()
         bar.update(1)
@@ -225,6 +225,47 @@ def cmd_scenario(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sites(args: argparse.Namespace) -> int:
+    from .layers import load_layers
+    from .pipeline import analyse
+    from .project import read_project, sample_project
+    from .siting import plan_sites, write_plan
+
+    project = read_project(args.project) if args.project else sample_project()
+    if args.output:
+        project = project.with_output(args.output)
+    options = dict(project.siting)
+    for name, value in (("k", args.budget), ("cost_budget", args.cost_budget),
+                        ("candidates", args.candidates), ("target", args.target),
+                        ("technology", args.technology), ("time_limit_s", args.time_limit)):  # fmt: skip
+        if value is not None:
+            options[name] = value
+    if "cost_budget" in options and args.budget is None and "k" not in project.siting:
+        options["k"] = None
+    options.setdefault("k", 20)
+    if "candidates" in options and not isinstance(options["candidates"], str):
+        options["candidates"] = list(options["candidates"])
+    options["budget"] = options.pop("cost_budget", None)
+    result = analyse(load_layers(project), project)
+    plan = plan_sites(result, **options)
+    written = write_plan(result, plan, project.output)
+    if not args.quiet:
+        s = plan.summary()
+        print(f"{s['demand_villages']} villages ({s['demand_population']:,.0f} people) to cover; "
+              f"{s['coverable_villages']} can be reached by some candidate.")  # fmt: skip
+        gap = "optimal" if s["gap"] == 0 else f"gap {100 * s['gap']:.2f} %"
+        print(f"{s['sites']} sites chosen ({s['method']}, {gap}, {s['seconds']:.1f} s) cover "
+              f"{s['covered_villages']} villages, {s['covered_population']:,.0f} people = "
+              f"{100 * s['covered_share']:.1f} % of the people to cover.")  # fmt: skip
+        cols = [c for c in ("rank", "candidate_id", "technology", "new_villages", "new_population",
+                            "cumulative_share", "cost_per_person") if c in plan.table]  # fmt: skip
+        print(plan.table[cols].head(args.show).to_string(index=False))
+        print(f"\nOutputs in {project.output}:")
+        for name in written:
+            print(f"  {name}")
+    return 0
+
+
 def cmd_sample(args: argparse.Namespace) -> int:
     from .sample import make_sample
 
@@ -257,6 +298,11 @@ def build_parser() -> argparse.ArgumentParser:
                        "unless the project sets [map] self_contained = false)")  # fmt: skip
     group.add_argument("--cdn", action="store_true",
                        help="map.html loading Leaflet from CDNs (smaller; needs the internet)")
+    p.add_argument("--engine", choices=["single", "dask"],
+                   help="dask: classify by spatial tiles on a Dask cluster (pip install "
+                   "'whitezone[dask]'); default the project's [engine] kind, else single")  # fmt: skip
+    p.add_argument("--scheduler", metavar="ADDR",
+                   help="Dask scheduler address (default a local cluster)")
     p.add_argument("--hexagons", type=int, metavar="RES",
                    help="also aggregate to H3 hexagons of this resolution (7: 5.16 km²); "
                    "needs pip install 'whitezone[h3]'")  # fmt: skip
@@ -292,6 +338,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     p.set_defaults(func=cmd_scenario)
 
+    p = sub.add_parser("sites", help="choose universal-service sites covering the most people "
+                       "still without signal (maximal covering)")  # fmt: skip
+    p.add_argument("project", nargs="?", help="project file (TOML); default the embedded sample")
+    p.add_argument("--budget", type=int, metavar="K", help="number of sites to choose (default 20)")
+    p.add_argument("--cost-budget", type=float, metavar="AMOUNT",
+                   help="total cost allowed (candidates' cost column; 1 each by default)")  # fmt: skip
+    p.add_argument("--candidates", nargs="+", metavar="KIND",
+                   help="villages, grid, hilltops or a file of points (default villages)")
+    p.add_argument("--target", choices=["none", "weak"],
+                   help="cover villages without signal (none, default) or also weak ones")  # fmt: skip
+    p.add_argument("--technology", help="technology of the new sites (default 4G)")
+    p.add_argument("--time-limit", type=float, metavar="S", help="solver time limit (default 60 s)")
+    p.add_argument("--show", type=int, default=20, help="rows of the ranking to print")
+    p.add_argument("-o", "--output", help="output folder (default: the project's output)")
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    p.set_defaults(func=cmd_sites)
+
     p = sub.add_parser("sample", help="write the synthetic sample province")
     p.add_argument("outdir", help="folder to write into")
     p.add_argument("--seed", type=int, default=2020, help="random seed (default 2020)")
@@ -305,6 +368,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")  # fmt: skip
+    # Dask's cluster chatter is not the planner's business, even with -v.
+    logging.getLogger("distributed").setLevel(logging.WARNING)
     quiet = getattr(args, "quiet", False)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

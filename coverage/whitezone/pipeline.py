@@ -80,6 +80,8 @@ class Result:
         Points of interest with their classes and broadband.
     coverage : CoverageGrid or None
         The model on a grid over the communes (map layer, area shares).
+    priority_sites : GeoDataFrame or None
+        Set by a siting run (:func:`whitezone.siting.plan_sites`): drawn on the map.
     outputs : dict
         File name -> path, once written.
     timings : dict
@@ -95,6 +97,7 @@ class Result:
     model: CoverageModel
     pois: gpd.GeoDataFrame | None = None
     coverage: CoverageGrid | None = None
+    priority_sites: gpd.GeoDataFrame | None = None
     outputs: dict[str, Path] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -123,7 +126,8 @@ def model_for(project: Project, layers: Layers) -> CoverageModel:
 
 
 def analyse(layers: Layers, project: Project, *, model: CoverageModel | None = None,
-            on_step: Step | None = None) -> Result:  # fmt: skip
+            on_step: Step | None = None, engine: str | None = None,
+            scheduler: str | None = None) -> Result:  # fmt: skip
     """Classify the villages and compute the indicators.
 
     Parameters
@@ -136,11 +140,35 @@ def analyse(layers: Layers, project: Project, *, model: CoverageModel | None = N
         Default: the one ``project.model`` names.
     on_step : callable, optional
         Called with the name of each step as it starts (progress display).
+    engine : {"single", "dask"}, optional
+        ``"dask"`` classifies villages, commune centres and the per-operator
+        classes by spatial tiles on a Dask cluster (:mod:`whitezone.engine`),
+        with results identical to the single-machine engine.  Default: the
+        project's ``[engine] kind``.
+    scheduler : str, optional
+        Dask scheduler address (``tcp://host:8786``) or ``"synchronous"``;
+        default a local cluster (the project's ``[engine] scheduler``).
 
     Returns
     -------
     Result
     """
+    engine = engine or project.engine
+    if engine == "dask":
+        import contextlib
+
+        from .engine import LOCAL_SCHEDULERS, DaskModel, dask_client
+
+        scheduler = scheduler or project.scheduler
+        base = model or model_for(project, layers)
+        with contextlib.ExitStack() as stack:
+            client = None if scheduler in LOCAL_SCHEDULERS else \
+                stack.enter_context(dask_client(scheduler))  # fmt: skip
+            tiled = DaskModel(base, scheduler=scheduler, client=client)
+            result = analyse(layers, project, model=tiled, on_step=on_step, engine="single")
+        # The plain model stays on the result: reports, maps and siting use it.
+        result.model = base
+        return result
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     current = ["model"]
@@ -354,6 +382,7 @@ def write_outputs(result: Result, folder: str | Path | None = None, *,
 
 def run(project: Project, *, write: bool = True, rasters: bool | None = None,
         self_contained: bool | None = None, hexagons: int | None = None,
+        engine: str | None = None, scheduler: str | None = None,
         on_step: Step | None = None, on_tile=None) -> Result:  # fmt: skip
     """Load, classify, aggregate and (optionally) write a project's outputs.
 
@@ -369,6 +398,8 @@ def run(project: Project, *, write: bool = True, rasters: bool | None = None,
         Map usable offline (default the project's ``[map] self_contained``).
     hexagons : int, optional
         H3 resolution of the hexagon outputs (default the project's).
+    engine, scheduler : str, optional
+        See :func:`analyse`.
     on_step : callable, optional
         Progress callback, called with each step's name.
     on_tile : callable, optional
@@ -381,7 +412,7 @@ def run(project: Project, *, write: bool = True, rasters: bool | None = None,
     if on_step:
         on_step("load layers")
     layers = load_layers(project)
-    result = analyse(layers, project, on_step=on_step)
+    result = analyse(layers, project, on_step=on_step, engine=engine, scheduler=scheduler)
     if write:
         if on_step:
             on_step("write outputs")

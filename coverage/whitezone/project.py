@@ -91,7 +91,8 @@ DEFAULT_RADIUS_KM: Mapping[str, tuple[float, float]] = {
 }
 
 _TOP_KEYS = ("name", "output", "crs", "lang", "layers", "columns", "model", "postal",
-             "broadband", "validation", "rasters", "scenarios", "siting", "map", "hexagons")  # fmt: skip
+             "broadband", "validation", "rasters", "scenarios", "siting", "map", "hexagons",
+             "engine")  # fmt: skip
 _SCENARIO_KEYS = ("label", "switch_off", "activate_planned", "remove_operators", "remove_sites",
                   "add_sites", "share_sites")  # fmt: skip
 _LAYER_KEYS = ("path", "sheet", "layer", "crs", "format", "mcc")
@@ -257,6 +258,9 @@ class Project:
     hexagon_resolution : int, optional
         ``[hexagons] resolution``: also write the villages and the coverage
         aggregated to H3 hexagons of this resolution (needs ``whitezone[h3]``).
+    engine, scheduler : str
+        ``[engine] kind`` (``"single"`` or ``"dask"``) and ``scheduler``
+        (a Dask scheduler address; default a local cluster).
     area_resolution_m : float, optional
         ``[map] area_resolution_m``: grid on which the model's coverage is
         drawn and (for path-loss and terrain models) the area covered is
@@ -278,6 +282,8 @@ class Project:
     self_contained_map: bool = True
     area_resolution_m: float | None = None
     hexagon_resolution: int | None = None
+    engine: str = "single"
+    scheduler: str | None = None
     siting: Mapping[str, Any] = field(default_factory=dict)
 
     def with_output(self, output: str | Path) -> Project:
@@ -491,6 +497,47 @@ def _parse_scenarios(problems: Problems, base: Path, table: Any) -> tuple[Scenar
     return tuple(out)
 
 
+SITING_KEYS = ("k", "cost_budget", "candidates", "technology", "target", "weight", "grid_km",
+               "time_limit_s", "height_m", "cost")  # fmt: skip
+
+
+def _parse_siting(problems: Problems, base: Path, table: Any) -> dict[str, Any]:
+    if not isinstance(table, Mapping):
+        problems.add("expected a [siting] table", column="siting")
+        return {}
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        column = f"siting.{key}"
+        if key not in SITING_KEYS:
+            problems.add(f"unknown setting {key!r}{_suggest(key, SITING_KEYS)}", column=column)
+        elif key == "k":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                problems.add(f"expected a whole number of sites, got {value!r}", column=column)
+            else:
+                out[key] = value
+        elif key in ("cost_budget", "grid_km", "time_limit_s", "height_m", "cost"):
+            number = _number(problems, column, value)
+            if number is not None:
+                out[key] = number
+        elif key == "target" and value not in ("none", "weak"):
+            problems.add(f"expected 'none' or 'weak', got {value!r}", column=column)
+        elif key == "weight" and value not in ("population", "villages"):
+            problems.add(f"expected 'population' or 'villages', got {value!r}", column=column)
+        elif key == "technology" and normalise_technology(value) is None:
+            problems.add(f"unknown technology {value!r}", column=column)
+        elif key == "candidates":
+            kinds = ("villages", "grid", "hilltops")
+            names = [value] if isinstance(value, str) else value
+            if not isinstance(names, list) or not all(isinstance(v, str) for v in names):
+                problems.add(f"expected villages, grid, hilltops or a file name, got {value!r}",
+                             column=column)  # fmt: skip
+                continue
+            out[key] = [v if v in kinds else str((base / v).resolve()) for v in names]
+        else:
+            out[key] = normalise_technology(value) if key == "technology" else value
+    return out
+
+
 def _parse_model(problems: Problems, table: Mapping[str, Any]) -> ModelSettings:
     for key in table:
         if key not in _MODEL_KEYS:
@@ -572,6 +619,16 @@ def project_from_dict(data: Mapping[str, Any], *, base_dir: Path, source: str = 
     area_resolution = None
     if "area_resolution_m" in map_table:
         area_resolution = _number(problems, "map.area_resolution_m", map_table["area_resolution_m"])
+    engine_table = section("engine", ("kind", "scheduler"))
+    engine = engine_table.get("kind", "single")
+    if engine not in ("single", "dask"):
+        problems.add(f"unknown engine {engine!r}; expected 'single' or 'dask'", column="engine.kind")
+        engine = "single"
+    scheduler = engine_table.get("scheduler")
+    if scheduler is not None and not isinstance(scheduler, str):
+        problems.add(f"expected a scheduler address such as 'tcp://10.0.0.5:8786', got {scheduler!r}",
+                     column="engine.scheduler")  # fmt: skip
+        scheduler = None
     hex_table = section("hexagons", ("resolution",))
     hex_resolution = hex_table.get("resolution")
     if hex_resolution is not None and (isinstance(hex_resolution, bool)
@@ -610,6 +667,7 @@ def project_from_dict(data: Mapping[str, Any], *, base_dir: Path, source: str = 
         problems.add(f"expected a folder name, got {output!r}", column="output")
         output = "output"
     scenarios = _parse_scenarios(problems, base_dir, data.get("scenarios", {}))
+    siting = _parse_siting(problems, base_dir, data.get("siting", {}))
     problems.raise_if_any()
     return Project(
         name=str(data.get("name", "whitezone project")),
@@ -626,7 +684,9 @@ def project_from_dict(data: Mapping[str, Any], *, base_dir: Path, source: str = 
         self_contained_map=self_contained,
         area_resolution_m=area_resolution,
         hexagon_resolution=hex_resolution,
-        siting=dict(data.get("siting", {})) if isinstance(data.get("siting", {}), Mapping) else {},
+        engine=engine,
+        scheduler=scheduler,
+        siting=siting,
     )
 
 
