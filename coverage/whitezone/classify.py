@@ -10,15 +10,18 @@ sites serve; planned and switched-off ones are kept for scenarios.
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from pyproj import CRS
+import shapely
+from pyproj import CRS, Transformer
 
 from .crs import metric_crs
 from .models import CoverageModel, RadiusModel
-from .technology import CLASSES, TECHNOLOGIES, class_names
+from .models._best import empty_best
+from .technology import CLASSES, TECHNOLOGIES
 
 __all__ = ["classify_points", "classify_villages", "technologies_of"]
 
@@ -66,37 +69,102 @@ def classify_points(
     model = model or RadiusModel()
     techs = technologies or technologies_of(sites)
     points = gpd.GeoSeries(points)
-    frame = gpd.GeoDataFrame(geometry=points.reset_index(drop=True))
-    crs = crs or metric_crs([frame.to_crs(4326)])
-    located = ~(frame.geometry.isna() | frame.geometry.is_empty).to_numpy()
-    xy = np.full((len(frame), 2), np.nan)
+    if crs is None:
+        frame = gpd.GeoDataFrame(geometry=points.reset_index(drop=True))
+        crs = metric_crs([frame.to_crs(4326)])
+    geoms = np.asarray(points.array)
+    located = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    xy = np.full((len(geoms), 2), np.nan)
     if located.any():
-        proj = frame.geometry[located].to_crs(crs)
-        xy[located] = np.column_stack([proj.x.to_numpy(), proj.y.to_numpy()])
+        xy[located] = project_xy(geoms[located] if not located.all() else geoms, points.crs, crs)
     active = sites[(sites["status"] == "active") & sites["technology"].isin(techs)]
-    active = active.reset_index(drop=True).to_crs(crs)
+    active = active.reset_index(drop=True)
     tech_code = pd.Categorical(active["technology"], categories=techs).codes.astype(np.int64)
-    best = model.best(xy, active, tech_code, len(techs))
-    logger.debug("best servers of %d points among %d site-technologies", len(frame), len(active))
-    site_ids = active["site_id"].to_numpy(dtype=object)
+    if type(model) is RadiusModel:
+        # The radius model needs only the sites' x, y: projected as arrays, no
+        # projected geometries are built (a national site list saves ~1 GB).
+        best = _radius_best(model, xy, active, tech_code, len(techs), crs)
+    else:
+        best = model.best(xy, active.to_crs(crs), tech_code, len(techs))
+    logger.debug("best servers of %d points among %d site-technologies", len(geoms), len(active))
+    # Site ids as strings once, then taken per technology (NA where no server).
+    site_ids = active["site_id"].astype("string").array
     out = {}
     for k, tech in enumerate(techs):
         t = tech.lower()
-        sid = best["site"][:, k]
         out[f"class_{t}"] = _names(best["level"][:, k], located)
-        out[f"site_{t}"] = pd.array(np.where(sid >= 0, site_ids[np.maximum(sid, 0)], None),
-                                    dtype="string")  # fmt: skip
+        out[f"site_{t}"] = site_ids.take(best["site"][:, k], allow_fill=True)
         out[f"distance_km_{t}"] = best["distance_km"][:, k]
         out[f"signal_dbm_{t}"] = best["signal_dbm"][:, k]
-    any_level = best["level"].max(axis=1) if techs else np.zeros(len(frame), np.int8)
+    any_level = best["level"].max(axis=1) if techs else np.zeros(len(geoms), np.int8)
     out["class_any"] = _names(any_level, located)
     return pd.DataFrame(out, index=points.index)
 
 
+def _radius_best(model: RadiusModel, xy: np.ndarray, active: gpd.GeoDataFrame,
+                 tech_code: np.ndarray, n_tech: int, crs: CRS) -> dict[str, np.ndarray]:  # fmt: skip
+    """``model.best(xy, active.to_crs(crs), ...)``, without the projected geometries."""
+    if len(active) == 0 or n_tech == 0 or not np.isfinite(xy).all(axis=1).any():
+        return empty_best(len(xy), n_tech)
+    geoms = np.asarray(active.geometry.array)
+    located = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if not (shapely.get_type_id(geoms[located]) == 0).all():
+        return model.best(xy, active.to_crs(crs), tech_code, n_tech)  # its own error
+    site_xy = np.full((len(geoms), 2), np.nan)
+    if located.any():
+        site_xy[located] = project_xy(geoms[located], active.crs, crs)
+    return model.prepare(active, tech_code, n_tech, xy=site_xy).best(xy)
+
+
 def _names(levels: np.ndarray, located: np.ndarray) -> pd.Categorical:
-    names = class_names(levels)
-    names[~located] = None
-    return pd.Categorical(names, categories=list(CLASSES))
+    """Class names as a categorical of :data:`CLASSES`, built from the levels as codes."""
+    codes = np.where(located, np.asarray(levels, dtype=np.int8), np.int8(-1))
+    return pd.Categorical.from_codes(codes, categories=list(CLASSES))
+
+
+@lru_cache(maxsize=32)
+def _transformer(source: CRS, target: CRS) -> Transformer:
+    return Transformer.from_crs(source, target, always_xy=True)
+
+
+def project_xy(geoms: np.ndarray, source: object, target: object) -> np.ndarray:
+    """x, y of point geometries in ``target``: what ``GeoSeries.to_crs`` gives, faster.
+
+    ``GeoSeries.to_crs`` transforms the coordinates with
+    ``Transformer.from_crs(source, target, always_xy=True)`` and then builds
+    new geometries; this calls the same transformer on the coordinate arrays
+    and skips the geometries, so the numbers are identical.  Anything but
+    points (or a missing CRS) goes through ``to_crs`` itself.
+
+    Parameters
+    ----------
+    geoms : ndarray of shapely geometries
+        Located (not missing, not empty).
+    source, target : CRS-like
+
+    Returns
+    -------
+    ndarray, shape (n, 2)
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    if source is None or not (shapely.get_type_id(geoms) == 0).all():
+        proj = gpd.GeoSeries(geoms, crs=source).to_crs(target)
+        return np.column_stack([proj.x.to_numpy(), proj.y.to_numpy()])
+    source, target = CRS.from_user_input(source), CRS.from_user_input(target)
+    x, y = shapely.get_x(geoms), shapely.get_y(geoms)
+    if source.is_exact_same(target):
+        return np.column_stack([x, y])
+    has_z = shapely.has_z(geoms)
+    transform = _transformer(source, target).transform
+    xy = np.empty((len(geoms), 2))
+    flat = ~has_z
+    if flat.all():
+        xy[:, 0], xy[:, 1] = transform(x, y)
+    else:  # as to_crs does: 3-D points go through the transformer with their z
+        xy[flat, 0], xy[flat, 1] = transform(x[flat], y[flat])
+        z = shapely.get_z(geoms[has_z])
+        xy[has_z, 0], xy[has_z, 1], _ = transform(x[has_z], y[has_z], z)
+    return xy
 
 
 def classify_villages(

@@ -16,6 +16,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from pyproj import Transformer
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
@@ -38,9 +39,22 @@ VIETNAM_OPERATORS = {
 }
 
 
+#: A cell's ``range`` used as a radius (``use_range=True``) is clipped to this, km.
+RANGE_CLIP_KM = (0.1, 35.0)
+
+_USECOLS = ["radio", "mcc", "net", "lon", "lat", "range"]
+_NUMERIC = ("mcc", "net", "lon", "lat", "range")
+
+
 def read_opencellid(path: str | Path, *, mcc: tuple[int, ...] | int | None = None,
-                    cluster_m: float = 50.0) -> gpd.GeoDataFrame:  # fmt: skip
+                    cluster_m: float = 50.0, use_range: bool = False) -> gpd.GeoDataFrame:  # fmt: skip
     """Read an OpenCelliD cell list (CSV, optionally gzip) as site-technologies.
+
+    Country extracts of millions of cells read in seconds: the six columns
+    used are parsed by pandas' C parser straight into numbers (a file with a
+    bad value is read again as text, only to name the row), and every later
+    step — the technology of each radio name, the clustering, the operator
+    names — works on whole columns.
 
     Parameters
     ----------
@@ -49,6 +63,13 @@ def read_opencellid(path: str | Path, *, mcc: tuple[int, ...] | int | None = Non
         Keep only these mobile country codes (452 is Vietnam).
     cluster_m : float
         Cells of one network closer than this are one site.
+    use_range : bool
+        Set ``radius_km`` (the radius model's per-site reach) from OpenCelliD's
+        own ``range`` estimate: the largest of the site-technology's cells, in
+        km, clipped to :data:`RANGE_CLIP_KM` (0.1-35 km).  A ``range`` of 0 or
+        blank means unknown and leaves ``radius_km`` empty (the technology's
+        default radius).  Off by default: OpenCelliD's ranges come from where
+        phones happened to measure, and a few cells carry tens of km.
 
     Returns
     -------
@@ -65,22 +86,145 @@ def read_opencellid(path: str | Path, *, mcc: tuple[int, ...] | int | None = Non
     except pd.errors.EmptyDataError:
         raise InputError(Problem(name, "the file is empty")) from None
     has_header = str(first.iloc[0, 0]).strip().lower() == "radio"
-    try:
-        frame = pd.read_csv(path, header=0 if has_header else None,
-                            names=None if has_header else list(OPENCELLID_COLUMNS),
-                            usecols=["radio", "mcc", "net", "lon", "lat", "range"],
-                            dtype={"radio": str})  # fmt: skip
-    except (ValueError, pd.errors.ParserError) as exc:
-        raise InputError(Problem(name, f"not an OpenCelliD cell list ({exc}); expected the "
-                                 f"columns {', '.join(OPENCELLID_COLUMNS)}")) from None  # fmt: skip
-    problems = Problems(name)
     line0 = 2 if has_header else 1
-    for col in ("mcc", "net", "lon", "lat", "range"):
+    frame = _read_cells(path, has_header, numbers=True)
+    if frame is None:  # a value is not a number: read as text to say which
+        frame = _read_cells(path, has_header, numbers=False)
+        _check_numbers(frame, name, line0)
+    else:
+        _check_lon_lat(frame, name, line0)
+    if mcc is not None:
+        keep = frame["mcc"].isin([mcc] if isinstance(mcc, int) else list(mcc)).to_numpy()
+        frame = frame[keep]
+    if frame.empty:
+        raise InputError(Problem(name, f"no cell left for MCC {mcc}"))
+    # Each distinct radio name normalised once.
+    radio_code, radios = pd.factorize(frame["radio"], use_na_sentinel=True)
+    techs = np.array([normalise_technology(r) for r in radios] + [None], dtype=object)
+    technology = techs[radio_code]
+    problems = Problems(name)
+    for i in np.flatnonzero(pd.isna(technology))[:25]:
+        problems.add(f"unknown radio {frame['radio'].iloc[i]!r}; expected GSM, UMTS, CDMA, LTE or NR",
+                     row=f"row {frame.index[i] + line0}", column="radio")  # fmt: skip
+    problems.raise_if_any()
+    n = len(frame)
+    lon, lat = frame["lon"].to_numpy(dtype=float), frame["lat"].to_numpy(dtype=float)
+    metric = utm_crs(float(np.median(lon)), float(np.median(lat)))
+    # The transformer GeoSeries.to_crs would use, on the arrays: the same numbers.
+    x, y = Transformer.from_crs(WGS84, metric, always_xy=True).transform(lon, lat)
+    # Cluster per network: same MCC and MNC, within cluster_m (connected components).
+    network = frame["mcc"].to_numpy().astype(np.int64) * 1000 + frame["net"].to_numpy().astype(np.int64)
+    offset = network * 1e7  # separates networks in space so one tree serves all
+    pairs = cKDTree(np.column_stack([x + offset, y])).query_pairs(cluster_m, output_type="ndarray")
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    _, label = connected_components(graph, directed=False)
+    # Sites numbered per network in order of first appearance, so ids are stable.
+    first_row = np.full(label.max() + 1, n, dtype=np.int64)
+    np.minimum.at(first_row, label, np.arange(n))
+    site_network = network[first_row]
+    by_appearance = np.argsort(first_row, kind="stable")
+    number = np.empty(len(first_row), dtype=np.int64)
+    net_sorted = site_network[by_appearance]
+    # n-th site of its network, counting in order of appearance.
+    order = np.argsort(net_sorted, kind="stable")
+    counts = np.bincount(np.unique(net_sorted, return_inverse=True)[1].reshape(-1))
+    starts = np.repeat(np.cumsum(counts) - counts, counts)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order)) - starts
+    number[by_appearance] = rank + 1
+    # Position: mean of the site's cells; per site-technology: cells and largest range.
+    pos = pd.DataFrame({"x": x, "y": y}).groupby(label).mean()
+    sx, sy = pos["x"].to_numpy(), pos["y"].to_numpy()
+    tech_code, tech_names = pd.factorize(technology)
+    key = label.astype(np.int64) * len(tech_names) + tech_code
+    groups, group_of = np.unique(key, return_inverse=True)
+    group_of = group_of.reshape(-1)
+    g_site, g_tech = groups // len(tech_names), groups % len(tech_names)
+    range_km = frame["range"].to_numpy(dtype=float) / 1000.0
+    g_range = np.full(len(groups), -np.inf)
+    np.fmax.at(g_range, group_of, np.nan_to_num(range_km, nan=-np.inf))
+    g_range[np.isneginf(g_range)] = np.nan
+    g_cells = np.bincount(group_of, minlength=len(groups))
+    mcc_i, net_i = site_network[g_site] // 1000, site_network[g_site] % 1000
+    # Operator names per distinct network, not per row.
+    nets, net_of = np.unique(site_network[g_site], return_inverse=True)
+    names = np.array([VIETNAM_OPERATORS.get((int(v // 1000), int(v % 1000)), f"{v // 1000}-{v % 1000:02d}")
+                      for v in nets], dtype=object)  # fmt: skip
+    lon_s, lat_s = Transformer.from_crs(metric, WGS84, always_xy=True).transform(sx[g_site], sy[g_site])
+    site_id = (pd.Series(mcc_i).astype(str) + "-" + pd.Series(net_i).astype(str).str.zfill(2) + "-"
+               + pd.Series(number[g_site]).astype(str))  # fmt: skip
+    radius = np.full(len(groups), np.nan)
+    if use_range:
+        known = np.isfinite(g_range) & (g_range > 0)
+        radius[known] = np.clip(g_range[known], *RANGE_CLIP_KM)
+    out = gpd.GeoDataFrame(
+        {
+            "site_id": site_id.astype("string").array,
+            "operator": pd.array(names[net_of.reshape(-1)], dtype="string"),
+            "technology": pd.Series(np.asarray(tech_names, dtype=object)[g_tech], dtype=object),
+            "height_m": np.nan,
+            "frequency_mhz": np.nan,
+            "eirp_dbm": np.nan,
+            "radius_km": radius,
+            "azimuth_deg": np.nan,
+            "beamwidth_deg": np.nan,
+            "status": "active",
+            "source_row": ("cell group " + pd.Series(g_site).astype(str)).astype("string").array,
+            "range_km": g_range,
+            "cells": g_cells,
+        },
+        geometry=gpd.points_from_xy(lon_s, lat_s),
+        crs=WGS84,
+    )
+    out = out.sort_values(["site_id", "technology"], kind="stable").reset_index(drop=True)
+    out.attrs["repairs"] = []
+    out.attrs["source"] = name
+    return out
+
+
+def _read_cells(path: Path, has_header: bool, *, numbers: bool) -> pd.DataFrame | None:
+    """The six used columns; with ``numbers``, parsed as numbers (None if one is not)."""
+    dtype = {"radio": str}
+    if numbers:  # a handful of radio names: categories, not a string per cell
+        dtype = {"radio": "category", "mcc": np.int64, "net": np.int64, "lon": float, "lat": float,
+                 "range": float}  # fmt: skip
+    try:
+        return pd.read_csv(path, header=0 if has_header else None,
+                           names=None if has_header else list(OPENCELLID_COLUMNS),
+                           usecols=_USECOLS, dtype=dtype, engine="c")  # fmt: skip
+    except (ValueError, pd.errors.ParserError) as exc:
+        if numbers and not isinstance(exc, pd.errors.ParserError):
+            return None
+        raise InputError(Problem(path.name, f"not an OpenCelliD cell list ({exc}); expected the "
+                                 f"columns {', '.join(OPENCELLID_COLUMNS)}")) from None  # fmt: skip
+
+
+def _check_lon_lat(frame: pd.DataFrame, name: str, line0: int) -> None:
+    """Longitudes and latitudes present and in range (numbers already)."""
+    problems = Problems(name)
+    for col, limit in (("lon", 180), ("lat", 90)):
+        values = frame[col]
+        blank = values.isna()
+        for i in np.flatnonzero((blank | (values.abs() > limit)).to_numpy())[:25]:
+            what = "blank" if blank.iloc[i] else f"{values.iloc[i]:g}"
+            problems.add(f"expected a {'longitude' if col == 'lon' else 'latitude'} between "
+                         f"-{limit} and {limit}, got {what}", row=f"row {i + line0}",
+                         column=col)  # fmt: skip
+    problems.raise_if_any()
+
+
+def _check_numbers(frame: pd.DataFrame, name: str, line0: int) -> None:
+    """Name every cell that is not a number, or a bad lon/lat (first 25 per column)."""
+    problems = Problems(name)
+    for col in _NUMERIC:
         values = pd.to_numeric(frame[col], errors="coerce")
         bad = values.isna() & frame[col].notna()
+        if col in ("mcc", "net"):  # codes: a blank cannot be clustered or named
+            bad |= frame[col].isna()
         for i in np.flatnonzero(bad.to_numpy())[:25]:
-            problems.add(f"expected a number, got {frame[col].iloc[i]!r}", row=f"row {i + line0}",
-                         column=col)  # fmt: skip
+            got = frame[col].iloc[i]
+            problems.add(f"expected a number, got {'blank' if pd.isna(got) else repr(got)}",
+                         row=f"row {i + line0}", column=col)  # fmt: skip
         if col in ("lon", "lat"):
             limit = 180 if col == "lon" else 90
             blank = frame[col].isna()
@@ -92,66 +236,3 @@ def read_opencellid(path: str | Path, *, mcc: tuple[int, ...] | int | None = Non
                              column=col)  # fmt: skip
         frame[col] = values
     problems.raise_if_any()
-    if mcc is not None:
-        keep = frame["mcc"].isin([mcc] if isinstance(mcc, int) else list(mcc))
-        frame = frame[keep]
-    if frame.empty:
-        raise InputError(Problem(name, f"no cell left for MCC {mcc}"))
-    frame = frame.assign(technology=frame["radio"].map(normalise_technology))
-    unknown = frame["technology"].isna()
-    for i in np.flatnonzero(unknown.to_numpy())[:25]:
-        problems.add(f"unknown radio {frame['radio'].iloc[i]!r}; expected GSM, UMTS, CDMA, LTE or NR",
-                     row=f"row {frame.index[i] + line0}", column="radio")  # fmt: skip
-    problems.raise_if_any()
-    frame = frame.reset_index(drop=True)
-    lon, lat = frame["lon"].to_numpy(), frame["lat"].to_numpy()
-    metric = utm_crs(float(np.median(lon)), float(np.median(lat)))
-    xy = gpd.GeoSeries.from_xy(lon, lat, crs=WGS84).to_crs(metric)
-    xy = np.column_stack([xy.x, xy.y])
-    # Cluster per network: same MCC and MNC, within cluster_m (connected components).
-    network = frame["mcc"].astype(np.int64) * 1000 + frame["net"].astype(np.int64)
-    offset = network.to_numpy() * 1e7  # separates networks in space so one tree serves all
-    pairs = cKDTree(np.column_stack([xy[:, 0] + offset, xy[:, 1]])).query_pairs(
-        cluster_m, output_type="ndarray"
-    )
-    n = len(frame)
-    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
-    _, label = connected_components(graph, directed=False)
-    frame = frame.assign(site=label, x=xy[:, 0], y=xy[:, 1], range_km=frame["range"] / 1000.0)
-    # Number sites per network in order of first appearance so ids are stable.
-    site_net = frame.groupby("site")[["mcc", "net"]].first()
-    site_net["n"] = site_net.groupby(["mcc", "net"]).cumcount() + 1
-    frame = frame.join(site_net["n"], on="site")
-    pos = frame.groupby("site")[["x", "y"]].mean()
-    agg = frame.groupby(["site", "technology"]).agg(
-        mcc=("mcc", "first"), net=("net", "first"), n=("n", "first"),
-        range_km=("range_km", "max"), cells=("radio", "size"),
-    ).reset_index()  # fmt: skip
-    agg = agg.join(pos, on="site")
-    mcc_i, net_i = agg["mcc"].astype(int), agg["net"].astype(int)
-    operator = [VIETNAM_OPERATORS.get((m, k), f"{m}-{k:02d}") for m, k in zip(mcc_i, net_i, strict=True)]
-    points = gpd.GeoSeries.from_xy(agg["x"], agg["y"], crs=metric).to_crs(WGS84)
-    out = gpd.GeoDataFrame(
-        {
-            "site_id": (mcc_i.astype(str) + "-" + net_i.astype(str).str.zfill(2) + "-"
-                        + agg["n"].astype(int).astype(str)).astype("string"),  # fmt: skip
-            "operator": pd.Series(operator, dtype="string"),
-            "technology": agg["technology"].astype(object),
-            "height_m": np.nan,
-            "frequency_mhz": np.nan,
-            "eirp_dbm": np.nan,
-            "radius_km": np.nan,
-            "azimuth_deg": np.nan,
-            "beamwidth_deg": np.nan,
-            "status": "active",
-            "source_row": pd.Series([f"cell group {s}" for s in agg["site"]], dtype="string"),
-            "range_km": agg["range_km"].to_numpy(),
-            "cells": agg["cells"].to_numpy(),
-        },
-        geometry=points.to_numpy(),
-        crs=WGS84,
-    )
-    out = out.sort_values(["site_id", "technology"], kind="stable").reset_index(drop=True)
-    out.attrs["repairs"] = []
-    out.attrs["source"] = name
-    return out

@@ -1,9 +1,70 @@
-"""Find the (target, site) pairs within each site's reach with k-d trees."""
+"""Find the (target, site) pairs within each site's reach with k-d trees.
+
+Also the two helpers every nearest-site search shares: :func:`kd_tree` (the
+build options that suit site sets of millions of points) and
+:func:`spatial_order` (a Z-order of the targets, so consecutive queries walk
+the same branches of a tree: on ten million targets in random order the
+queries run three to five times faster once sorted).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 from scipy.spatial import cKDTree
+
+#: Bits per axis of the Z-order key (a 65,536 x 65,536 grid over the extent).
+ORDER_BITS = 16
+
+
+def kd_tree(points: np.ndarray) -> cKDTree:
+    """A k-d tree over ``points`` (shape (n, 2)), built for speed.
+
+    The sliding-midpoint rule (``balanced_tree=False``) builds several times
+    faster than median splits on clustered data and queries as fast;
+    ``compact_nodes=False`` skips shrinking every node's box.  The tree is
+    the same set of points either way: only the build, not any result,
+    depends on these options.
+    """
+    return cKDTree(np.asarray(points, dtype=float).reshape(-1, 2), leafsize=16,
+                   balanced_tree=False, compact_nodes=False)  # fmt: skip
+
+
+def _spread_table() -> np.ndarray:
+    """The 8-bit numbers with a zero bit inserted before each of their bits."""
+    v = np.arange(256, dtype=np.uint32)
+    out = np.zeros(256, dtype=np.uint32)
+    for bit in range(8):
+        out |= ((v >> np.uint32(bit)) & np.uint32(1)) << np.uint32(2 * bit)
+    return out
+
+
+_SPREAD = _spread_table()
+
+
+def _spread16(v: np.ndarray) -> np.ndarray:
+    """Interleave zeros between the 16 bits of ``v`` (uint32 below 2**16)."""
+    return _SPREAD[v & np.uint32(0xFF)] | (_SPREAD[v >> np.uint32(8)] << np.uint32(16))
+
+
+def spatial_order(xy: np.ndarray) -> np.ndarray:
+    """A permutation of ``xy`` (finite, shape (n, 2)) in Z-order (Morton order).
+
+    Points close in the order are close in space, so k-d tree queries made
+    in this order hit the CPU cache; results do not depend on the order.
+    The 32-bit key is sorted in two stable passes on 16-bit halves (numpy's
+    radix sort), faster than one general sort.
+    """
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    if len(xy) < 2:
+        return np.arange(len(xy))
+    lo = xy.min(axis=0)
+    span = float((xy.max(axis=0) - lo).max()) or 1.0
+    scale = (2**ORDER_BITS - 1) / span
+    key = _spread16(((xy[:, 0] - lo[0]) * scale).astype(np.uint32))
+    key |= _spread16(((xy[:, 1] - lo[1]) * scale).astype(np.uint32)) << np.uint32(1)
+    order = np.argsort((key & np.uint32(0xFFFF)).astype(np.uint16), kind="stable")
+    high = (key[order] >> np.uint32(16)).astype(np.uint16)
+    return order[np.argsort(high, kind="stable")]
 
 
 def pairs_within(

@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from scipy.spatial import cKDTree
 
 from ..project import DEFAULT_RADIUS_KM
 from ..technology import GOOD, NONE, WEAK
-from ._best import best_from_links, empty_best, merge_best
-from ._pairs import pairs_within
+from ._best import empty_best
+from ._pairs import kd_tree, pairs_within, spatial_order
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,12 @@ class RadiusModel:
     def radii_km(self, sites: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
         """Good and weak radius of each site-technology, overrides applied."""
         table = {**DEFAULT_RADIUS_KM, **self.radius_km}
-        tech = sites["technology"].to_numpy()
-        good = pd.Series(tech).map({t: v[0] for t, v in table.items()}).to_numpy(dtype=float)
-        weak = pd.Series(tech).map({t: v[1] for t, v in table.items()}).to_numpy(dtype=float)
+        # Each distinct technology looked up once (a national table has millions of rows).
+        code, techs = pd.factorize(sites["technology"], use_na_sentinel=True)
+        rows = [table.get(t, (np.nan, np.nan)) if isinstance(t, str) else (np.nan, np.nan)
+                for t in techs]  # fmt: skip
+        per_tech = np.array([(r[0], r[1]) for r in rows] + [(np.nan, np.nan)], dtype=float)
+        good, weak = per_tech[code, 0], per_tech[code, 1]  # code -1 (missing): the NaN row
         if "radius_km" in sites:
             override = sites["radius_km"].to_numpy(dtype=float)
             given = np.isfinite(override)
@@ -92,9 +96,15 @@ class RadiusModel:
         Sites of one technology share its radii, so the nearest of them
         decides both the class and the server: one k=1 k-d tree query per
         technology, bounded by the weak radius.  Sites with their own
-        ``radius_km`` go through the links and are merged in.  The result is
-        the one :func:`~whitezone.models._best.best_from_links` gives on all
-        links (same order: level, then distance, then site position).
+        ``radius_km`` are searched in a tree of their own, nearest first,
+        until the best of them is known (:func:`_nearest_covering`), so no
+        link is ever listed.  The result is the one
+        :func:`~whitezone.models._best.best_from_links` gives on all links
+        (same order: level, then distance, then site position; a site exactly
+        at its weak radius is weak).  Sites at exactly the same place count
+        once, as the lowest position, which is the one the order picks; the
+        only ties left to the tree are distinct sites at exactly the same
+        distance from a target.
 
         Parameters
         ----------
@@ -110,27 +120,283 @@ class RadiusModel:
         dict of ndarray, shape (n, n_tech)
         """
         targets = np.asarray(targets, dtype=float).reshape(-1, 2)
+        if len(sites) == 0 or n_tech == 0 or not np.isfinite(targets).all(axis=1).any():
+            return empty_best(len(targets), n_tech)
+        return self.prepare(sites, tech_code, n_tech).best(targets)
+
+    def prepare(self, sites: gpd.GeoDataFrame, tech_code: np.ndarray, n_tech: int, *,
+                xy: np.ndarray | None = None) -> RadiusIndex:  # fmt: skip
+        """The k-d trees of :meth:`best`, built once for many batches of targets.
+
+        ``model.prepare(sites, code, n).best(targets)`` is
+        ``model.best(targets, sites, code, n)``; the streaming classifier
+        (:mod:`whitezone.stream`) builds the index once per file instead of
+        once per chunk.
+
+        Parameters
+        ----------
+        sites : GeoDataFrame
+            In the targets' metric CRS, or in any CRS when ``xy`` is given.
+        tech_code : ndarray
+        n_tech : int
+        xy : ndarray, shape (len(sites), 2), optional
+            The sites' metric x, y, when known already (then the geometries
+            are not read): :func:`~whitezone.classify.classify_points`
+            projects the coordinates without building projected geometries.
+        """
+        tech_code = np.asarray(tech_code)
         good, weak = self.radii_km(sites)
-        xy = np.column_stack([sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()])
+        # A good radius that cannot be stated (NaN) never holds: weak at most.
+        good_m, weak_m = np.where(np.isnan(good), -np.inf, good * 1000.0), weak * 1000.0
+        xy = _site_xy(sites) if xy is None else np.asarray(xy, dtype=float).reshape(-1, 2)
         override = (np.isfinite(sites["radius_km"].to_numpy(dtype=float)) if "radius_km" in sites
                     else np.zeros(len(sites), dtype=bool))  # fmt: skip
+        # A site without position or reach serves nowhere (as in pairs_within).
+        usable = np.isfinite(xy).all(axis=1) & np.isfinite(weak_m) & (weak_m > 0)
+        groups: list[list[_Group]] = []
+        for k in range(n_tech):
+            in_k = usable & (tech_code == k)
+            fixed = np.flatnonzero(in_k & ~override)
+            # One group per distinct radius pair (one per technology in practice).
+            tech_groups = [_Group.build_fixed(xy, members, good_m, weak_m)
+                           for members in _same_radii(fixed, good_m, weak_m)]  # fmt: skip
+            own = np.flatnonzero(in_k & override)
+            if own.size:
+                tech_groups.append(_Group.build_covering(xy, own, good_m, weak_m))
+            groups.append(tech_groups)
+        return RadiusIndex(len(sites), groups)
+
+
+@dataclass(frozen=True, eq=False)
+class _Group:
+    """Sites of one technology searched in one k-d tree.
+
+    ``fixed``: sites sharing one pair of radii (scalars ``good_m``,
+    ``weak_m``); else sites with radii of their own (arrays, padded with a
+    never-covering entry for the tree's "no neighbour" index).
+    """
+
+    tree: cKDTree
+    members: np.ndarray
+    good_m: float | np.ndarray
+    weak_m: float | np.ndarray
+    fixed: bool
+
+    @classmethod
+    def build_fixed(cls, xy, members, good_m, weak_m) -> _Group:
+        members = _first_at_each_place(members, xy[:, 0], xy[:, 1])
+        return cls(kd_tree(xy[members]), members, float(good_m[members[0]]),
+                   float(weak_m[members[0]]), True)  # fmt: skip
+
+    @classmethod
+    def build_covering(cls, xy, members, good_m, weak_m) -> _Group:
+        members = _first_at_each_place(members, xy[:, 0], xy[:, 1], good_m, weak_m)
+        return cls(kd_tree(xy[members]), members, np.append(good_m[members], -np.inf),
+                   np.append(weak_m[members], -np.inf), False)  # fmt: skip
+
+
+@dataclass(frozen=True, eq=False)
+class RadiusIndex:
+    """The radius model's search structure for one table of sites (:meth:`RadiusModel.prepare`).
+
+    Attributes
+    ----------
+    n_sites : int
+        Rows of the sites table it was built for.
+    groups : list of list
+        Per technology, the groups of sites searched together.
+    """
+
+    n_sites: int
+    groups: list[list[_Group]]
+
+    def best(self, targets: np.ndarray) -> dict[str, np.ndarray]:
+        """Best server per (target, technology): see :meth:`RadiusModel.best`."""
+        targets = np.asarray(targets, dtype=float).reshape(-1, 2)
+        n_tech = len(self.groups)
         out = empty_best(len(targets), n_tech)
         ok = np.flatnonzero(np.isfinite(targets).all(axis=1))
-        for k in range(n_tech):
-            members = np.flatnonzero((tech_code == k) & ~override & np.isfinite(weak))
-            if members.size == 0 or ok.size == 0:
+        if ok.size == 0:
+            return out
+        # Queries in Z-order run several times faster on large target sets.
+        ok = ok[spatial_order(targets[ok])] if ok.size > 50_000 else ok
+        pts = np.ascontiguousarray(targets[ok])
+        for k, tech_groups in enumerate(self.groups):
+            if not tech_groups:
                 continue
-            r_good, r_weak = good[members[0]] * 1000.0, weak[members[0]] * 1000.0
-            dist, j = cKDTree(xy[members]).query(targets[ok], k=1, distance_upper_bound=r_weak)
-            hit = np.isfinite(dist)
+            level = np.zeros(len(ok), dtype=np.int8)
+            site = np.full(len(ok), _NO_SITE, dtype=np.int64)
+            dist = np.full(len(ok), np.inf)
+            for i, group in enumerate(tech_groups):
+                if group.fixed:
+                    _nearest_fixed(pts, group, level, site, dist, fresh=i == 0)
+                else:
+                    _nearest_covering(pts, group, level, site, dist)
+            hit = site != _NO_SITE
             rows = ok[hit]
-            out["level"][rows, k] = np.where(dist[hit] <= r_good, GOOD, WEAK)
-            out["site"][rows, k] = members[j[hit]]
+            out["level"][rows, k] = level[hit]
+            out["site"][rows, k] = site[hit]
             out["distance_km"][rows, k] = dist[hit] / 1000.0
-        if override.any():
-            own = np.flatnonzero(override)
-            links = self.links(targets, sites.iloc[own])
-            links["site"] = own[links["site"].to_numpy()]
-            out = merge_best(out, best_from_links(links, tech_code, len(targets), n_tech))
         return out
 
+
+#: Site position meaning "no server" inside the search (larger than any position).
+_NO_SITE = np.iinfo(np.int64).max
+
+#: Neighbours (targets x k) held at once by one query of the override search.
+_QUERY_CELLS = 1 << 22
+
+
+def _site_xy(sites: gpd.GeoDataFrame) -> np.ndarray:
+    """x, y of point sites (NaN for empty or missing geometries), as ``GeoSeries.x`` / ``.y``."""
+    geoms = np.asarray(sites.geometry.array)
+    if (shapely.get_type_id(geoms) > 0).any():
+        raise ValueError("x attribute access only provided for Point geometries")
+    return np.column_stack([shapely.get_x(geoms), shapely.get_y(geoms)])
+
+
+def _same_radii(members: np.ndarray, good_m: np.ndarray, weak_m: np.ndarray) -> list[np.ndarray]:
+    """``members`` split into groups of equal (good, weak) radii, each ascending."""
+    if members.size == 0:
+        return []
+    g, w = good_m[members], weak_m[members]
+    if (g == g[0]).all() and (w == w[0]).all():
+        return [members]
+    _, group = np.unique(np.column_stack([g, w]), axis=0, return_inverse=True)
+    group = group.reshape(-1)
+    return [members[group == i] for i in range(int(group.max()) + 1)]
+
+
+def _first_at_each_place(members: np.ndarray, *keys: np.ndarray) -> np.ndarray:
+    """``members`` (ascending) without repeats of the same ``keys`` values, lowest kept.
+
+    Sites at one place (with the same radii) are indistinguishable but for
+    their position, and the order picks the lowest: the others can never
+    serve, and leaving them out makes the tree's ties irrelevant.
+    """
+    if members.size < 2:
+        return members
+    if len(keys) == 2:
+        # x + iy sorts as (x, y) and in one stable pass, faster than lexsort.
+        table = keys[0][members] + 1j * keys[1][members]
+        order = np.argsort(table, kind="stable")
+        rows = table[order]
+        first = np.ones(len(rows), dtype=bool)
+        first[1:] = rows[1:] != rows[:-1]
+    else:
+        table = np.column_stack([key[members] for key in keys])
+        order = np.lexsort(table.T[::-1])
+        rows = table[order]
+        first = np.ones(len(rows), dtype=bool)
+        first[1:] = (rows[1:] != rows[:-1]).any(axis=1)
+    if first.all():
+        return members
+    # Both sorts are stable, so the first of each run is the lowest position.
+    return np.sort(members[order[first]])
+
+
+def _take_better(level, site, dist, rows, c_level, c_dist, c_site) -> None:
+    """Where the candidate beats the current best server (level, distance, position), take it."""
+    cur_l, cur_d, cur_s = level[rows], dist[rows], site[rows]
+    better = (c_level > cur_l) | ((c_level == cur_l) & (c_level > NONE) & (
+        (c_dist < cur_d) | ((c_dist == cur_d) & (c_site < cur_s))))  # fmt: skip
+    rows = rows[better]
+    level[rows], dist[rows], site[rows] = c_level[better], c_dist[better], c_site[better]
+
+
+def _nearest_fixed(pts, group: _Group, level, site, dist, fresh=False) -> None:
+    """Merge in the best server of a group of sites sharing one pair of radii.
+
+    The nearest of them is the best: within ``good_m`` it is good, within
+    ``weak_m`` weak (both inclusive, as in the links).
+    """
+    good_m, weak_m = group.good_m, group.weak_m
+    bound = np.nextafter(weak_m, np.inf)  # the tree's bound is strict
+    d, j = group.tree.query(pts, k=1, distance_upper_bound=bound, workers=-1)
+    if fresh:  # nothing found yet: the nearest member is the best server
+        hit = d <= weak_m
+        dist[hit] = d[hit]
+        site[hit] = group.members[j[hit]]
+        level[hit] = WEAK
+        level[hit & (d <= good_m)] = GOOD
+        return
+    rows = np.flatnonzero(d <= weak_m)
+    d = d[rows]
+    c_level = np.where(d <= good_m, GOOD, WEAK).astype(np.int8)
+    _take_better(level, site, dist, rows, c_level, d, group.members[j[rows]])
+
+
+def _nearest_covering(pts, group: _Group, level, site, dist) -> None:
+    """Merge in the best server of a group of sites with radii of their own.
+
+    The nearest site no longer decides: a farther one with a larger radius
+    may cover a target its nearer neighbours miss.  Each target's nearest
+    members are read in order of distance, ``k`` at a time (k = 1, 4, 16, ...
+    for the targets still open), until the best of them is certain: the
+    nearest member covering it (good first, then weak) is among the ``k``
+    and nearer than the ``k``-th, or no member beyond the ``k``-th can
+    cover it or beat the server already found.  Work grows with the members
+    near each target, never with the links of all members.
+    """
+    n = group.members.size
+    g, w = group.good_m, group.weak_m
+    pos = np.append(group.members, _NO_SITE)
+    g_max, w_max = float(g[:-1].max()), float(w[:-1].max())
+    bound = np.nextafter(w_max, np.inf)
+    pending = np.arange(len(pts))
+    k = 1
+    while pending.size:
+        k = min(k, n)
+        step = max(_QUERY_CELLS // k, 1)
+        still = []
+        for lo in range(0, pending.size, step):
+            rows = pending[lo : lo + step]
+            d, j = group.tree.query(pts[rows], k=k, distance_upper_bound=bound, workers=-1)
+            d, j = d.reshape(len(rows), k), j.reshape(len(rows), k)
+            still.append(_settle(rows, d, j, k >= n, g, w, pos, g_max, level, site, dist))
+        pending = np.concatenate(still)
+        k *= 4
+
+
+def _settle(rows, d, j, all_seen, g, w, pos, g_max, level, site, dist) -> np.ndarray:
+    """Merge the targets whose best member is certain from their ``k`` nearest; return the rest.
+
+    ``d``, ``j``: distances and tree indices of each target's k nearest
+    members, ascending (inf / n past the last member in reach).
+    """
+    inf = np.inf
+    cur_l, cur_d = level[rows], dist[rows]
+    if d.shape[1] == 1:
+        # Most targets settle at once: no member in reach, or a good server
+        # nearer than the nearest member.
+        quick = ~np.isfinite(d[:, 0]) | ((cur_l == GOOD) & (d[:, 0] > cur_d))
+        if quick.any():
+            keep = ~quick
+            rows, d, j, cur_l, cur_d = rows[keep], d[keep], j[keep], cur_l[keep], cur_d[keep]
+    # Members beyond the k-th are at least this far (inf: there are none).
+    beyond = np.where(all_seen | ~np.isfinite(d[:, -1]), inf, d[:, -1])
+    cover_g = d <= g[j]
+    cover_w = d <= w[j]
+    d_good = np.where(cover_g, d, inf).min(axis=1)
+    d_weak = np.where(cover_w, d, inf).min(axis=1)
+    s_good = np.where(cover_g & (d == d_good[:, None]), pos[j], _NO_SITE).min(axis=1)
+    s_weak = np.where(cover_w & (d == d_weak[:, None]), pos[j], _NO_SITE).min(axis=1)
+    # The nearest a good (weak) member can be: the one found, else the first unseen.
+    near_g = np.where(np.isfinite(d_good), d_good, np.where(beyond <= g_max, beyond, inf))
+    near_w = np.where(np.isfinite(d_weak), d_weak, beyond)
+    known_g = d_good < beyond  # the nearest good member is certain
+    known_w = d_weak < beyond
+    good_wins = (cur_l == GOOD) & (cur_d < near_g)  # no member can beat the server found
+    no_good = ~np.isfinite(near_g)  # no member can be good
+    weak_wins = no_good & (cur_l == WEAK) & (cur_d < near_w)
+    # Candidate from the members: good if certain, else weak if no good can exist.
+    take_g = known_g & ~good_wins
+    take_w = no_good & (cur_l < GOOD) & known_w & ~weak_wins
+    done = good_wins | take_g | (no_good & ((cur_l == GOOD) | weak_wins | take_w
+                                            | ~np.isfinite(near_w)))  # fmt: skip
+    pick = take_g | take_w
+    c_level = np.where(take_g, GOOD, WEAK).astype(np.int8)[pick]
+    c_dist = np.where(take_g, d_good, d_weak)[pick]
+    c_site = np.where(take_g, s_good, s_weak)[pick]
+    _take_better(level, site, dist, rows[pick], c_level, c_dist, c_site)
+    return rows[~done]

@@ -1,0 +1,375 @@
+"""Benchmark: a national run end to end, and 10 million villages x 5 million site-technologies.
+
+What is measured
+----------------
+**(a) A national project through the public API.**  A synthetic country of
+the issue's size — about 10,600 communes, 80,000 villages and 110,000
+site-technologies — is written to files in a temporary folder (communes as a
+GeoPackage, villages as GeoParquet, sites as a CSV with lon/lat) with a
+``project.toml``, then run exactly as a planner's script would::
+
+    project = whitezone.read_project("project.toml")
+    layers = whitezone.load_layers(project)
+    result = whitezone.analyse(layers, project)      # engine="dask" with --engine dask
+    whitezone.write_outputs(result)
+
+printing the wall time of each call, the steps of ``result.timings`` and the
+peak memory (``ru_maxrss``).  Communes are the Voronoi cells of random seeds
+(half drawn near villages, so communes are small where people are many)
+clipped to a rough outline of the country (the spine of
+:mod:`_synthetic` widened by about 165 km, inside its extent); villages and
+sites come from :mod:`_synthetic`.  Villages carry no ``commune_id``: the
+reader places them by location, as with many real village lists.
+
+**(b) 10,000,000 villages x 5,000,000 site-technologies on one machine**, the
+radius model (the default radii; 3 % of the sites with their own radius),
+both ways:
+
+* *in memory*: ``classify_points`` on the whole GeoSeries of villages;
+* *streaming*: ``whitezone.stream.classify_file`` on the GeoParquet file,
+  a million villages at a time, writing every village's classes to a CSV.
+
+The data are generated inside the benchmark (seeded) by a first process and
+written to GeoParquet; each method then runs in a fresh process that reads
+them, so each peak memory is that method's own (the villages and sites it
+holds included).  Both must give the same counts.  Target: under 2 minutes
+and 8 GB each.
+
+How to run
+----------
+From the repository root::
+
+    python benchmarks/national.py                    # (a) then (b)
+    python benchmarks/national.py --part a           # the national project only
+    python benchmarks/national.py --part a --engine dask
+    python benchmarks/national.py --part b --villages 2000000 --sites 1000000
+    python benchmarks/national.py --keep /tmp/wz-national   # keep the files
+
+The script puts ``coverage/`` first on ``sys.path``, so it benchmarks the
+checkout it lives in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE.parent / "coverage"), str(HERE)]
+
+import geopandas as gpd  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import shapely  # noqa: E402
+from _synthetic import _SPINE, EXTENT, make_country, make_sites, make_villages  # noqa: E402
+from scipy.spatial import cKDTree  # noqa: E402
+
+#: Half-width of the rough outline around the spine, degrees (about 165 km):
+#: wide enough to hold nearly every synthetic village.
+OUTLINE_DEG = 1.5
+
+#: The metric CRS of part (b), as a national run in the north would choose.
+METRIC_EPSG = 32648
+
+OPERATORS = np.array(["Viettel", "VinaPhone", "MobiFone"], dtype=object)
+
+
+def peak_mib() -> float:
+    """Peak resident memory of this process (``ru_maxrss``), MiB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def outline() -> shapely.Geometry:
+    """A rough outline of the synthetic country: the spine widened, inside the extent."""
+    return shapely.intersection(shapely.LineString(_SPINE).buffer(OUTLINE_DEG, quad_segs=8),
+                                shapely.box(*EXTENT))  # fmt: skip
+
+
+def make_communes(n: int, seed: int, country, shape: shapely.Geometry) -> gpd.GeoDataFrame:
+    """``n`` communes: Voronoi cells of seeds (half near villages) clipped to ``shape``."""
+    rng = np.random.default_rng([seed, 11])
+    near = make_villages(n // 2, seed + 101, country).get_coordinates().to_numpy()
+    x0, y0, x1, y1 = shapely.bounds(shape)
+    spread = rng.uniform([x0, y0], [x1, y1], (4 * n, 2))
+    spread = spread[shapely.contains_xy(shape, spread[:, 0], spread[:, 1])][: n - len(near)]
+    seeds = np.vstack([near[shapely.contains_xy(shape, near[:, 0], near[:, 1])], spread])
+    seeds = np.unique(np.round(seeds, 6), axis=0)
+    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(seeds),
+                                                       extend_to=shapely.box(x0, y0, x1, y1)))  # fmt: skip
+    shapely.prepare(shape)
+    cells = shapely.intersection(cells, shape)
+    cells = cells[~shapely.is_empty(cells) & (shapely.area(cells) > 0)]
+    inside = shapely.point_on_surface(cells)
+    _, town = cKDTree(country.towns).query(shapely.get_coordinates(inside))
+    province = country.town_province[town]
+    ids = [f"{i:05d}" for i in range(len(cells))]
+    return gpd.GeoDataFrame(
+        {
+            "commune_id": ids,
+            "commune": [f"Xã {i}" for i in ids],
+            "district": [f"Huyện {t:03d}" for t in town],
+            "province": [f"Tỉnh {p:02d}" for p in province],
+        },
+        geometry=cells,
+        crs=4326,
+    )
+
+
+def write_national(folder: Path, *, seed: int, communes: int, villages: int,
+                   sites: int) -> tuple[Path, dict[str, int]]:  # fmt: skip
+    """Write the national project's files and its ``project.toml``; return its path and sizes."""
+    folder.mkdir(parents=True, exist_ok=True)
+    country = make_country(seed)
+    rng = np.random.default_rng([seed, 12])
+    shape = outline()
+    com = make_communes(communes, seed, country, shape)
+    com.to_file(folder / "communes.gpkg", driver="GPKG", engine="pyogrio")
+    points = make_villages(villages, seed, country)
+    vil = gpd.GeoDataFrame(
+        {
+            "village_id": points.index.to_numpy(dtype=object),
+            "village": [f"Thôn {i}" for i in range(villages)],
+            "population": np.round(rng.lognormal(6.2, 0.6, villages)).astype(np.int64),
+        },
+        geometry=points.to_numpy(),
+        crs=4326,
+    )
+    vil.to_parquet(folder / "villages.parquet")
+    st = make_sites(sites, seed, country)
+    table = pd.DataFrame(
+        {
+            "site_id": st["site_id"],
+            "operator": OPERATORS[rng.integers(0, len(OPERATORS), len(st))],
+            "technology": st["technology"],
+            "status": st["status"],
+            "radius_km": st["radius_km"],
+            "lon": np.round(st.geometry.x, 6),
+            "lat": np.round(st.geometry.y, 6),
+        }
+    )
+    table.to_csv(folder / "sites.csv", index=False, encoding="utf-8")
+    project = folder / "project.toml"
+    project.write_text(
+        'name = "Synthetic Vietnam (national benchmark)"\n'
+        'output = "output"\n'
+        'lang = "en"\n\n'
+        "[layers]\n"
+        'communes = "communes.gpkg"\n'
+        'villages = "villages.parquet"\n'
+        'sites = "sites.csv"\n\n'
+        "[model]\n"
+        'kind = "radius"\n',
+        encoding="utf-8",
+    )
+    sizes = {"communes": len(com), "villages": len(vil), "site-technologies": len(st)}
+    return project, sizes
+
+
+def part_a(args, folder: Path) -> None:
+    """The national project end to end through the public API."""
+    import whitezone
+
+    print("(a) national project end to end through the public API")
+    start = time.perf_counter()
+    project_path, sizes = write_national(folder / "national", seed=args.seed,
+                                         communes=args.communes, villages=args.national_villages,
+                                         sites=args.national_sites)  # fmt: skip
+    t_write = time.perf_counter() - start
+    print("    " + ", ".join(f"{v:,} {k}" for k, v in sizes.items())
+          + f"; files written in {t_write:.1f} s to {project_path.parent}")  # fmt: skip
+    kwargs = {}
+    if args.engine == "dask":
+        if "engine" in inspect.signature(whitezone.analyse).parameters:
+            kwargs = {"engine": "dask"}
+        else:
+            print("    dask engine not available (whitezone.analyse has no engine keyword); "
+                  "running the default engine")  # fmt: skip
+    rows = []
+    t = time.perf_counter()
+    project = whitezone.read_project(project_path)
+    rows.append(("read_project", time.perf_counter() - t))
+    t = time.perf_counter()
+    layers = whitezone.load_layers(project)
+    rows.append(("load_layers", time.perf_counter() - t))
+    t = time.perf_counter()
+    result = whitezone.analyse(layers, project, **kwargs)
+    rows.append((f"analyse{' (engine=dask)' if kwargs else ''}", time.perf_counter() - t))
+    t = time.perf_counter()
+    whitezone.write_outputs(result)
+    rows.append(("write_outputs", time.perf_counter() - t))
+    total = sum(s for _, s in rows)
+    for name, seconds in rows:
+        print(f"    {name:<32} {seconds:8.2f} s")
+        if name.startswith("analyse"):
+            for step, s in result.timings.items():
+                print(f"      {step:<30} {s:8.2f} s")
+    print(f"    {'total':<32} {total:8.2f} s")
+    nation = result.summaries.province[["villages", "villages_none", "villages_weak", "villages_good",
+                                         "villages_unclassified"]].sum()  # fmt: skip
+    print(f"    {len(result.summaries.province)} provinces, {int(nation['villages']):,} villages: "
+          f"none {int(nation['villages_none']):,}, weak {int(nation['villages_weak']):,}, "
+          f"good {int(nation['villages_good']):,}, "
+          f"unclassified {int(nation['villages_unclassified']):,}")  # fmt: skip
+    print(f"    peak memory (ru_maxrss)          {peak_mib():8.0f} MiB")
+
+
+# --------------------------------------------------------------------------- part (b)
+
+
+def worker_generate(folder: Path, villages: int, sites: int, seed: int) -> dict:
+    """Generate the 10M x 5M data (seeded) and write them as GeoParquet."""
+    t = time.perf_counter()
+    country = make_country(seed)
+    points = make_villages(villages, seed, country)
+    gpd.GeoDataFrame({"village_id": points.index.to_numpy(dtype=object)}, geometry=points.to_numpy(),
+                     crs=4326).to_parquet(folder / "villages.parquet")  # fmt: skip
+    del points
+    st = make_sites(sites, seed, country)
+    st.to_parquet(folder / "sites.parquet")
+    return {"seconds": time.perf_counter() - t, "peak_mib": peak_mib()}
+
+
+def worker_inmemory(folder: Path) -> dict:
+    """classify_points on all villages at once."""
+    from pyproj import CRS
+
+    from whitezone.classify import classify_points, technologies_of
+
+    t = time.perf_counter()
+    villages = gpd.read_parquet(folder / "villages.parquet")
+    sites = gpd.read_parquet(folder / "sites.parquet")
+    t_read = time.perf_counter() - t
+    rss_read = peak_mib()
+    t = time.perf_counter()
+    cpu = time.process_time()
+    out = classify_points(villages.geometry, sites, crs=CRS.from_epsg(METRIC_EPSG),
+                          technologies=technologies_of(sites))  # fmt: skip
+    seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
+    counts = out["class_any"].astype(object).fillna("unclassified").value_counts()
+    return {"read_seconds": t_read, "read_peak_mib": rss_read, "seconds": seconds, "cpu": cpu,
+            "peak_mib": peak_mib(),
+            "counts": {c: int(counts.get(c, 0)) for c in ("none", "weak", "good", "unclassified")}}  # fmt: skip
+
+
+def worker_stream(folder: Path, chunk_rows: int) -> dict:
+    """classify_file on the GeoParquet file, chunk by chunk, into a CSV."""
+    from pyproj import CRS
+
+    from whitezone.classify import technologies_of
+    from whitezone.stream import classify_file
+
+    t = time.perf_counter()
+    sites = gpd.read_parquet(folder / "sites.parquet")
+    t_read = time.perf_counter() - t
+    t = time.perf_counter()
+    cpu = time.process_time()
+    counts = classify_file(folder / "villages.parquet", sites, out_csv=folder / "classes.csv",
+                           crs=CRS.from_epsg(METRIC_EPSG), technologies=technologies_of(sites),
+                           chunk_rows=chunk_rows)  # fmt: skip
+    seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
+    total = counts.sum()
+    return {"read_seconds": t_read, "seconds": seconds, "cpu": cpu, "peak_mib": peak_mib(),
+            "chunks": counts.attrs["chunks"], "csv_mib": (folder / "classes.csv").stat().st_size / 2**20,
+            "counts": {c: int(total[f"villages_{c}"]) for c in ("none", "weak", "good", "unclassified")}}  # fmt: skip
+
+
+def run_worker(kind: str, folder: Path, *extra: str) -> dict:
+    """Run one worker in a fresh Python process; its peak memory is its own."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, str(folder), *extra]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        sys.stderr.write(done.stdout + done.stderr)
+        raise SystemExit(f"the {kind} worker failed (exit {done.returncode})")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def part_b(args, folder: Path) -> bool:
+    """10M villages x 5M site-technologies, in memory and streaming."""
+    folder = folder / "big"
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"(b) {args.villages:,} villages x {args.sites:,} site-technologies, radius model, "
+          f"EPSG:{METRIC_EPSG}, {os.cpu_count()} cores")  # fmt: skip
+    gen = run_worker("generate", folder, str(args.villages), str(args.sites), str(args.seed))
+    print(f"    data generated and written (GeoParquet)  {gen['seconds']:8.1f} s "
+          f"(generator peak {gen['peak_mib']:,.0f} MiB)")  # fmt: skip
+    mem = run_worker("inmemory", folder)
+    stream = run_worker("stream", folder, str(args.chunk_rows))
+    ok = True
+    for name, r in (("in memory (classify_points)", mem),
+                    (f"streaming (classify_file, {args.chunk_rows:,}/chunk)", stream)):  # fmt: skip
+        met = r["seconds"] < 120 and r["peak_mib"] < 8 * 1024
+        ok &= met
+        print(f"    {name}")
+        print(f"      classification {r['seconds']:8.1f} s wall, {r['cpu']:6.1f} s CPU"
+              f"   peak memory {r['peak_mib']:7,.0f} MiB   target < 120 s, < 8192 MiB: "
+              f"{'met' if met else 'NOT MET'}")  # fmt: skip
+        if "read_peak_mib" in r:
+            print(f"      (reading the 10M villages and 5M sites first: {r['read_seconds']:.1f} s, "
+                  f"{r['read_peak_mib']:,.0f} MiB)")  # fmt: skip
+        else:
+            print(f"      (reading the sites first: {r['read_seconds']:.1f} s; {r['chunks']} chunks; "
+                  f"classes CSV {r['csv_mib']:,.0f} MiB, included in the time)")  # fmt: skip
+    same = mem["counts"] == stream["counts"]
+    ok &= same
+    counts = ", ".join(f"{k} {mem['counts'].get(k, 0):,}" for k in ("none", "weak", "good", "unclassified"))
+    print(f"    villages by class (any technology): {counts}")
+    print(f"    streaming counts equal the in-memory counts: {'yes' if same else 'NO'}")
+    return ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    parser.add_argument("--part", choices=["a", "b", "all"], default="all")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--communes", type=int, default=10_600)
+    parser.add_argument("--national-villages", type=int, default=80_000)
+    parser.add_argument("--national-sites", type=int, default=110_000)
+    parser.add_argument("--engine", choices=["default", "dask"], default="default",
+                        help="part (a): analyse(..., engine='dask') when available")  # fmt: skip
+    parser.add_argument("--villages", type=int, default=10_000_000, help="part (b) villages")
+    parser.add_argument("--sites", type=int, default=5_000_000, help="part (b) site-technologies")
+    parser.add_argument("--chunk-rows", type=int, default=1_000_000, help="part (b) streaming chunk")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="write the files here and keep them (default a temporary folder)")  # fmt: skip
+    parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.worker:
+        kind, folder, *extra = args.worker
+        folder = Path(folder)
+        if kind == "generate":
+            out = worker_generate(folder, int(extra[0]), int(extra[1]), int(extra[2]))
+        elif kind == "inmemory":
+            out = worker_inmemory(folder)
+        else:
+            out = worker_stream(folder, int(extra[0]))
+        print(json.dumps(out))
+        return 0
+
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="wz-national-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    ok = True
+    try:
+        print(f"whitezone national benchmark (seed {args.seed})")
+        if args.part in ("a", "all"):
+            part_a(args, folder)
+        if args.part in ("b", "all"):
+            ok = part_b(args, folder)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(folder, ignore_errors=True)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
