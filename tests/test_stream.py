@@ -432,3 +432,13 @@ def test_other_models_stream_with_the_sites_in_reach(tmp_path, villages, sites):
         assert got[f"site_{t}"].tolist() == want[f"site_{t}"].fillna("").tolist()
         np.testing.assert_array_equal(got[f"signal_dbm_{t}"].replace("", np.nan).astype(float),
                                       want[f"signal_dbm_{t}"].round(1).to_numpy())  # fmt: skip
+
+
+def test_opencellid_use_range_from_the_project_file(tmp_path):
+    from whitezone.project import project_from_dict
+
+    spec = {"path": "cells.csv.gz", "format": "opencellid", "mcc": 452, "use_range": True}
+    project = project_from_dict({"layers": {"communes": "c.gpkg", "villages": "v.csv", "sites": spec}},
+                                base_dir=tmp_path)  # fmt: skip
+    source = project.layers["sites"]
+    assert source.use_range and source.mcc == (452,) and source.format == "opencellid"

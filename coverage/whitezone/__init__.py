@@ -48,6 +48,8 @@ from .models import (
 )
 from .pipeline import Result, analyse, model_for, run, write_outputs
 from .project import LayerSource, ModelSettings, Project, read_project, sample_project
+from .scenarios import run_scenario
+from .siting import plan_sites
 
 __all__ = [
     "CoverageModel",
@@ -76,6 +78,7 @@ __all__ = [
     "load_layers",
     "make_model",
     "model_for",
+    "plan_sites",
     "read_communes",
     "read_fiber",
     "read_opencellid",
@@ -85,6 +88,7 @@ __all__ = [
     "read_sites",
     "read_villages",
     "run",
+    "run_scenario",
     "sample_project",
     "summarise",
     "write_outputs",

@@ -95,7 +95,7 @@ _TOP_KEYS = ("name", "output", "crs", "lang", "layers", "columns", "model", "pos
              "engine")  # fmt: skip
 _SCENARIO_KEYS = ("label", "switch_off", "activate_planned", "remove_operators", "remove_sites",
                   "add_sites", "share_sites")  # fmt: skip
-_LAYER_KEYS = ("path", "sheet", "layer", "crs", "format", "mcc")
+_LAYER_KEYS = ("path", "sheet", "layer", "crs", "format", "mcc", "use_range")
 _LANGS = ("vi", "en")
 
 
@@ -122,6 +122,8 @@ class LayerSource:
         ``"opencellid"`` for a cell list in OpenCelliD's CSV layout.
     mcc : tuple of int, optional
         Mobile country codes to keep from an OpenCelliD file (452 = Vietnam).
+    use_range : bool
+        OpenCelliD only: each site's radius from its cells' ``range``.
     """
 
     name: str
@@ -132,6 +134,7 @@ class LayerSource:
     crs: str | None = None
     format: str | None = None
     mcc: tuple[int, ...] | None = None
+    use_range: bool = False
 
 
 @dataclass(frozen=True)
@@ -440,6 +443,7 @@ def _parse_layers(
             crs=spec.get("crs"),
             format=fmt,
             mcc=mcc,
+            use_range=spec.get("use_range", False) is True,
         )
     for name in REQUIRED_LAYERS:
         if name not in layers:

@@ -80,7 +80,7 @@ def read_sites(
     if source.format == "opencellid":
         from .opencellid import read_opencellid
 
-        return read_opencellid(source.path, mcc=source.mcc)
+        return read_opencellid(source.path, mcc=source.mcc, use_range=source.use_range)
     prep = prepare(source, wanted=COLUMNS, required=REQUIRED)
     raw = prep.raw
     prep.problems.raise_if_any()
