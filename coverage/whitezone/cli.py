@@ -67,15 +67,28 @@ def _headline(result) -> str:
     return "\n".join(f"  {k:<{width}}  {v}" for k, v in rows)
 
 
+def _project(args: argparse.Namespace):
+    """The project a command names (default the embedded sample), with -o applied."""
+    from .project import read_project, sample_project
+
+    project = read_project(args.project) if args.project else sample_project()
+    if getattr(args, "output", None):
+        project = project.with_output(args.output)
+    return project
+
+
+def _print_outputs(folder, written) -> None:
+    print(f"\nOutputs in {folder}:")
+    for name in written:
+        print(f"  {name}")
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from .pipeline import run
-    from .project import read_project, sample_project
 
-    project = read_project(args.project) if args.project else sample_project()
-    if args.output:
-        project = project.with_output(args.output)
+    project = _project(args)
     if args.lang:
         from dataclasses import replace
 
@@ -113,17 +126,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         bar.update(1)
     if not args.quiet:
         print(_headline(result))
-        print(f"\nOutputs in {project.output}:")
-        for name in result.outputs:
-            print(f"  {name}")
+        _print_outputs(project.output, result.outputs)
     return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .layers import load_layers
-    from .project import read_project, sample_project
 
-    project = read_project(args.project) if args.project else sample_project()
+    project = _project(args)
     layers = load_layers(project)
     print(f"{project.name}: inputs are valid.")
     summary = layers.summary()
@@ -145,11 +155,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_viewshed(args: argparse.Namespace) -> int:
     from .errors import Problem
     from .layers import load_layers
-    from .project import read_project, sample_project
     from .terrain import load_dem
     from .viewshed import dem_viewshed
 
-    project = read_project(args.project) if args.project else sample_project()
+    project = _project(args)
     layers = load_layers(project)
     source = str(project.path or "project")
     if layers.dem is None:
@@ -181,13 +190,11 @@ def cmd_viewshed(args: argparse.Namespace) -> int:
 def cmd_scenario(args: argparse.Namespace) -> int:
     from .layers import load_layers
     from .pipeline import analyse
-    from .project import ScenarioSettings, read_project, sample_project
+    from .project import ScenarioSettings
     from .scenarios import run_scenario, write_scenarios
     from .technology import normalise_technology
 
-    project = read_project(args.project) if args.project else sample_project()
-    if args.output:
-        project = project.with_output(args.output)
+    project = _project(args)
     scenarios = list(project.scenarios)
     flags = (args.switch_off or args.activate_planned or args.remove_operator or args.remove_site
              or args.add_sites or args.share_sites)  # fmt: skip
@@ -211,7 +218,8 @@ def cmd_scenario(args: argparse.Namespace) -> int:
                          "or give changes such as --switch-off 2G")  # fmt: skip
     result = analyse(load_layers(project), project)
     runs = [run_scenario(result, s) for s in scenarios]
-    written = write_scenarios(result, runs, project.output, self_contained=args.self_contained)
+    written = write_scenarios(result, runs, project.output,
+                              self_contained=True if args.self_contained else None)  # fmt: skip
     if not args.quiet:
         for run in runs:
             p = run.province.sum(numeric_only=True)
@@ -219,21 +227,16 @@ def cmd_scenario(args: argparse.Namespace) -> int:
                   f" -> {int(p['villages_none_after'])} villages, weak {int(p['villages_weak_before'])}"
                   f" -> {int(p['villages_weak_after'])}; {int(p['villages_lose'])} villages "
                   f"({p['population_lose']:,.0f} people) lose service, {int(p['villages_gain'])} gain")  # fmt: skip
-        print(f"\nOutputs in {project.output}:")
-        for name in written:
-            print(f"  {name}")
+        _print_outputs(project.output, written)
     return 0
 
 
 def cmd_sites(args: argparse.Namespace) -> int:
     from .layers import load_layers
     from .pipeline import analyse
-    from .project import read_project, sample_project
     from .siting import plan_sites, write_plan
 
-    project = read_project(args.project) if args.project else sample_project()
-    if args.output:
-        project = project.with_output(args.output)
+    project = _project(args)
     options = dict(project.siting)
     for name, value in (("k", args.budget), ("cost_budget", args.cost_budget),
                         ("candidates", args.candidates), ("target", args.target),
@@ -260,9 +263,7 @@ def cmd_sites(args: argparse.Namespace) -> int:
         cols = [c for c in ("rank", "candidate_id", "technology", "new_villages", "new_population",
                             "cumulative_share", "cost_per_person") if c in plan.table]  # fmt: skip
         print(plan.table[cols].head(args.show).to_string(index=False))
-        print(f"\nOutputs in {project.output}:")
-        for name in written:
-            print(f"  {name}")
+        _print_outputs(project.output, written)
     return 0
 
 

@@ -161,7 +161,7 @@ def _compare(villages: pd.DataFrame, names: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_scenarios(result, runs: list[ScenarioResult], folder=None, *,
-                    self_contained: bool = False) -> dict:  # fmt: skip
+                    self_contained: bool | None = None) -> dict:  # fmt: skip
     """Write each scenario's tables, a summary of all, and a map of the changes.
 
     Files: ``scenario_<name>_villages.csv`` (every village, class before and
@@ -198,6 +198,7 @@ def write_scenarios(result, runs: list[ScenarioResult], folder=None, *,
         written["scenarios.csv"] = write_csv(pd.concat(rows, ignore_index=True), folder / "scenarios.csv")
         fmap = coverage_map(result)
         scenario_layers(fmap, runs, lang=result.project.lang)
+        inline = result.project.self_contained_map if self_contained is None else self_contained
         written["map_scenarios.html"] = save_map(fmap, folder / "map_scenarios.html",
-                                                 self_contained=self_contained)  # fmt: skip
+                                                 self_contained=inline)  # fmt: skip
     return written
