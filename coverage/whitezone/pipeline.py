@@ -53,11 +53,25 @@ AREA_GRID_BY_MODEL_M = {"radius": 250.0, "pathloss": 250.0, "terrain": 500.0}
 AREA_GRID_M = AREA_GRID_BY_MODEL_M["radius"]
 
 
-def area_grid_m(project: Project, model: CoverageModel) -> float:
-    """The coverage grid's cell size for a run."""
+#: Most cells in the box of the coverage grid unless the project sets its
+#: resolution: a national box at 250 m would be 20 million cells (minutes, and
+#: map images of hundreds of MB); the grid coarsens instead.
+MAX_GRID_CELLS = 4_000_000
+
+
+def area_grid_m(project: Project, model: CoverageModel, *,
+                box_area_m2: float | None = None) -> float:  # fmt: skip
+    """The coverage grid's cell size for a run.
+
+    The project's ``[map] area_resolution_m`` when set; else the model's
+    default, coarsened so the grid's box holds at most :data:`MAX_GRID_CELLS`.
+    """
     if project.area_resolution_m:
         return project.area_resolution_m
-    return AREA_GRID_BY_MODEL_M.get(model.kind, AREA_GRID_M)
+    default = AREA_GRID_BY_MODEL_M.get(model.kind, AREA_GRID_M)
+    if box_area_m2:
+        default = max(default, float(np.ceil(np.sqrt(box_area_m2 / MAX_GRID_CELLS) / 50.0) * 50.0))
+    return default
 
 
 @dataclass
@@ -218,8 +232,10 @@ def analyse(layers: Layers, project: Project, *, model: CoverageModel | None = N
 
     step("sites and area")
     extra.append(site_counts(layers.sites, communes))
+    minx, miny, maxx, maxy = communes.to_crs(layers.crs).total_bounds
     grid = coverage_grid(communes, layers.sites, model, crs=layers.crs, technologies=techs,
-                         resolution_m=area_grid_m(project, model))  # fmt: skip
+                         resolution_m=area_grid_m(project, model,
+                                                  box_area_m2=(maxx - minx) * (maxy - miny)))  # fmt: skip
     extra.append(area_coverage(communes, layers.sites, model, crs=layers.crs, technologies=techs,
                                grid=grid))  # fmt: skip
     if layers.population is not None:

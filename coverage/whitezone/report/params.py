@@ -63,8 +63,6 @@ class _Rows(list):
 
 
 def _model_rows(rows: _Rows, result: Result) -> None:
-    from .. import pipeline
-
     p, model, sites = result.project, result.model, result.layers.sites
     if model.kind == "radius":
         table = dict(p.model.radius_km)
@@ -96,9 +94,10 @@ def _model_rows(rows: _Rows, result: Result) -> None:
                  f"{model.diffraction} (ITU-R P.526), k = {model.k_factor:.3g}")  # fmt: skip
         if model.dem is not None:
             rows.add("Lưới DEM (m)", "DEM grid (m)", model.dem.resolution_m)
-    area_grid_m = getattr(pipeline, "area_grid_m", None)  # the run's own rule, where it has one
-    grid = area_grid_m(p, model) if area_grid_m else pipeline.AREA_GRID_M
-    rows.add("Lưới tính diện tích có sóng (m)", "area with signal: grid (m)", grid)
+    coverage = getattr(result, "coverage", None)
+    if coverage is not None:
+        grid = coverage.grid.resolution_m
+        rows.add("Lưới tính diện tích có sóng (m)", "area with signal: grid (m)", grid)
 
 
 def parameter_rows(result: Result) -> list[Row]:
