@@ -133,3 +133,19 @@ def test_pathloss_area_uses_the_grid(tiny_layers):
                          technologies=["2G", "4G"], resolution_m=500)  # fmt: skip
     assert (area["area_covered_km2"] >= area["area_covered_km2_4g"] - 1e-9).all()
     assert (area["area_covered_km2"] <= 100.1).all()
+
+
+def test_covered_share_whole_partial_and_per_selection():
+    import shapely
+
+    from whitezone.indicators import _covered_share
+
+    squares = np.array([shapely.box(0, 0, 10, 10), shapely.box(100, 0, 110, 10), shapely.box(200, 0, 210, 10)])
+    discs = shapely.buffer(shapely.points([(5, 5), (100, 5), (500, 500)]), [50.0, 5.0, 1.0], quad_segs=64)
+    everything, first, second = _covered_share(
+        squares, discs, [np.ones(3, dtype=bool), np.array([True, False, False]), np.array([False, True, True])]
+    )
+    # The first disc holds the first square whole; the second covers half the second square.
+    np.testing.assert_allclose(everything, [100.0, np.pi * 25 / 2, 0.0], rtol=1e-3)
+    np.testing.assert_allclose(first, [100.0, 0.0, 0.0])
+    np.testing.assert_allclose(second, [0.0, np.pi * 25 / 2, 0.0], rtol=1e-3)

@@ -327,28 +327,39 @@ def site_counts(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame) -> pd.DataF
     return out.fillna(0).astype(np.int64)
 
 
-def _covered_share(polys: np.ndarray, discs: np.ndarray) -> np.ndarray:
-    """Area of each polygon inside the union of the discs.
+def _covered_share(polys: np.ndarray, discs: np.ndarray, chosen: list[np.ndarray]) -> list[np.ndarray]:
+    """Area of each polygon inside the union of the discs, for each selection of discs.
 
-    Each commune is clipped against only the discs that touch it (STRtree),
-    and their union is taken commune by commune: a province-wide union of
-    discs intersected with every commune costs minutes at national scale,
-    this costs seconds (the loop is over communes, never villages x sites).
+    A commune lying wholly inside one chosen disc is covered whole; that
+    settles most communes of a national run, where a town's discs dwarf its
+    communes, without clipping them.  The rest are clipped against only the
+    chosen discs that touch them, and their union is taken commune by commune
+    (the loop is over communes, never villages x sites): a country-wide union
+    of discs intersected with every commune costs minutes, this costs seconds.
+    The two spatial queries are made once and shared by every selection.
     """
     import shapely
 
-    out = np.zeros(len(polys))
     if len(discs) == 0:
-        return out
-    pairs = shapely.STRtree(discs).query(polys, predicate="intersects")
-    if pairs.shape[1] == 0:
-        return out
-    clipped = shapely.intersection(discs[pairs[1]], polys[pairs[0]])
-    order = np.argsort(pairs[0], kind="stable")
-    owners, starts = np.unique(pairs[0][order], return_index=True)
-    groups = np.split(clipped[order], starts[1:])
-    out[owners] = [shapely.area(shapely.union_all(group)) for group in groups]
-    return out
+        return [np.zeros(len(polys)) for _ in chosen]
+    tree = shapely.STRtree(discs)
+    within = tree.query(polys, predicate="within")
+    touching = tree.query(polys, predicate="intersects")
+    results = []
+    for mask in chosen:
+        out = np.zeros(len(polys))
+        whole = np.zeros(len(polys), dtype=bool)
+        whole[within[0][mask[within[1]]]] = True
+        out[whole] = shapely.area(polys[whole])
+        pairs = touching[:, mask[touching[1]] & ~whole[touching[0]]]
+        if pairs.shape[1]:
+            clipped = shapely.intersection(discs[pairs[1]], polys[pairs[0]])
+            order = np.argsort(pairs[0], kind="stable")
+            owners, starts = np.unique(pairs[0][order], return_index=True)
+            groups = np.split(clipped[order], starts[1:])
+            out[owners] = [shapely.area(shapely.union_all(group)) for group in groups]
+        results.append(out)
+    return results
 
 
 def area_coverage(
@@ -397,8 +408,9 @@ def area_coverage(
         whole = shapely.area(polys)
         selections = [("area_covered_km2", np.ones(len(discs), dtype=bool))]
         selections += [(f"area_covered_km2_{t.lower()}", tech_of == t) for t in technologies]
-        for name, chosen in selections:
-            out[name] = _covered_share(polys, discs[chosen]) / whole * area_km2
+        shares = _covered_share(polys, discs, [chosen for _, chosen in selections])
+        for (name, _), covered in zip(selections, shares, strict=True):
+            out[name] = covered / whole * area_km2
         return out
     from .rasters import coverage_grid
 
