@@ -384,3 +384,14 @@ def test_sheet_names_are_made_valid():
     assert len(sheet_name("x" * 40)) == 31
     assert sheet_name("Cấp xã", ["cấp xã"]) == "Cấp xã (2)"
     assert sheet_name("") == "Sheet"
+
+
+def test_workbook_never_turns_text_into_formulas(tmp_path):
+    frame = pd.DataFrame({"commune": ["=HYPERLINK(\"http://x\",\"y\")", "http://example.org", "Xã A"],
+                          "villages": [1, 2, 3], "pct": [1.5, np.nan, 3.0]})  # fmt: skip
+    path = write_excel({"Communes": frame}, tmp_path / "report.xlsx")
+    sheet = openpyxl.load_workbook(path)["Communes"]
+    assert [c.data_type for c in sheet["A"][1:]] == ["s", "s", "s"]
+    assert sheet["A2"].value == frame["commune"].iloc[0]
+    assert [c.value for c in sheet["B"][1:]] == [1, 2, 3] and sheet["C3"].value is None
+    assert not sheet.parent.defined_names and sheet.freeze_panes == "B2"

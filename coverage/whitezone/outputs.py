@@ -77,13 +77,22 @@ def write_text(text: str, path: str | Path) -> Path:
 
 
 def write_excel(sheets: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
-    """A workbook with one sheet per table; numbers stay numbers."""
-    with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+    """A workbook with one sheet per table; numbers stay numbers, text stays text.
+
+    Written with XlsxWriter, which streams rows several times faster than
+    openpyxl (a national report of 1.5 million cells in seconds, not a
+    minute).  Text from the data is never turned into a formula or a link:
+    a commune named ``=HYPERLINK(...)`` is written as that text.
+    """
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "nan_inf_to_errors": True}
+    with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="xlsxwriter",
+                                                  engine_kwargs={"options": options}) as writer:  # fmt: skip
         for name, frame in sheets.items():
             frame.to_excel(writer, sheet_name=name[:31], index=False)
             sheet = writer.sheets[name[:31]]
-            sheet.freeze_panes = "B2"
-            for col in sheet.columns:
-                width = max(len(str(c.value)) if c.value is not None else 0 for c in col[:200])
-                sheet.column_dimensions[col[0].column_letter].width = min(max(width + 2, 8), 40)
+            sheet.freeze_panes(1, 1)
+            for i, column in enumerate(frame.columns):
+                head = frame[column].head(200)
+                width = max([len(str(column)), *(len(str(v)) for v in head if pd.notna(v))])
+                sheet.set_column(i, i, min(max(width + 2, 8), 40))
     return Path(path)
