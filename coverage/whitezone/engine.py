@@ -352,7 +352,11 @@ class DaskModel:
                                      hash=False)  # fmt: skip
             try:
                 tasks = [dask.delayed(_tile_best)(p, table_f, model_f, n_tech) for p in parts]
-                return client.gather(client.compute(tasks))
+                with warnings.catch_warnings():
+                    # The tiles are already in this process's memory and travel in the
+                    # graph once each; the advice to load them with Dask does not apply.
+                    warnings.filterwarnings("ignore", "Sending large graph", UserWarning)
+                    return client.gather(client.compute(tasks))
             finally:  # a reused cluster keeps no copy
                 client.cancel([table_f, model_f])
                 with contextlib.suppress(Exception):  # a lost worker's copies are gone anyway
