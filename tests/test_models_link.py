@@ -4,6 +4,7 @@ import warnings
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from affine import Affine
@@ -82,6 +83,25 @@ def test_terrain_adds_loss_only_and_a_ridge_blocks():
     assert s_flat[1] - s_ridge[1] > 15             # behind a 150 m ridge: deep shadow
 
 
+def test_terrain_best_server_line_of_sight():
+    ridge = TerrainModel(dem=flat_dem(ridge_x=4000, ridge_height=150))
+    sites = sites_at([[3000.0, 10_000.0]])
+    # before the ridge, behind it, and out of every site's reach
+    targets = np.array([[3600.0, 10_000.0], [5200.0, 10_000.0], [19_000.0, 19_000.0]])
+    best = ridge.best(targets, sites, np.array([0]), 1)
+    assert best["line_of_sight"][:, 0].tolist() == [1, 0, -1]
+    assert best["site"][:, 0].tolist() == [0, 0, -1]
+    from whitezone.classify import classify_points
+
+    points = gpd.GeoSeries(shapely.points(targets), crs=UTM)
+    sites = sites.assign(status="active")
+    classes = classify_points(points, sites, model=ridge, crs=UTM, technologies=["4G"])
+    pd.testing.assert_series_equal(classes["line_of_sight_4g"],
+                                   pd.Series([True, False, pd.NA], dtype="boolean"), check_names=False)  # fmt: skip
+    assert "line_of_sight_4g" not in classify_points(points, sites, model=PathLossModel(), crs=UTM,
+                                                     technologies=["4G"])  # fmt: skip
+
+
 def test_make_model_kinds():
     assert make_model(ModelSettings(kind="pathloss")).kind == "pathloss"
     model = make_model(ModelSettings(kind="pathloss", budgets={"4G": {"eirp_dbm": 33.0}}))
@@ -119,8 +139,12 @@ def test_terrain_branch_and_bound_equals_all_links(seed):
     rng = np.random.default_rng(seed)
     model = TerrainModel(dem=rough_dem(seed))
     n_sites = 12
-    sites = sites_at(rng.uniform(500, 11_500, (n_sites, 2)),
-                     tech=list(rng.choice(["2G", "4G"], n_sites)))  # fmt: skip
+    xy = rng.uniform(500, 11_500, (n_sites, 2))
+    xy[[7, 9, 11]] = xy[[1, 3, 5]]  # co-located twins: exact ties, broken by site position
+    tech = list(rng.choice(["2G", "4G"], n_sites))
+    for twin, first in ((7, 1), (9, 3), (11, 5)):
+        tech[twin] = tech[first]
+    sites = sites_at(xy, tech=tech)
     targets = rng.uniform(0, 12_000, (300, 2))
     code = (sites["technology"] == "4G").to_numpy().astype(np.int64)
     fast = model.best(targets, sites, code, 2)

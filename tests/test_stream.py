@@ -417,11 +417,27 @@ def test_opencellid_many_cells_stay_consistent(tmp_path):
         assert numbers.tolist() == list(range(1, len(numbers) + 1)), net
 
 
-def test_other_models_stream_with_the_sites_in_reach(tmp_path, villages, sites):
-    from whitezone.models import PathLossModel
+def _ridged_dem(frames, res=250.0):
+    """Ridges running north-south over the frames' box (and 40 km around it)."""
+    from affine import Affine
 
-    model = PathLossModel()
+    from whitezone.terrain import Dem
+
+    x0, y0, x1, y1 = pd.concat([f.geometry.to_crs(UTM48) for f in frames]).total_bounds
+    x0, y0, x1, y1 = x0 - 40_000, y0 - 40_000, x1 + 40_000, y1 + 40_000
+    cols, rows = int((x1 - x0) / res) + 1, int((y1 - y0) / res) + 1
+    x = x0 + res * np.arange(cols)
+    heights = np.tile(300.0 + 250.0 * np.sin(x / 3000.0) ** 8, (rows, 1)).astype(np.float32)
+    return Dem(heights_m=heights, transform=Affine(res, 0, x0, 0, -res, y1), crs=UTM48)
+
+
+@pytest.mark.parametrize("kind", ["pathloss", "terrain"])
+def test_other_models_stream_with_the_sites_in_reach(tmp_path, villages, sites, kind):
+    from whitezone.models import PathLossModel
+    from whitezone.models.terrain import TerrainModel
+
     small = villages.iloc[:1200]
+    model = PathLossModel() if kind == "pathloss" else TerrainModel(dem=_ridged_dem([small, sites]))
     want = classify_points(small.geometry, sites, model=model, crs=UTM48, technologies=TECHS)
     path = write(small, tmp_path, "parquet")
     classify_file(path, sites, out_csv=tmp_path / "c.csv", model=model, crs=UTM48,
@@ -432,6 +448,12 @@ def test_other_models_stream_with_the_sites_in_reach(tmp_path, villages, sites):
         assert got[f"site_{t}"].tolist() == want[f"site_{t}"].fillna("").tolist()
         np.testing.assert_array_equal(got[f"signal_dbm_{t}"].replace("", np.nan).astype(float),
                                       want[f"signal_dbm_{t}"].round(1).to_numpy())  # fmt: skip
+        if kind == "terrain":  # whether the serving site's path clears the ridges
+            assert got[f"line_of_sight_{t}"].tolist() == \
+                want[f"line_of_sight_{t}"].astype(object).map({True: "true", False: "false"}).fillna("").tolist()
+            assert want[f"line_of_sight_{t}"].isin([False]).any() and want[f"line_of_sight_{t}"].isin([True]).any()
+        else:
+            assert f"line_of_sight_{t}" not in got
 
 
 def test_opencellid_use_range_from_the_project_file(tmp_path):

@@ -96,6 +96,10 @@ def classify_points(
         out[f"site_{t}"] = site_ids.take(best["site"][:, k], allow_fill=True)
         out[f"distance_km_{t}"] = best["distance_km"][:, k]
         out[f"signal_dbm_{t}"] = best["signal_dbm"][:, k]
+        if "line_of_sight" in best:
+            clear = best["line_of_sight"][:, k]
+            out[f"line_of_sight_{t}"] = pd.array(clear == 1, dtype="boolean")
+            out[f"line_of_sight_{t}"][clear < 0] = pd.NA
     any_level = best["level"].max(axis=1) if techs else np.zeros(len(geoms), np.int8)
     out["class_any"] = _names(any_level, located)
     return pd.DataFrame(out, index=points.index)

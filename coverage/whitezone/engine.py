@@ -61,7 +61,7 @@ from pyproj import CRS
 from .classify import classify_points, classify_villages
 from .errors import WhitezoneError
 from .models import CoverageModel, RadiusModel
-from .models._best import BEST_KEYS, empty_best
+from .models._best import empty_best
 
 __all__ = [
     "DASK_MISSING",
@@ -307,6 +307,7 @@ class DaskModel:
         dask, dask_geopandas, dist = _require_dask(distributed=not self._local)
         targets = np.asarray(targets, dtype=float).reshape(-1, 2)
         tech_code = np.asarray(tech_code, dtype=np.int64)
+        optional = tuple(getattr(self.model, "optional_keys", ()))
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             reach = (np.asarray(self.model.reach_km(sites), dtype=float) if len(sites)
@@ -316,7 +317,7 @@ class DaskModel:
         notes.add([(w.category, str(w.message)) for w in caught], stacklevel=2)
         tiles = _tiles(targets, self.tile_km * 1000.0, sites.crs)
         if len(tiles) == 0 or len(sites) == 0 or n_tech == 0:
-            return empty_best(len(targets), n_tech)  # no target or no site: no server anywhere
+            return empty_best(len(targets), n_tech, optional)  # no target or no site: no server anywhere
         # A reach the model cannot state (NaN) is taken as unbounded: never wrong, only slower.
         reach_m = np.where(np.isnan(reach), np.inf, np.maximum(reach, 0.0)) * 1000.0
         table = _SiteTable(sites.reset_index(drop=True), sites.geometry.x.to_numpy(),
@@ -326,9 +327,9 @@ class DaskModel:
                     "(largest reach %.1f km)", len(tiles), parts.npartitions, self.tile_km,
                     len(sites), np.nanmax(reach) if np.isfinite(reach).any() else np.nan)  # fmt: skip
         results = self._run(dask, dist, parts.to_delayed(), table, n_tech)
-        best = empty_best(len(targets), n_tech)
+        best = empty_best(len(targets), n_tech, optional)
         for rows, part, part_notes in results:
-            for key in BEST_KEYS:
+            for key in best:
                 best[key][rows] = part[key]
             notes.add(part_notes, stacklevel=2)
         return best
@@ -417,13 +418,13 @@ def _tile_best(part: gpd.GeoDataFrame, table: _SiteTable, model: CoverageModel, 
     table, model = _unpack(table), _unpack(model)
     rows = part["_row"].to_numpy(dtype=np.int64)
     if len(rows) == 0:
-        return rows, empty_best(0, n_tech), []
+        return rows, empty_best(0, n_tech, getattr(model, "optional_keys", ())), []
     xy = np.column_stack([part.geometry.x.to_numpy(), part.geometry.y.to_numpy()])
     near = table.near((*xy.min(axis=0), *xy.max(axis=0)))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if near.size == 0:
-            best = empty_best(len(rows), n_tech)
+            best = empty_best(len(rows), n_tech, getattr(model, "optional_keys", ()))
         else:
             halo = table.sites.iloc[near].reset_index(drop=True)
             best = model.best(xy, halo, table.tech_code[near], n_tech)

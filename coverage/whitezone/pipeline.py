@@ -299,6 +299,8 @@ def village_table(result: Result) -> gpd.GeoDataFrame:
         out[f"distance_km_{t}"] = v[f"distance_km_{t}"].round(3)
         if v[f"signal_dbm_{t}"].notna().any():
             out[f"signal_dbm_{t}"] = v[f"signal_dbm_{t}"].round(1)
+        if f"line_of_sight_{t}" in v:  # terrain model
+            out[f"line_of_sight_{t}"] = v[f"line_of_sight_{t}"]
     for col in ("operators_good", "operators_weak", "post_distance_km", "fixed_broadband",
                 "source_row"):
         if col in v:

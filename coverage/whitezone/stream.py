@@ -600,6 +600,8 @@ def _village_rows(chunk, classes, techs, id_col, commune, population, with_signa
         if with_signal:
             cols[f"signal_dbm_{t}"] = pa.array(classes[f"signal_dbm_{t}"].round(1).to_numpy(),
                                                type=pa.float64(), from_pandas=True)  # fmt: skip
+        if f"line_of_sight_{t}" in classes:  # terrain model
+            cols[f"line_of_sight_{t}"] = pa.array(classes[f"line_of_sight_{t}"].array, type=pa.bool_())
     return pa.table(cols)
 
 

@@ -15,15 +15,29 @@ import pandas as pd
 #: Keys of a best-server result; each an array of shape (n_targets, n_tech).
 BEST_KEYS = ("level", "site", "distance_km", "signal_dbm")
 
+#: Keys a model may add to its result, with their dtype and the value where
+#: there is no server: ``line_of_sight`` (terrain model) is 1 where the best
+#: server's path is clear of the terrain, 0 where it is obstructed.
+OPTIONAL_KEYS = {"line_of_sight": (np.int8, -1)}
 
-def empty_best(n_targets: int, n_tech: int) -> dict[str, np.ndarray]:
-    """A best-server result with no server anywhere."""
-    return {
+
+def empty_optional(key: str, n_targets: int, n_tech: int) -> np.ndarray:
+    """An optional key's array with no server anywhere."""
+    dtype, fill = OPTIONAL_KEYS[key]
+    return np.full((n_targets, n_tech), fill, dtype=dtype)
+
+
+def empty_best(n_targets: int, n_tech: int, optional: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
+    """A best-server result with no server anywhere (with the ``optional`` keys a model adds)."""
+    out = {
         "level": np.zeros((n_targets, n_tech), dtype=np.int8),
         "site": np.full((n_targets, n_tech), -1, dtype=np.int64),
         "distance_km": np.full((n_targets, n_tech), np.nan),
         "signal_dbm": np.full((n_targets, n_tech), np.nan),
     }
+    for key in optional:
+        out[key] = empty_optional(key, n_targets, n_tech)
+    return out
 
 
 def best_from_links(links: pd.DataFrame, tech_code: np.ndarray, n_targets: int,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import geopandas as gpd
 import numpy as np
@@ -57,6 +58,8 @@ class TerrainModel(PathLossModel):
     max_samples: int = 1024
     max_samples_in_memory: int = 8_000_000
     kind: str = "terrain"
+    #: Keys :meth:`best` adds to the common ones (see :data:`~whitezone.models._best.OPTIONAL_KEYS`).
+    optional_keys: ClassVar[tuple[str, ...]] = ("line_of_sight",)
 
     def __post_init__(self):
         super().__post_init__()
@@ -77,9 +80,9 @@ class TerrainModel(PathLossModel):
         open country the first link settles it; behind ridges a few more are
         profiled — never the tens of sites a 2G cell can reach on paper.  The
         result equals :func:`~whitezone.models._best.best_from_links` of
-        :meth:`links` (up to exact ties).
+        :meth:`links`, ties included (broken by distance, then site position).
         """
-        out = empty_best(len(targets), n_tech)
+        out = empty_best(len(targets), n_tech, self.optional_keys)
         params, target, site, dist_km, bound = self.formula_links(targets, sites)
         if len(target) == 0:
             return out
@@ -92,6 +95,7 @@ class TerrainModel(PathLossModel):
         size = len(targets) * n_tech
         best_signal = np.full(size, -np.inf)
         best_link = np.full(size, -1, dtype=np.int64)
+        best_clear = np.zeros(size, dtype=np.int8)
         still_open = np.ones(size, dtype=bool)
         # Links grouped by rank: round r reads one slice, not the whole table.
         by_rank = order[np.argsort(rank, kind="stable")]
@@ -101,15 +105,23 @@ class TerrainModel(PathLossModel):
             pick = pick[still_open[cell[pick]]]
             if pick.size == 0:
                 break
-            signal = bound[pick] - self.extra_loss_db(targets, sites, target[pick], site[pick], params)
-            c = cell[pick]
-            better = signal > best_signal[c]
+            loss, clear = self.extra_loss_db(targets, sites, target[pick], site[pick], params,
+                                             line_of_sight=True)  # fmt: skip
+            signal = bound[pick] - loss
+            c = cell[pick]  # each cell at most once per round
+            held = best_link[c]
+            tie = signal == best_signal[c]
+            # Ties go as in best_from_links: the shorter link, then the lower site position.
+            tie &= (dist_km[pick] < dist_km[held]) | (
+                (dist_km[pick] == dist_km[held]) & (site[pick] < site[held]))  # fmt: skip
+            better = (signal > best_signal[c]) | (tie & (held >= 0))
             best_signal[c[better]] = signal[better]
             best_link[c[better]] = pick[better]
-            # Close every cell whose next bound cannot beat what it has.
+            best_clear[c[better]] = clear[better]
+            # Close every cell whose next bound cannot beat (or tie) what it has.
             nxt = by_rank[edges[r + 1] : edges[r + 2]] if r + 2 < len(edges) else by_rank[:0]
             still_open[:] = False
-            still_open[cell[nxt]] = bound[nxt] > best_signal[cell[nxt]]
+            still_open[cell[nxt]] = bound[nxt] >= best_signal[cell[nxt]]
         has = best_link >= 0
         link = best_link[has]
         rows, cols = np.divmod(np.flatnonzero(has), n_tech)
@@ -117,14 +129,21 @@ class TerrainModel(PathLossModel):
         out["site"][rows, cols] = site[link]
         out["distance_km"][rows, cols] = dist_km[link]
         out["signal_dbm"][rows, cols] = best_signal[has]
+        out["line_of_sight"][rows, cols] = best_clear[has]
         return out
 
     def extra_loss_db(self, targets: np.ndarray, sites: gpd.GeoDataFrame, target: np.ndarray,
-                      site: np.ndarray, params: pd.DataFrame) -> np.ndarray:  # fmt: skip
-        """Diffraction loss of each link over the DEM profile between its ends."""
+                      site: np.ndarray, params: pd.DataFrame, *,
+                      line_of_sight: bool = False):  # fmt: skip
+        """Diffraction loss of each link over the DEM profile between its ends.
+
+        With ``line_of_sight=True`` also whether each link's path is clear of
+        the terrain (curvature included), as a second array.
+        """
         loss = np.zeros(len(target))
+        clear = np.ones(len(target), dtype=bool)
         if len(target) == 0:
-            return loss
+            return (loss, clear) if line_of_sight else loss
         site_xy = np.column_stack([sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()])
         start = site_xy[site]
         end = np.asarray(targets, dtype=float)[target]
@@ -143,12 +162,13 @@ class TerrainModel(PathLossModel):
                 idx = members[lo : lo + per_batch]
                 profile = self.dem.profiles(start[idx], end[idx], int(samples))
                 profile = _fill_ends(profile)
-                batch_loss, _ = profile_diffraction(
+                batch_loss, batch_clear = profile_diffraction(
                     profile, length[idx], height[idx], self.receiver_height_m, freq[idx],
                     method=self.diffraction, k_factor=self.k_factor,
                 )  # fmt: skip
                 loss[idx] = batch_loss
-        return loss
+                clear[idx] = batch_clear
+        return (loss, clear) if line_of_sight else loss
 
 
 def _fill_ends(profile: np.ndarray) -> np.ndarray:
