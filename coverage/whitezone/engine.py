@@ -60,7 +60,7 @@ from pyproj import CRS
 
 from .classify import classify_points, classify_villages
 from .errors import WhitezoneError
-from .models import CoverageModel, RadiusModel
+from .models import CoverageModel, ModelWrapper, RadiusModel
 from .models._best import empty_best
 
 __all__ = [
@@ -227,7 +227,7 @@ def dask_client(scheduler: str | None = None, *, n_workers: int | None = None) -
 
 
 @dataclass(frozen=True, eq=False)
-class DaskModel:
+class DaskModel(ModelWrapper):
     """A coverage model whose best-server search runs by spatial tiles on Dask.
 
     Everything but :meth:`best` is the wrapped model's.  Classification
@@ -272,19 +272,6 @@ class DaskModel:
     def _local(self) -> bool:
         return self.client is None and self.scheduler in LOCAL_SCHEDULERS
 
-    @property
-    def kind(self) -> str:
-        """The wrapped model's kind."""
-        return self.model.kind
-
-    def reach_km(self, sites: gpd.GeoDataFrame) -> np.ndarray:
-        """The wrapped model's reach."""
-        return self.model.reach_km(sites)
-
-    def links(self, targets: np.ndarray, sites: gpd.GeoDataFrame) -> pd.DataFrame:
-        """The wrapped model's links (computed here, not on the cluster)."""
-        return self.model.links(targets, sites)
-
     def best(self, targets: np.ndarray, sites: gpd.GeoDataFrame, tech_code: np.ndarray,
              n_tech: int) -> dict[str, np.ndarray]:  # fmt: skip
         """Best server per (target, technology): the wrapped model's, computed by tiles.
@@ -307,7 +294,7 @@ class DaskModel:
         dask, dask_geopandas, dist = _require_dask(distributed=not self._local)
         targets = np.asarray(targets, dtype=float).reshape(-1, 2)
         tech_code = np.asarray(tech_code, dtype=np.int64)
-        optional = tuple(getattr(self.model, "optional_keys", ()))
+        optional = self.optional_keys
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             reach = (np.asarray(self.model.reach_km(sites), dtype=float) if len(sites)

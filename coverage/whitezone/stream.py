@@ -58,7 +58,7 @@ from .errors import InputError, Problem, Problems
 from .indicators import NO_COMMUNE
 from .layers._columns import match_columns
 from .layers._read import PARQUET_SUFFIXES, _delimiter
-from .models import CoverageModel, RadiusModel
+from .models import CoverageModel, ModelWrapper, RadiusModel
 from .models.radius import RadiusIndex
 from .outputs import atomic_path
 from .technology import CLASSES
@@ -489,7 +489,7 @@ def classify_file(
 
 
 @dataclass(frozen=True, eq=False)
-class _PreparedRadius:
+class _PreparedRadius(ModelWrapper):
     """A radius model whose k-d trees were built once for the file's sites.
 
     :func:`~whitezone.classify.classify_points` hands every chunk's targets
@@ -501,16 +501,6 @@ class _PreparedRadius:
     model: RadiusModel
     index: RadiusIndex
     tech_code: np.ndarray
-
-    @property
-    def kind(self) -> str:
-        return self.model.kind
-
-    def reach_km(self, sites: gpd.GeoDataFrame) -> np.ndarray:
-        return self.model.reach_km(sites)
-
-    def links(self, targets: np.ndarray, sites: gpd.GeoDataFrame) -> pd.DataFrame:
-        return self.model.links(targets, sites)
 
     def best(self, targets: np.ndarray, sites: gpd.GeoDataFrame, tech_code: np.ndarray,
              n_tech: int) -> dict[str, np.ndarray]:  # fmt: skip

@@ -30,6 +30,7 @@ __all__ = [
     "LINK_COLUMNS",
     "CoverageModel",
     "LinkBudget",
+    "ModelWrapper",
     "PathLossModel",
     "RadiusModel",
     "TerrainModel",
@@ -70,6 +71,35 @@ class CoverageModel(Protocol):
         Models may compute it without materialising every link.
         """
         ...
+
+
+class ModelWrapper:
+    """Base of the models that compute :meth:`best` their own way around another model.
+
+    Everything else — ``kind``, ``reach_km``, ``links`` and the optional keys
+    of ``best`` — is the wrapped model's (``self.model``), so a wrapper
+    classifies exactly as its model does.
+    """
+
+    model: CoverageModel
+
+    @property
+    def kind(self) -> str:
+        """The wrapped model's kind."""
+        return self.model.kind
+
+    @property
+    def optional_keys(self) -> tuple[str, ...]:
+        """Keys the wrapped model's ``best`` adds (e.g. ``line_of_sight``)."""
+        return tuple(getattr(self.model, "optional_keys", ()))
+
+    def reach_km(self, sites: gpd.GeoDataFrame) -> np.ndarray:
+        """The wrapped model's reach."""
+        return self.model.reach_km(sites)
+
+    def links(self, targets: np.ndarray, sites: gpd.GeoDataFrame) -> pd.DataFrame:
+        """The wrapped model's links."""
+        return self.model.links(targets, sites)
 
 
 def make_model(settings: ModelSettings, *, dem=None) -> CoverageModel:
