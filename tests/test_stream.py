@@ -196,6 +196,17 @@ def test_counts_without_communes_are_one_row(tmp_path, villages, sites):
     assert counts["villages"].iloc[0] == len(villages)
 
 
+def test_formula_like_ids_are_quoted_as_text(tmp_path, villages, sites):
+    small = villages.iloc[:50].copy()
+    small["village_id"] = small["village_id"].astype(object)
+    small.iloc[0, small.columns.get_loc("village_id")] = "=cmd|' /C calc'!A0"
+    small.iloc[1, small.columns.get_loc("village_id")] = "-7"
+    path = write(small, tmp_path, "parquet")
+    classify_file(path, sites, out_csv=tmp_path / "c.csv", crs=UTM48, chunk_rows=20)
+    got = read_out(tmp_path / "c.csv")["village_id"].tolist()
+    assert got[:2] == ["'=cmd|' /C calc'!A0", "-7"] and got[2:] == small["village_id"].iloc[2:].tolist()
+
+
 def test_commune_by_location(tmp_path, villages, sites):
     path = write(villages.drop(columns="commune_id"), tmp_path, "parquet")
     box = villages.total_bounds

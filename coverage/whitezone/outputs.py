@@ -17,7 +17,13 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-__all__ = ["atomic_path", "write_csv", "write_excel", "write_gpkg", "write_gpkg_layers", "write_text"]
+__all__ = ["atomic_path", "csv_safe_text", "write_csv", "write_excel", "write_gpkg", "write_gpkg_layers",
+           "write_text"]  # fmt: skip
+
+#: Text that a spreadsheet opening a CSV would take for a formula (CWE-1236):
+#: a leading ``=``, ``+``, ``@``, tab or carriage return, or ``-`` not
+#: followed by a number.
+FORMULA_START = r"^(?:[=+@\t\r]|-$|-[^\d.])"  # no look-ahead: Arrow's RE2 runs it too
 
 
 @contextlib.contextmanager
@@ -46,10 +52,36 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
                 leftover.unlink()
 
 
+def csv_safe_text(values: pd.Series) -> pd.Series:
+    """Text a spreadsheet would run as a formula, with a ``'`` put before it.
+
+    A village named ``=HYPERLINK("http://...")`` in a CSV opened in Excel or
+    LibreOffice becomes a live formula; with the apostrophe it is shown as
+    the text it is (OWASP's advice for CSV injection).  Other values,
+    numbers and missing values are left as they are.
+    """
+    if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+        return values
+    text = values.astype("string")
+    risky = text.str.contains(FORMULA_START, regex=True).fillna(False).to_numpy(dtype=bool)
+    if not risky.any():
+        return values
+    out = values.astype(object).copy()
+    out[risky] = "'" + text[risky].astype(object)
+    return out
+
+
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
-    """CSV in UTF-8 with a BOM, so Excel shows Vietnamese accents correctly."""
+    """CSV in UTF-8 with a BOM, so Excel shows Vietnamese accents correctly.
+
+    Text that a spreadsheet would take for a formula is written with a
+    leading ``'`` (:func:`csv_safe_text`); numbers are written as they are.
+    """
+    safe = frame.copy(deep=False)
+    for column in safe.columns:
+        safe[column] = csv_safe_text(safe[column])
     with atomic_path(path) as tmp:
-        frame.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
+        safe.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
     return Path(path)
 
 

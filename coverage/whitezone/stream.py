@@ -49,6 +49,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 from pyproj import CRS
 
@@ -60,7 +61,7 @@ from .layers._columns import match_columns
 from .layers._read import PARQUET_SUFFIXES, _delimiter
 from .models import CoverageModel, ModelWrapper, RadiusModel
 from .models.radius import RadiusIndex
-from .outputs import atomic_path
+from .outputs import FORMULA_START, atomic_path
 from .technology import CLASSES
 
 __all__ = ["CHUNK_ROWS", "classify_file", "iter_point_chunks"]
@@ -565,8 +566,10 @@ def _class_text(classes: pd.Series) -> pa.Array:
 
 
 def _text(values: pd.Series) -> pa.Array:
-    """A column as Arrow text (nulls kept)."""
-    return pa.array(values.astype("string").array).cast(pa.string())
+    """A column as Arrow text (nulls kept), formula-like text quoted as :func:`write_csv` does."""
+    text = pa.array(values.astype("string").array).cast(pa.string())
+    risky = pc.match_substring_regex(text, FORMULA_START)
+    return pc.if_else(risky, pc.binary_join_element_wise("'", text, ""), text)
 
 
 def _village_rows(chunk, classes, techs, id_col, commune, population, with_signal) -> pa.Table:
