@@ -569,6 +569,8 @@ def _text(values: pd.Series) -> pa.Array:
     """A column as Arrow text (nulls kept), formula-like text quoted as :func:`write_csv` does."""
     text = pa.array(values.astype("string").array).cast(pa.string())
     risky = pc.match_substring_regex(text, FORMULA_START)
+    if not pc.any(risky).as_py():
+        return text
     return pc.if_else(risky, pc.binary_join_element_wise("'", text, ""), text)
 
 
