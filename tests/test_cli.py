@@ -35,6 +35,17 @@ def test_run_quiet_prints_nothing(tiny, capsys):
     assert (tiny.parent / "q" / "villages.csv").exists()
 
 
+def test_run_dask_engine_quiet_prints_nothing(tiny):
+    pytest.importorskip("dask_geopandas", reason="the Dask engine needs whitezone[dask]")
+    pytest.importorskip("distributed", reason="the Dask engine needs whitezone[dask]")
+    done = run_cli("run", str(tiny), "--engine", "dask", "-q", "-o", str(tiny.parent / "dq"))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ""
+    # the kept village is still reported; the local cluster's logging is not
+    assert "distributed" not in done.stderr and "Scheduler" not in done.stderr
+    assert (tiny.parent / "dq" / "villages.csv").exists()
+
+
 def test_check_prints_counts(tiny, capsys):
     assert main(["check", str(tiny)]) == 0
     out = capsys.readouterr().out

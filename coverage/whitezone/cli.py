@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import warnings
 from collections.abc import Sequence
@@ -370,7 +371,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")  # fmt: skip
     # Dask's cluster chatter is not the planner's business, even with -v.
+    # distributed sets its loggers' levels from its config when it is first
+    # imported (lazily, by --engine dask), so the config says it too.
     logging.getLogger("distributed").setLevel(logging.WARNING)
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
     quiet = getattr(args, "quiet", False)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
