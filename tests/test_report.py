@@ -395,3 +395,27 @@ def test_workbook_never_turns_text_into_formulas(tmp_path):
     assert sheet["A2"].value == frame["commune"].iloc[0]
     assert [c.value for c in sheet["B"][1:]] == [1, 2, 3] and sheet["C3"].value is None
     assert not sheet.parent.defined_names and sheet.freeze_panes == "B2"
+
+
+def test_every_repair_is_named_and_explained_in_vietnamese(result_en):
+    import pathlib
+
+    import whitezone.layers
+    from whitezone.report.labels import REPAIR_EXPLANATIONS, value_label
+    from whitezone.report.tables import repairs_table
+
+    # every kind a loader can record has a Vietnamese name and explanation
+    source = "".join(p.read_text(encoding="utf-8") for p in
+                     pathlib.Path(whitezone.layers.__file__).parent.glob("*.py"))  # fmt: skip
+    kinds = set(re.findall(r'repairs\.add\(\s*"([a-z_0-9]+)"', source))
+    assert kinds and kinds <= set(REPAIR_EXPLANATIONS), kinds - set(REPAIR_EXPLANATIONS)
+    assert all(value_label(kind, "vi") != kind for kind in kinds)
+    # the tiny province keeps a village without coordinates: explained in the vi table
+    repairs = result_en.layers.repairs_table()
+    vi = repairs_table(repairs, "vi")
+    row = vi[repairs["kind"] == "unlocated"].iloc[0]
+    assert row["repair"] == "Không có tọa độ" and row["explanation"].startswith("Không có tọa độ;")
+    assert row["message"] == repairs.loc[repairs["kind"] == "unlocated", "message"].iloc[0]
+    assert "explanation" not in repairs_table(repairs, "en")
+    html = report_html(in_lang(result_en, "vi"), repairs, today=DAY)
+    assert "Giải thích" in html and "không được xếp loại sóng" in html

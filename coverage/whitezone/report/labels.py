@@ -14,6 +14,7 @@ import re
 
 __all__ = [
     "COLUMNS",
+    "REPAIR_EXPLANATIONS",
     "TECH_SUFFIX",
     "column_label",
     "column_labels",
@@ -113,6 +114,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "repair": ("Loại xử lý", "Repair"),
     "count": ("Số dòng", "Rows"),
     "rows": ("Vị trí (dòng)", "Where"),
+    "explanation": ("Giải thích", "Explanation"),
     "message": ("Nội dung (tiếng Anh)", "What was done"),
     "setting": ("Tham số", "Setting"),
     "value": ("Giá trị", "Value"),
@@ -204,6 +206,44 @@ _VALUES = {
     "commune_by_location": ("Xác định xã theo vị trí", "Commune found by location"),
     "snapped_to_commune": ("Gán vào xã gần nhất", "Snapped to the nearest commune"),
     "no_commune": ("Nằm ngoài các xã", "Outside every commune"),
+    "far_from_commune": ("Nằm xa xã được ghi", "Far from its commune"),
+}  # fmt: skip
+
+#: What each repair means, in the report's language: the Vietnamese report
+#: explains it in Vietnamese beside the loader's (English) detail.
+REPAIR_EXPLANATIONS = {
+    "assumed_wgs84": ("Tệp không khai báo hệ tọa độ; tọa độ có dạng độ thập phân nên được "
+                      "coi là WGS 84 (EPSG:4326).",
+                      "The file has no CRS; its coordinates look like degrees, so WGS 84 "
+                      "(EPSG:4326) is assumed."),
+    "swapped_lonlat": ("Kinh độ và vĩ độ bị ghi đổi chỗ (điểm chỉ nằm trong vùng dữ liệu khi "
+                       "đổi lại); đã đổi lại.",
+                       "Longitude and latitude were swapped (the point lies in the region only "
+                       "once swapped); swapped back."),
+    "make_valid": ("Đa giác không hợp lệ (tự cắt, vòng sai hướng...) đã được sửa bằng "
+                   "make_valid; diện tích giữ nguyên.",
+                   "Invalid polygons (self-intersections, wrong ring order...) repaired with "
+                   "make_valid; their area is kept."),
+    "commune_by_location": ("Mã xã trống hoặc không có trong lớp ranh giới xã; xã được xác "
+                            "định theo vị trí của điểm.",
+                            "The commune code is blank or unknown; the commune is the one that "
+                            "contains the point."),
+    "snapped_to_commune": ("Điểm nằm ngoài mọi ranh giới xã nhưng gần một xã; được gán vào xã "
+                           "gần nhất.",
+                           "The point lies outside every commune polygon but near one; placed "
+                           "in the nearest commune."),
+    "no_commune": ("Không xác định được xã; thôn, bản vẫn có trong kết quả, ở dòng "
+                   "\"ngoài ranh giới các xã\".",
+                   "No commune could be found; the village is kept, counted under "
+                   "\"(outside every commune)\"."),
+    "far_from_commune": ("Điểm nằm xa bên ngoài xã mà dữ liệu ghi; vẫn tính cho xã đó — cần "
+                         "kiểm tra lại tọa độ.",
+                         "The point lies far outside the commune its code names; it is kept in "
+                         "that commune — check the coordinates."),
+    "unlocated": ("Không có tọa độ; thôn, bản vẫn có trong kết quả với trạng thái \"không có "
+                  "tọa độ\", không được xếp loại sóng.",
+                  "No coordinates; the village is kept with the status 'unlocated' and no "
+                  "signal class."),
 }  # fmt: skip
 
 

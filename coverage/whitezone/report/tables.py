@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..indicators import NO_COMMUNE, NO_DISTRICT, aggregate
 from .collate import vi_sort_key
-from .labels import value_label
+from .labels import REPAIR_EXPLANATIONS, value_label
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..pipeline import Result
@@ -271,6 +271,14 @@ def layers_table(result: Result, lang: str) -> pd.DataFrame:
 
 
 def repairs_table(repairs: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The repairs made while loading, with their kinds and layers named in ``lang``."""
+    """The repairs made while loading, with their kinds and layers named in ``lang``.
+
+    In Vietnamese each row also explains its repair in Vietnamese (column
+    ``explanation``) beside the loader's detail, which names the columns and
+    values involved and stays in English.
+    """
     table = repairs.rename(columns={"kind": "repair"}).reset_index(drop=True)
+    if lang == "vi":
+        explain = table["repair"].map(lambda kind: REPAIR_EXPLANATIONS.get(kind, ("", ""))[0])
+        table.insert(table.columns.get_loc("repair") + 1, "explanation", explain)
     return _translate(table, ["layer", "repair"], lang)
