@@ -1,4 +1,4 @@
-"""Benchmark: a national run end to end, and 10 million villages x 5 million site-technologies.
+"""Benchmark: a national run end to end, 10 million villages x 5 million site-technologies, national inputs.
 
 What is measured
 ----------------
@@ -35,6 +35,16 @@ them, so each peak memory is that method's own (the villages and sites it
 holds included).  Both must give the same counts.  Target: under 2 minutes
 and 8 GB each.
 
+**(c) National inputs and hexagons.**  A synthetic OpenCelliD extract of
+3,000,000 cells (gzip CSV in OpenCelliD's documented columns, 5 % of them
+Laotian) is read with ``read_opencellid(mcc=452, use_range=True)``, timed
+against ``pandas.read_csv`` of the same file (the parse alone) and, on its
+first 300,000 cells, against the plain geopandas way of making sites of
+co-located cells (25 m discs dissolved per network, exploded, the cells
+joined back).  A million classified villages are aggregated to H3 hexagons
+with ``hexagon_summary``, against the h3 string API called per point and a
+pandas ``groupby``; both must give the same counts.
+
 How to run
 ----------
 From the repository root::
@@ -43,6 +53,7 @@ From the repository root::
     python benchmarks/national.py --part a           # the national project only
     python benchmarks/national.py --part a --engine dask
     python benchmarks/national.py --part b --villages 2000000 --sites 1000000
+    python benchmarks/national.py --part c --cells 3000000 --hex-villages 1000000
     python benchmarks/national.py --keep /tmp/wz-national   # keep the files
 
 The script puts ``coverage/`` first on ``sys.path``, so it benchmarks the
@@ -326,10 +337,133 @@ def part_b(args, folder: Path) -> bool:
     return ok
 
 
+# --------------------------------------------------------------------------- part (c)
+
+
+def write_opencellid(path: Path, cells: int, seed: int) -> int:
+    """A gzip OpenCelliD extract in the documented column layout: ``cells`` rows, Vietnam's
+    three networks plus 5 % of Laos (MCC 457), two to four cells per site location."""
+    import gzip
+
+    rng = np.random.default_rng([seed, 21])
+    country = make_country(seed)
+    n_sites = cells // 3
+    xy = make_sites(n_sites, seed, country).get_coordinates().to_numpy()
+    per = rng.integers(2, 5, n_sites)
+    site = np.repeat(np.arange(n_sites), per)[:cells]
+    n = len(site)
+    lon = xy[site, 0] + rng.normal(0, 0.00005, n)   # cells of a mast a few metres apart
+    lat = xy[site, 1] + rng.normal(0, 0.00005, n)
+    frame = pd.DataFrame({
+        "radio": rng.choice(np.array(["GSM", "UMTS", "LTE", "NR"]), n, p=[0.3, 0.3, 0.37, 0.03]),
+        "mcc": np.where(rng.random(n) < 0.05, 457, 452),
+        "net": rng.choice(np.array([1, 2, 4]), n)[site],
+        "area": rng.integers(1, 60_000, n), "cell": np.arange(n), "unit": 0,
+        "lon": np.round(lon, 7), "lat": np.round(lat, 7),
+        "range": rng.integers(0, 20_000, n), "samples": rng.integers(1, 200, n), "changeable": 1,
+        "created": 1_500_000_000, "updated": 1_600_000_000, "averageSignal": 0,
+    })  # fmt: skip
+    with gzip.open(path, "wt", encoding="utf-8", compresslevel=1) as f:
+        frame.to_csv(f, index=False)
+    return n
+
+
+def plain_sites(path: Path) -> int:
+    """Sites of an OpenCelliD extract the plain geopandas way; returns how many."""
+    raw = pd.read_csv(path)
+    raw = raw[raw["mcc"] == 452]
+    cells = gpd.GeoDataFrame({"net": raw["net"].to_numpy()},
+                             geometry=gpd.points_from_xy(raw["lon"], raw["lat"]), crs=4326)  # fmt: skip
+    cells = cells.to_crs(cells.estimate_utm_crs())
+    discs = cells.assign(geometry=cells.buffer(25.0))
+    blobs = discs.dissolve("net").explode(index_parts=False).reset_index()
+    blobs["site"] = np.arange(len(blobs))
+    joined = gpd.sjoin(cells, blobs[["net", "site", "geometry"]], predicate="within")
+    joined = joined[joined["net_left"] == joined["net_right"]]
+    position = joined.assign(x=joined.geometry.x, y=joined.geometry.y).groupby("site")[["x", "y"]].mean()
+    return len(position)
+
+
+def plain_hexagons(lng: np.ndarray, lat: np.ndarray, classes: np.ndarray,
+                   resolution: int) -> pd.DataFrame:  # fmt: skip
+    """The obvious H3 aggregation: the string API per point, then a pandas groupby."""
+    import h3
+
+    cells = [h3.latlng_to_cell(y, x, resolution) for x, y in zip(lng, lat, strict=True)]
+    frame = pd.DataFrame({"h3": cells, "class_any": classes})
+    counts = frame.groupby(["h3", "class_any"]).size().unstack(fill_value=0)
+    counts["geometry"] = [shapely.Polygon([(x, y) for y, x in h3.cell_to_boundary(c)])
+                          for c in counts.index]  # fmt: skip
+    return counts
+
+
+def part_c(args, folder: Path) -> None:
+    """OpenCelliD extract and H3 aggregation at national scale, against the obvious way."""
+    from whitezone.hexagons import hexagon_summary
+    from whitezone.layers import read_opencellid
+
+    print(f"(c) inputs and hexagons: an OpenCelliD extract of {args.cells:,} cells; "
+          f"{args.hex_villages:,} villages to H3 resolution {args.hex_resolution}")  # fmt: skip
+    path = folder / "cells.csv.gz"
+    t = time.perf_counter()
+    n = write_opencellid(path, args.cells, args.seed)
+    print(f"    extract written                      {time.perf_counter() - t:8.2f} s "
+          f"({path.stat().st_size / 2**20:,.0f} MiB gzip, {n:,} cells)")  # fmt: skip
+    t = time.perf_counter()
+    raw = pd.read_csv(path)
+    t_parse = time.perf_counter() - t
+    t = time.perf_counter()
+    sites = read_opencellid(path, mcc=452, use_range=True)
+    t_wz = time.perf_counter() - t
+    kept = int((raw["mcc"] == 452).sum())
+    print(f"    pandas.read_csv of the whole file      {t_parse:8.2f} s (parsing only, every column)")
+    print(f"    whitezone read_opencellid(mcc=452)     {t_wz:8.2f} s ({t_wz / t_parse:.1f} x the parse "
+          f"alone): {kept:,} cells -> {sites['site_id'].nunique():,} sites, "
+          f"{len(sites):,} site-technologies")  # fmt: skip
+    assert int(sites["cells"].sum()) == kept, "every Vietnamese cell belongs to one site-technology"
+    # The obvious geopandas way to make sites of co-located cells, on the first cells only
+    # (it takes minutes on the whole extract): 25 m discs dissolved per network, exploded,
+    # and the cells joined back to their blob.
+    subset = raw.iloc[: args.alt_cells]
+    subset_path = folder / "cells-subset.csv.gz"
+    subset.to_csv(subset_path, index=False, compression={"method": "gzip", "compresslevel": 1})
+    t = time.perf_counter()
+    wz_sub = read_opencellid(subset_path, mcc=452)
+    t_wz_sub = time.perf_counter() - t
+    t = time.perf_counter()
+    n_plain = plain_sites(subset_path)
+    t_plain = time.perf_counter() - t
+    print(f"    first {len(subset):,} cells: geopandas buffer(25 m) + dissolve per network + explode + "
+          f"sjoin {t_plain:.2f} s, whitezone {t_wz_sub:.2f} s = {t_plain / t_wz_sub:.0f} x faster; "
+          f"sites {n_plain:,} vs {wz_sub['site_id'].nunique():,}")  # fmt: skip
+    del raw, subset
+
+    rng = np.random.default_rng([args.seed, 22])
+    points = make_villages(args.hex_villages, args.seed, make_country(args.seed))
+    classes = rng.choice(np.array(["none", "weak", "good"]), len(points), p=[0.01, 0.03, 0.96])
+    villages = gpd.GeoDataFrame({"class_any": pd.Categorical(classes, categories=["none", "weak", "good"]),
+                                 "population": rng.integers(50, 2000, len(points))},
+                                geometry=points.geometry.to_numpy(), crs=4326)  # fmt: skip
+    t = time.perf_counter()
+    hexes = hexagon_summary(villages, resolution=args.hex_resolution)
+    t_wz = time.perf_counter() - t
+    xy = villages.get_coordinates().to_numpy()
+    t = time.perf_counter()
+    plain = plain_hexagons(xy[:, 0], xy[:, 1], classes, args.hex_resolution)
+    t_plain = time.perf_counter() - t
+    same = (hexes.set_index("h3")[["villages_none", "villages_weak", "villages_good"]]
+            .sort_index().to_numpy()
+            == plain.reindex(columns=["none", "weak", "good"], fill_value=0).sort_index().to_numpy()).all()  # fmt: skip
+    print(f"    h3 string API per point + groupby      {t_plain:8.2f} s")
+    print(f"    whitezone hexagon_summary              {t_wz:8.2f} s = {t_plain / t_wz:.1f} x faster; "
+          f"{len(hexes):,} hexagons, same counts: {'yes' if same else 'NO'}")  # fmt: skip
+    print(f"    peak memory (ru_maxrss)          {peak_mib():8.0f} MiB")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
-    parser.add_argument("--part", choices=["a", "b", "all"], default="all")
+    parser.add_argument("--part", choices=["a", "b", "c", "all"], default="all")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--communes", type=int, default=10_600)
     parser.add_argument("--national-villages", type=int, default=80_000)
@@ -339,6 +473,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--villages", type=int, default=10_000_000, help="part (b) villages")
     parser.add_argument("--sites", type=int, default=5_000_000, help="part (b) site-technologies")
     parser.add_argument("--chunk-rows", type=int, default=1_000_000, help="part (b) streaming chunk")
+    parser.add_argument("--cells", type=int, default=3_000_000, help="part (c) OpenCelliD cells")
+    parser.add_argument("--alt-cells", type=int, default=300_000,
+                        help="part (c) cells given to the plain geopandas way")  # fmt: skip
+    parser.add_argument("--hex-villages", type=int, default=1_000_000, help="part (c) villages")
+    parser.add_argument("--hex-resolution", type=int, default=7, help="part (c) H3 resolution")
     parser.add_argument("--keep", type=Path, default=None,
                         help="write the files here and keep them (default a temporary folder)")  # fmt: skip
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
@@ -365,6 +504,8 @@ def main(argv: list[str] | None = None) -> int:
             part_a(args, folder)
         if args.part in ("b", "all"):
             ok = part_b(args, folder)
+        if args.part in ("c", "all"):
+            part_c(args, folder)
     finally:
         if args.keep is None:
             shutil.rmtree(folder, ignore_errors=True)
