@@ -46,6 +46,19 @@ def test_run_dask_engine_quiet_prints_nothing(tiny):
     assert (tiny.parent / "dq" / "villages.csv").exists()
 
 
+def test_run_over_several_provinces_prints_their_total(tiny, capsys):
+    import geopandas as gpd
+
+    communes = gpd.read_file(tiny.parent / "communes.gpkg")
+    communes["province"] = ["Tỉnh A", "Tỉnh B"][: len(communes)]
+    communes.to_file(tiny.parent / "communes.gpkg", driver="GPKG")
+    assert main(["run", str(tiny), "-o", str(tiny.parent / "two")]) == 0
+    out = capsys.readouterr().out
+    assert "provinces" in out and "2 (each in summary_province.csv)" in out
+    assert out.count("communes / villages / population") == 1
+    assert "2 / 6 /" in out    # both communes, every village
+
+
 def test_check_prints_counts(tiny, capsys):
     assert main(["check", str(tiny)]) == 0
     out = capsys.readouterr().out

@@ -86,6 +86,21 @@ def test_village_without_commune_has_its_own_row(tiny_result):
     s = summarise(table, province_name="P")
     check_reconciliation(v, s, r.technologies)
     assert int(s.province["communes"].sum()) == 2   # the (no commune) row is not a commune
+    # it belongs to the communes' one province, not to a second row named after the project
+    province = r.layers.communes["province"].dropna().unique()
+    assert s.province["province"].tolist() == (list(province) if len(province) else ["P"])
+    assert s.province["villages"].iloc[0] == len(v)
+    # communes of one named province: the (no commune) row is counted in it
+    one = table.assign(province=table["province"].astype(object))
+    one.loc[one["commune_id"] != NO_COMMUNE, "province"] = "First"
+    assert summarise(one, province_name="P").province["province"].tolist() == ["First"]
+    # communes of two provinces: the (no commune) row stays apart as "(no province)"
+    two = table.assign(province=table["province"].astype(object))
+    two.loc[two["commune_id"] == "C2", "province"] = "Other"
+    two.loc[two["commune_id"] == "C1", "province"] = "First"
+    s = summarise(two, province_name="P")
+    assert s.province["province"].tolist() == ["First", "Other", "(no province)"]
+    assert s.province["villages"].sum() == len(v)
 
 
 def test_no_district_level():

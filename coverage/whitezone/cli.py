@@ -40,11 +40,21 @@ def _print_warnings(caught: list[warnings.WarningMessage], quiet: bool) -> None:
 
 
 def _headline(result) -> str:
-    """The province figures a report quotes, as a short text table."""
+    """The province figures a report quotes, as a short text table.
+
+    A run over several provinces prints their total (the per-province
+    figures are in ``summary_province.csv``), not one block per province.
+    """
+    from .report.tables import total_row
+
     rows = []
     prov = result.summaries.province
+    if len(prov) > 1:
+        total = total_row(result)
+        rows.append(("provinces", f"{len(prov)} (each in summary_province.csv)"))
+        prov = total.to_frame().T.assign(province=result.project.name)
     for _, p in prov.iterrows():
-        rows.append(("province", str(p["province"])))
+        rows.append(("province" if len(rows) == 0 else "total", str(p["province"])))
         rows.append(("communes / villages / population",
                      f"{int(p['communes'])} / {int(p['villages'])} / {p['population']:,.0f}"))  # fmt: skip
         rows.append(("villages with no signal", f"{int(p['villages_none'])} ({p['pct_none']:.1f} %)"))

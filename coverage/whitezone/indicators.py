@@ -255,12 +255,22 @@ def summarise(communes_table: pd.DataFrame, *, province_name: str | None = None)
     communes_table : DataFrame
         From :func:`commune_indicators`.
     province_name : str, optional
-        Used where communes carry no province.
+        The province of rows that carry none when no commune names one (a
+        provincial run whose communes have no province column).
+
+    Notes
+    -----
+    The row of villages outside every commune belongs to the province when
+    there is one: the communes' own province when they all name the same
+    one, else ``province_name``.  When the communes name several provinces
+    (a national run) it stays apart as ``(no province)``.
     """
-    table = communes_table
-    if province_name is not None:
-        table = table.copy()
-        table["province"] = table["province"].astype(object).where(table["province"].notna(), province_name)
+    table = communes_table.copy()
+    real = table["commune_id"] != NO_COMMUNE
+    named = table.loc[real, "province"].dropna().unique()
+    fill = named[0] if len(named) == 1 else province_name if len(named) == 0 else None
+    if fill is not None:
+        table["province"] = table["province"].astype(object).where(table["province"].notna(), fill)
     has_district = table.loc[table["commune_id"] != NO_COMMUNE, "district"].notna().any()
     districts = aggregate(table, "district") if has_district else None
     province = aggregate(table, "province")
