@@ -226,7 +226,8 @@ def part_a(args, folder: Path) -> None:
     print(f"    {'total':<32} {total:8.2f} s")
     nation = result.summaries.province[["villages", "villages_none", "villages_weak", "villages_good",
                                          "villages_unclassified"]].sum()  # fmt: skip
-    print(f"    {len(result.summaries.province)} provinces, {int(nation['villages']):,} villages: "
+    provinces = int((result.summaries.province["province"] != "(no province)").sum())
+    print(f"    {provinces} provinces, {int(nation['villages']):,} villages: "
           f"none {int(nation['villages_none']):,}, weak {int(nation['villages_weak']):,}, "
           f"good {int(nation['villages_good']):,}, "
           f"unclassified {int(nation['villages_unclassified']):,}")  # fmt: skip
