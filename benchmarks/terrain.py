@@ -385,7 +385,7 @@ def bench_province(args: argparse.Namespace) -> int:
 
     import whitezone as wz
     from whitezone.models import best_from_links
-    from whitezone.pipeline import model_for
+    from whitezone.analysis import model_for
     from whitezone.rasters import coverage_rasters
 
     warnings.simplefilter("ignore")  # validity notes are the CLI's business here

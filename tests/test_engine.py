@@ -27,7 +27,7 @@ from whitezone.engine import (
     dask_client,
 )
 from whitezone.errors import WhitezoneError
-from whitezone.pipeline import model_for
+from whitezone.analysis import model_for
 
 KINDS = ("radius", "pathloss", "terrain")
 

@@ -16,7 +16,7 @@ from pyproj import CRS, Transformer
 
 from whitezone.errors import WhitezoneError
 from whitezone.hexagons import H3_MISSING, hexagon_coverage, hexagon_summary
-from whitezone.rasters import CoverageGrid, RasterGrid
+from whitezone.grid import CoverageGrid, RasterGrid
 
 
 def _has_h3() -> bool:

@@ -29,7 +29,7 @@ from whitezone import (
     read_sites,
 )
 from whitezone.layers import COMMUNE_POST_OFFICE
-from whitezone.layers.rasters import check_raster
+from whitezone.layers import check_raster
 
 
 def problems(func, *args, **kwargs):
@@ -635,7 +635,9 @@ def test_load_tiny_layers(tiny_layers):
     assert table.iloc[0].to_dict()["rows"] == "row 6"
     summary = layers.summary()
     assert summary["layer"].tolist() == ["communes", "villages", "sites", "post_offices", "fiber"]
-    assert summary["rows"].tolist() == [2, 6, 4, 2, 1]
+    # sites: 3 rows in the file ("2G,4G" is one row) make 3 sites and 4 site-technologies
+    assert summary["rows"].tolist() == [2, 6, 3, 2, 1]
+    assert summary.set_index("layer").loc["sites", "features"] == "3 sites, 4 site-technologies"
 
 
 def test_problems_of_several_layers_reported_together(tiny):

@@ -15,7 +15,7 @@ from whitezone.models.link import DEFAULT_BUDGETS, LinkBudget, PathLossModel
 from whitezone.models.pathloss import path_loss_db
 from whitezone.models.terrain import TerrainModel
 from whitezone.project import ModelSettings
-from whitezone.terrain import Dem
+from whitezone.dem import Dem
 
 UTM = CRS.from_epsg(32648)
 

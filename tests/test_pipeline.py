@@ -6,14 +6,14 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from whitezone import outputs
+from whitezone import files as outputs
 from whitezone.pipeline import run
 from whitezone.project import read_project
 
 EXPECTED_FILES = {
     "villages.gpkg", "villages.csv", "communes.gpkg", "summary_communes.csv",
     "summary_districts.csv", "summary_province.csv", "summary_operators.csv", "report.html",
-    "report.xlsx", "map.html",
+    "report.xlsx", "map.html", "run.json",
 }  # fmt: skip
 
 

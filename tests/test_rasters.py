@@ -6,7 +6,8 @@ import rasterio
 
 from whitezone.classify import classify_points
 from whitezone.models import RadiusModel
-from whitezone.rasters import coverage_rasters, grid_for
+from whitezone.grid import grid_for
+from whitezone.rasters import coverage_rasters
 
 
 def test_radius_raster_matches_classes_at_cell_centres(tiny_layers, tmp_path):

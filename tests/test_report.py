@@ -16,14 +16,19 @@ import pandas as pd
 import pytest
 
 from whitezone import load_layers
-from whitezone.outputs import write_excel
-from whitezone.pipeline import analyse
+from whitezone.files import write_excel
+from whitezone.analysis import analyse
 from whitezone.project import read_project
-from whitezone.report import (
-    FIGURE_KEYS,
+from whitezone.i18n import (
     column_label,
+    format_cell,
     format_number,
     format_pct,
+    format_short,
+    vi_sort_key,
+)
+from whitezone.report import (
+    FIGURE_KEYS,
     parameters_table,
     render_table,
     report_html,
@@ -31,8 +36,6 @@ from whitezone.report import (
     sheet_name,
     summary_sentences,
 )
-from whitezone.report.collate import vi_sort_key
-from whitezone.report.numbers import format_cell, format_short
 from whitezone.report.tables import communes_table, districts_table, total_row
 
 EVIL = "<script>alert(1)</script>"
@@ -401,8 +404,10 @@ def test_every_repair_is_named_and_explained_in_vietnamese(result_en):
     import pathlib
 
     import whitezone.layers
-    from whitezone.report.labels import REPAIR_EXPLANATIONS, value_label
+    from whitezone.i18n import MESSAGES, value_label
     from whitezone.report.tables import repairs_table
+
+    REPAIR_EXPLANATIONS = {k[len("repair."):] for k in MESSAGES if k.startswith("repair.")}
 
     # every kind a loader can record has a Vietnamese name and explanation
     source = "".join(p.read_text(encoding="utf-8") for p in

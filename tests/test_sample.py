@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from pyproj import Transformer
 from rasterio.features import geometry_mask
 
-from whitezone import sample
+from whitezone.datasets import synthetic as sample
 from whitezone.project import DEFAULT_RADIUS_KM
 
 if sys.version_info >= (3, 11):

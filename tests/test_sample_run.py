@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from whitezone.cli import main
-from whitezone.project import sample_project
+from whitezone.datasets import sample_project
 
 
 @pytest.fixture(scope="module")
@@ -50,5 +50,8 @@ def test_sample_every_village_traceable(sample_out):
 
 def test_check_on_the_sample(capsys):
     assert main(["check"]) == 0
+    out = capsys.readouterr().out
+    assert "dữ liệu đầu vào hợp lệ" in out and "1450" in out and "EPSG:32648" in out
+    assert main(["check", "--lang", "en"]) == 0
     out = capsys.readouterr().out
     assert "inputs are valid" in out and "1450" in out and "EPSG:32648" in out

@@ -5,7 +5,7 @@ import pytest
 
 from whitezone.cli import main
 from whitezone.models import RadiusModel
-from whitezone.pipeline import analyse
+from whitezone.analysis import analyse
 from whitezone.project import ScenarioSettings, read_project
 from whitezone.scenarios import apply_scenario, run_scenario
 
@@ -25,16 +25,18 @@ def changes(run):
 def test_switching_off_2g(base):
     run = run_scenario(base, ScenarioSettings("no2g", switch_off=("2G",)))
     change, after = changes(run)
-    # V3 and V4 keep only S2's weak 4G; V6 had only 2G.
+    # V3 and V4 keep only S2's weak 4G (worse); V6 had only 2G (loses all signal).
     assert after == {"V1": "good", "V2": "weak", "V3": "weak", "V4": "weak", "V5": "unlocated",
                      "V6": "none"}  # fmt: skip
-    assert change == {"V1": "same", "V2": "same", "V3": "lose", "V4": "lose", "V5": "same",
+    assert change == {"V1": "same", "V2": "same", "V3": "worse", "V4": "worse", "V5": "same",
                       "V6": "lose"}  # fmt: skip
     prov = run.province.iloc[0]
     assert (prov["villages_none_before"], prov["villages_none_after"]) == (0, 1)
-    assert prov["villages_lose"] == 3 and prov["population_lose"] == 300 + 50 + 40
+    assert prov["villages_lose"] == 1 and prov["population_lose"] == 40
+    assert prov["villages_worse"] == 2 and prov["population_worse"] == 300 + 50
     communes = run.communes.set_index("commune_id")
-    assert communes.loc["C2", "villages_lose"] == 2 and communes.loc["C1", "villages_lose"] == 1
+    assert communes.loc["C2", "villages_worse"] == 2 and communes.loc["C2", "villages_lose"] == 0
+    assert communes.loc["C1", "villages_lose"] == 1 and communes.loc["C1", "villages_worse"] == 0
     # The full indicator tables after the change reconcile like the originals.
     assert int(run.summaries.province["villages_none"].iloc[0]) == 1
 
@@ -83,11 +85,12 @@ def test_scenario_command_from_the_project_file(tiny, capsys):
     tiny.write_text(text, encoding="utf-8")
     assert main(["scenario", str(tiny)]) == 0
     out = capsys.readouterr().out
-    assert "2G off: no signal 0 -> 1 villages" in out and "3 villages" in out
+    assert "2G off: no signal 0 → 1 villages" in out
+    assert "losing all signal: 1 village (40 people); getting a worse signal: 2 villages (350 people)" in out
     folder = tiny.parent / "out"
     assert (folder / "scenario_tat_2g_villages.csv").exists() and (folder / "map_scenarios.html").exists()
     table = pd.read_csv(folder / "scenarios.csv")
-    assert table["villages_lose"].iloc[0] == 3
+    assert table["villages_lose"].iloc[0] == 1 and table["villages_worse"].iloc[0] == 2
 
 
 def test_scenario_errors(tiny, capsys):

@@ -33,7 +33,7 @@ from whitezone.siting import (
     solve_mclp,
     solve_set_cover,
 )
-from whitezone.terrain import Dem
+from whitezone.dem import Dem
 
 UTM48 = CRS.from_epsg(32648)
 X0, Y0 = 500_000.0, 2_320_000.0

@@ -432,7 +432,7 @@ def _ridged_dem(frames, res=250.0):
     """Ridges running north-south over the frames' box (and 40 km around it)."""
     from affine import Affine
 
-    from whitezone.terrain import Dem
+    from whitezone.dem import Dem
 
     x0, y0, x1, y1 = pd.concat([f.geometry.to_crs(UTM48) for f in frames]).total_bounds
     x0, y0, x1, y1 = x0 - 40_000, y0 - 40_000, x1 + 40_000, y1 + 40_000

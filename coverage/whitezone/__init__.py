@@ -11,22 +11,36 @@ report and map a provincial planner hands in::
     result = wz.analyse(layers, project)
     result.summaries.province
     wz.write_outputs(result, "maps/sample")
+
+The modules, from the bottom up: the vocabulary (:mod:`.classes`,
+:mod:`.technology`, :mod:`.errors`, :mod:`.i18n`, :mod:`.project`,
+:mod:`.crs`, :mod:`.files`, :mod:`.staging`); loading (:mod:`.layers`,
+:mod:`.dem`); the models (:mod:`.models`); classifying (:mod:`.classify`,
+:mod:`.grid`) and the run's types (:mod:`.result`, :mod:`.schema`); the
+indicators (:mod:`.indicators`, :mod:`.postal`, :mod:`.broadband`,
+:mod:`.facilities`, :mod:`.operators`, :mod:`.population`,
+:mod:`.hexagons`); the computation (:mod:`.analysis`, :mod:`.scenarios`,
+:mod:`.siting`, :mod:`.engine`, :mod:`.stream`); the writers
+(:mod:`.report`, :mod:`.maps`, :mod:`.rasters`, :mod:`.outputs`); and at the
+top :mod:`.pipeline` and :mod:`.cli`.
 """
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
+from ._version import __version__
+from .analysis import analyse, model_for
 from .classify import classify_points, classify_villages
+from .datasets import make_sample, sample_project
 from .errors import (
     InputError,
+    MissingExtraError,
     ModelValidityWarning,
     Problem,
     RepairWarning,
     WhitezoneError,
     WhitezoneWarning,
 )
-from .indicators import Summaries, check_reconciliation, commune_indicators, summarise
+from .indicators import check_reconciliation, commune_indicators, summarise
 from .layers import (
     Layers,
     load_layers,
@@ -46,8 +60,10 @@ from .models import (
     TerrainModel,
     make_model,
 )
-from .pipeline import Result, analyse, model_for, run, write_outputs
-from .project import LayerSource, ModelSettings, Project, read_project, sample_project
+from .outputs import write_outputs, write_plan, write_scenarios
+from .pipeline import run
+from .project import LayerSource, ModelSettings, Project, read_project
+from .result import Result, RunInfo, Summaries
 from .scenarios import run_scenario
 from .siting import plan_sites
 
@@ -57,14 +73,16 @@ __all__ = [
     "LayerSource",
     "Layers",
     "LinkBudget",
-    "ModelValidityWarning",
+    "MissingExtraError",
     "ModelSettings",
+    "ModelValidityWarning",
     "PathLossModel",
     "Problem",
     "Project",
     "RadiusModel",
     "RepairWarning",
     "Result",
+    "RunInfo",
     "Summaries",
     "TerrainModel",
     "WhitezoneError",
@@ -77,6 +95,7 @@ __all__ = [
     "commune_indicators",
     "load_layers",
     "make_model",
+    "make_sample",
     "model_for",
     "plan_sites",
     "read_communes",
@@ -92,4 +111,6 @@ __all__ = [
     "sample_project",
     "summarise",
     "write_outputs",
+    "write_plan",
+    "write_scenarios",
 ]

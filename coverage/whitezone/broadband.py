@@ -8,6 +8,8 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from .classes import count_by_commune
+
 __all__ = ["broadband_by_commune", "within_reach"]
 
 
@@ -67,8 +69,6 @@ def broadband_by_commune(villages: pd.DataFrame, communes: pd.DataFrame) -> pd.D
         Indexed by commune id: ``villages_no_broadband`` (villages known to
         have none; unknown ones are not counted) and ``center_broadband``.
     """
-    from .indicators import count_by_commune
-
     none = (villages["fixed_broadband"] == False).fillna(False).to_numpy(dtype=bool)  # noqa: E712
     out = pd.DataFrame({"villages_no_broadband": count_by_commune(villages, none)})
     if "center_broadband" in communes:

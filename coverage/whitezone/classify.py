@@ -18,12 +18,12 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
+from .classes import CLASSES
 from .crs import metric_crs
 from .models import CoverageModel, RadiusModel
-from .models._best import empty_best
-from .technology import CLASSES, TECHNOLOGIES
+from .technology import TECHNOLOGIES
 
-__all__ = ["classify_points", "classify_villages", "technologies_of"]
+__all__ = ["classify_points", "classify_villages", "project_xy", "site_coordinates", "technologies_of"]
 
 logger = logging.getLogger(__name__)
 
@@ -80,12 +80,9 @@ def classify_points(
     active = sites[(sites["status"] == "active") & sites["technology"].isin(techs)]
     active = active.reset_index(drop=True)
     tech_code = pd.Categorical(active["technology"], categories=techs).codes.astype(np.int64)
-    if type(model) is RadiusModel:
-        # The radius model needs only the sites' x, y: projected as arrays, no
-        # projected geometries are built (a national site list saves ~1 GB).
-        best = _radius_best(model, xy, active, tech_code, len(techs), crs)
-    else:
-        best = model.best(xy, active.to_crs(crs), tech_code, len(techs))
+    # The sites' x, y are projected as arrays: no projected geometries are
+    # built (a national site list saves ~1 GB), and every model reads them.
+    best = model.best(xy, active, tech_code, len(techs), site_xy=site_coordinates(active, crs))
     logger.debug("best servers of %d points among %d site-technologies", len(geoms), len(active))
     # Site ids as strings once, then taken per technology (NA where no server).
     site_ids = active["site_id"].astype("string").array
@@ -105,19 +102,14 @@ def classify_points(
     return pd.DataFrame(out, index=points.index)
 
 
-def _radius_best(model: RadiusModel, xy: np.ndarray, active: gpd.GeoDataFrame,
-                 tech_code: np.ndarray, n_tech: int, crs: CRS) -> dict[str, np.ndarray]:  # fmt: skip
-    """``model.best(xy, active.to_crs(crs), ...)``, without the projected geometries."""
-    if len(active) == 0 or n_tech == 0 or not np.isfinite(xy).all(axis=1).any():
-        return empty_best(len(xy), n_tech)
-    geoms = np.asarray(active.geometry.array)
+def site_coordinates(sites: gpd.GeoDataFrame, crs: CRS) -> np.ndarray:
+    """The sites' x, y in the metric ``crs`` (NaN for a site without position)."""
+    geoms = np.asarray(sites.geometry.array)
     located = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    if not (shapely.get_type_id(geoms[located]) == 0).all():
-        return model.best(xy, active.to_crs(crs), tech_code, n_tech)  # its own error
-    site_xy = np.full((len(geoms), 2), np.nan)
+    xy = np.full((len(geoms), 2), np.nan)
     if located.any():
-        site_xy[located] = project_xy(geoms[located], active.crs, crs)
-    return model.prepare(active, tech_code, n_tech, xy=site_xy).best(xy)
+        xy[located] = project_xy(geoms[located], sites.crs, crs)
+    return xy
 
 
 def _names(levels: np.ndarray, located: np.ndarray) -> pd.Categorical:

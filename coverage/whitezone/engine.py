@@ -59,9 +59,10 @@ import pandas as pd
 from pyproj import CRS
 
 from .classify import classify_points, classify_villages
-from .errors import WhitezoneError
+from .errors import MissingExtraError
 from .models import CoverageModel, ModelWrapper, RadiusModel
 from .models._best import empty_best
+from .models._pairs import site_coordinates
 
 __all__ = [
     "DASK_MISSING",
@@ -139,7 +140,7 @@ def classify_points_dask(
 
     Raises
     ------
-    WhitezoneError
+    MissingExtraError
         When dask, distributed or dask-geopandas is not installed.
     """
     tiled = DaskModel(model or RadiusModel(), scheduler=scheduler, client=client,
@@ -180,7 +181,7 @@ def classify_villages_dask(
 
     Raises
     ------
-    WhitezoneError
+    MissingExtraError
         When dask, distributed or dask-geopandas is not installed.
     """
     tiled = DaskModel(model or RadiusModel(), scheduler=scheduler, client=client,
@@ -208,7 +209,7 @@ def dask_client(scheduler: str | None = None, *, n_workers: int | None = None) -
 
     Raises
     ------
-    WhitezoneError
+    MissingExtraError
         When distributed is not installed.
     """
     dask, _, dist = _require_dask(distributed=True)
@@ -243,7 +244,7 @@ class DaskModel(ModelWrapper):
 
     Raises
     ------
-    WhitezoneError
+    MissingExtraError
         When dask, distributed or dask-geopandas is not installed.
 
     Notes
@@ -273,7 +274,7 @@ class DaskModel(ModelWrapper):
         return self.client is None and self.scheduler in LOCAL_SCHEDULERS
 
     def best(self, targets: np.ndarray, sites: gpd.GeoDataFrame, tech_code: np.ndarray,
-             n_tech: int) -> dict[str, np.ndarray]:  # fmt: skip
+             n_tech: int, *, site_xy: np.ndarray | None = None) -> dict[str, np.ndarray]:  # fmt: skip
         """Best server per (target, technology): the wrapped model's, computed by tiles.
 
         Parameters
@@ -281,10 +282,12 @@ class DaskModel(ModelWrapper):
         targets : ndarray, shape (n, 2)
             Metric x, y (NaN: not located).
         sites : GeoDataFrame
-            Site-technologies in the targets' metric CRS.
+            Site-technologies in the targets' metric CRS (or any, with ``site_xy``).
         tech_code : ndarray
             Technology position of each site.
         n_tech : int
+        site_xy : ndarray, shape (len(sites), 2), optional
+            The sites' metric x, y; default their geometry.
 
         Returns
         -------
@@ -302,13 +305,13 @@ class DaskModel(ModelWrapper):
         # The run's notes are raised here; the tiles' copies of them (with other counts) dropped.
         notes = _Notes()
         notes.add([(w.category, str(w.message)) for w in caught], stacklevel=2)
-        tiles = _tiles(targets, self.tile_km * 1000.0, sites.crs)
+        tiles = _tiles(targets, self.tile_km * 1000.0)
         if len(tiles) == 0 or len(sites) == 0 or n_tech == 0:
             return empty_best(len(targets), n_tech, optional)  # no target or no site: no server anywhere
         # A reach the model cannot state (NaN) is taken as unbounded: never wrong, only slower.
         reach_m = np.where(np.isnan(reach), np.inf, np.maximum(reach, 0.0)) * 1000.0
-        table = _SiteTable(sites.reset_index(drop=True), sites.geometry.x.to_numpy(),
-                           sites.geometry.y.to_numpy(), reach_m, tech_code)  # fmt: skip
+        xy = site_coordinates(sites, site_xy)
+        table = _SiteTable(sites.reset_index(drop=True), xy[:, 0], xy[:, 1], reach_m, tech_code)
         parts = dask_geopandas.from_geopandas(tiles, chunksize=1, sort=True)
         logger.info("Dask engine: %d targets in %d tiles of %g km, %d site-technologies "
                     "(largest reach %.1f km)", len(tiles), parts.npartitions, self.tile_km,
@@ -372,7 +375,7 @@ class _SiteTable:
                               & (self.y >= y0 - r) & (self.y <= y1 + r))  # fmt: skip
 
 
-def _tiles(xy: np.ndarray, tile_m: float, crs) -> gpd.GeoDataFrame:
+def _tiles(xy: np.ndarray, tile_m: float) -> gpd.GeoDataFrame:
     """The located targets as points indexed by tile, the most populous tile first.
 
     Column ``_row`` is each target's position in ``xy``; targets with a
@@ -387,7 +390,7 @@ def _tiles(xy: np.ndarray, tile_m: float, crs) -> gpd.GeoDataFrame:
     order = np.argsort(key, kind="stable")
     rows, key = rows[order], key[order]
     return gpd.GeoDataFrame({"_row": rows}, geometry=gpd.points_from_xy(xy[rows, 0], xy[rows, 1]),
-                            crs=crs, index=pd.Index(key, name="_tile"))  # fmt: skip
+                            index=pd.Index(key, name="_tile"))  # fmt: skip
 
 
 def _tile_best(part: gpd.GeoDataFrame, table: _SiteTable, model: CoverageModel, n_tech: int):
@@ -405,16 +408,17 @@ def _tile_best(part: gpd.GeoDataFrame, table: _SiteTable, model: CoverageModel, 
     table, model = _unpack(table), _unpack(model)
     rows = part["_row"].to_numpy(dtype=np.int64)
     if len(rows) == 0:
-        return rows, empty_best(0, n_tech, getattr(model, "optional_keys", ())), []
+        return rows, empty_best(0, n_tech, model.optional_keys), []
     xy = np.column_stack([part.geometry.x.to_numpy(), part.geometry.y.to_numpy()])
     near = table.near((*xy.min(axis=0), *xy.max(axis=0)))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if near.size == 0:
-            best = empty_best(len(rows), n_tech, getattr(model, "optional_keys", ()))
+            best = empty_best(len(rows), n_tech, model.optional_keys)
         else:
             halo = table.sites.iloc[near].reset_index(drop=True)
-            best = model.best(xy, halo, table.tech_code[near], n_tech)
+            site_xy = np.column_stack([table.x[near], table.y[near]])
+            best = model.best(xy, halo, table.tech_code[near], n_tech, site_xy=site_xy)
             site = best["site"]
             best["site"] = np.where(site >= 0, near[np.maximum(site, 0)], -1)
     return rows, best, [(w.category, str(w.message)) for w in caught]
@@ -515,7 +519,7 @@ def _require_dask(distributed: bool):
         if distributed:
             import distributed as dist
     except ImportError as exc:
-        raise WhitezoneError(DASK_MISSING) from exc
+        raise MissingExtraError(DASK_MISSING) from exc
     return dask, dask_geopandas, dist
 
 

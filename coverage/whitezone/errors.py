@@ -6,6 +6,9 @@ The family is small on purpose:
 * :class:`InputError` — the user's data or project file is wrong.  It carries
   every :class:`Problem` found in a layer so a user fixes them all in one go
   (the CLI prints them and exits with status 2).
+* :class:`MissingExtraError` — an optional feature was asked for whose
+  package is not installed; the message gives the ``pip install`` that fixes
+  it (the CLI exits with status 2, as for bad input).
 * :class:`RepairWarning` — a safe, documented repair was made to the input
   (an invalid ring fixed with ``make_valid``, swapped lon/lat, a village placed
   in its commune by a spatial join).  Repairs are also counted in the run's
@@ -19,6 +22,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "InputError",
+    "MissingExtraError",
     "ModelValidityWarning",
     "Problem",
     "RepairWarning",
@@ -90,6 +94,14 @@ class InputError(WhitezoneError, ValueError):
         if len(lines) == 1:
             return lines[0]
         return f"{len(self.problems)} problems in the input:\n  " + "\n  ".join(lines)
+
+
+class MissingExtraError(WhitezoneError, ImportError):
+    """An optional feature needs a package that is not installed.
+
+    The message is the ``pip install`` command that fixes it, e.g.
+    ``pip install 'whitezone[dask]'``.
+    """
 
 
 class WhitezoneWarning(UserWarning):

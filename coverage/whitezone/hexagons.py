@@ -15,7 +15,7 @@ Two roll-ups:
   and people with no, weak or good signal, for any technology and for each.
   A village belongs to the hexagon holding its point.
 * :func:`hexagon_coverage` — the modelled coverage grid of a run
-  (:class:`whitezone.rasters.CoverageGrid`) as the share of each hexagon's
+  (:class:`whitezone.grid.CoverageGrid`) as the share of each hexagon's
   area covered, per technology: the roll-up of the FCC broadband data
   collection's hexagon maps, where a grid cell counts for the hexagon holding
   its centre.
@@ -48,9 +48,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import Transformer
 
-from .errors import WhitezoneError
-from .technology import CLASSES
+from .classes import CATEGORIES, reconcile, tally
+from .errors import MissingExtraError, WhitezoneError
+from .grid import CoverageGrid
 
 __all__ = ["H3_MISSING", "hexagon_coverage", "hexagon_summary"]
 
@@ -59,7 +61,6 @@ logger = logging.getLogger(__name__)
 #: Message of the error raised when the optional ``h3`` package is missing.
 H3_MISSING = "H3 hexagons need: pip install 'whitezone[h3]'"
 
-_CATS = (*CLASSES, "unclassified")
 _CHUNK = 1 << 20  # grid cells converted per step in hexagon_coverage
 
 
@@ -69,9 +70,9 @@ def _h3() -> ModuleType:
         import h3
         import h3.api.numpy_int
     except ImportError as exc:
-        raise WhitezoneError(H3_MISSING) from exc
+        raise MissingExtraError(H3_MISSING) from exc
     if not hasattr(h3, "latlng_to_cell"):  # h3 3.x named it geo_to_h3
-        raise WhitezoneError(f"{H3_MISSING} (h3 >= 4 is needed, found {h3.__version__})")
+        raise MissingExtraError(f"{H3_MISSING} (h3 >= 4 is needed, found {h3.__version__})")
     return h3
 
 
@@ -144,24 +145,17 @@ def _lonlat(villages: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, np.ndar
     return lng, lat, located
 
 
-def _tally(code: np.ndarray, n: int, classes: pd.Series, pop: np.ndarray,
-           suffix: str) -> dict[str, np.ndarray]:  # fmt: skip
-    """Villages and people per hexagon and class of one ``class_*`` column."""
-    cat = np.full(len(classes), len(CLASSES), dtype=np.int64)  # a status or missing: unclassified
-    for k, name in enumerate(CLASSES):
-        cat[(classes == name).to_numpy(dtype=bool, na_value=False)] = k
-    key = code * len(_CATS) + cat
-    size = n * len(_CATS)
-    count = np.bincount(key, minlength=size).reshape(n, len(_CATS))
-    people = np.bincount(key, weights=pop, minlength=size).reshape(n, len(_CATS))
-    villages, population = count.sum(axis=1), people.sum(axis=1)
+def _with_shares(counts: pd.DataFrame, suffixes) -> dict[str, np.ndarray]:
+    """The tally's counts per hexagon with each one's share of the hexagon's villages (people)."""
+    villages, people = counts["villages"].to_numpy(), counts["population"].to_numpy()
     out: dict[str, np.ndarray] = {}
-    for k, c in enumerate(_CATS):
-        out[f"villages_{c}{suffix}"] = count[:, k]
-        out[f"pct_{c}{suffix}"] = _pct(count[:, k], villages)
-    for k, c in enumerate(_CATS):
-        out[f"population_{c}{suffix}"] = people[:, k]
-        out[f"pct_population_{c}{suffix}"] = _pct(people[:, k], population)
+    for sfx in suffixes:
+        for c in CATEGORIES:
+            out[f"villages_{c}{sfx}"] = counts[f"villages_{c}{sfx}"].to_numpy()
+            out[f"pct_{c}{sfx}"] = _pct(out[f"villages_{c}{sfx}"], villages)
+        for c in CATEGORIES:
+            out[f"population_{c}{sfx}"] = counts[f"population_{c}{sfx}"].to_numpy()
+            out[f"pct_population_{c}{sfx}"] = _pct(out[f"population_{c}{sfx}"], people)
     return out
 
 
@@ -233,14 +227,14 @@ def hexagon_summary(villages: gpd.GeoDataFrame, *, resolution: int = 7) -> gpd.G
     here = villages.iloc[np.flatnonzero(located)]
     pop = pop_all[located]
 
+    classes = {"": here["class_any"], **{"_" + col[len("class_"):]: here[col] for col in techs}}
+    counts = tally(code, classes, pop, labels=range(n))
     columns: dict[str, np.ndarray] = {
         "h3": np.array([h3.int_to_str(int(c)) for c in uniq], dtype=object),
-        "villages": np.bincount(code, minlength=n),
-        "population": np.bincount(code, weights=pop, minlength=n),
+        "villages": counts["villages"].to_numpy(),
+        "population": counts["population"].to_numpy(),
+        **_with_shares(counts, classes),
     }
-    columns.update(_tally(code, n, here["class_any"], pop, ""))
-    for col in techs:
-        columns.update(_tally(code, n, here[col], pop, "_" + col[len("class_") :]))
     out = gpd.GeoDataFrame(columns, geometry=_polygons(h3, uniq), crs="EPSG:4326")
 
     unlocated = int((~located).sum())
@@ -250,9 +244,7 @@ def hexagon_summary(villages: gpd.GeoDataFrame, *, resolution: int = 7) -> gpd.G
         raise WhitezoneError(
             f"hexagon counts do not reconcile: {total} != {len(villages)} villages"
         )
-    split = sum(out[f"villages_{c}"] for c in _CATS)
-    if not (split == out["villages"]).all():
-        raise WhitezoneError("hexagon class counts do not add up to their villages")
+    reconcile(out, list(classes), name="hexagon")
     out.attrs.update(resolution=resolution, villages=len(villages), unlocated=unlocated,
                      unlocated_population=unlocated_pop)  # fmt: skip
     logger.info("H3 res %d: %d villages in %d hexagons; %d unlocated (%g people) in no hexagon; "
@@ -267,7 +259,7 @@ def hexagon_coverage(grid, *, resolution: int = 7) -> gpd.GeoDataFrame:
     The FCC-style roll-up: every cell of the coverage grid counts for the
     hexagon holding its centre, and a hexagon's share covered is the share of
     its cells with weak or good signal.  Cells outside the communes
-    (:attr:`~whitezone.rasters.CoverageGrid.OUTSIDE`) count for no hexagon, so
+    (:attr:`~whitezone.grid.CoverageGrid.OUTSIDE`) count for no hexagon, so
     the shares are of the part of each hexagon inside the province — border
     hexagons are partly sampled (compare ``area_grid_km2`` with ``area_km2``).
 
@@ -275,7 +267,7 @@ def hexagon_coverage(grid, *, resolution: int = 7) -> gpd.GeoDataFrame:
     ----------
     grid : CoverageGrid
         :attr:`whitezone.pipeline.Result.coverage`: ``grid.grid`` (a
-        :class:`~whitezone.rasters.RasterGrid` in a metric CRS) and
+        :class:`~whitezone.grid.RasterGrid` in a metric CRS) and
         ``grid.levels`` (``"any"`` and each technology -> uint8 levels 0 none,
         1 weak, 2 good, 255 outside).
     resolution : int, default 7
@@ -304,10 +296,6 @@ def hexagon_coverage(grid, *, resolution: int = 7) -> gpd.GeoDataFrame:
     -----
     Hexagons crossing the antimeridian (±180°) are not split.
     """
-    from pyproj import Transformer
-
-    from .rasters import CoverageGrid
-
     h3 = _h3()
     resolution = _check_resolution(resolution)
     if not grid.levels:

@@ -15,57 +15,40 @@ the province's villages).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
+from .classes import (
+    CATEGORIES,
+    CLASSES,
+    NO_COMMUNE,
+    NO_DISTRICT,
+    NO_PROVINCE,
+    class_suffixes,
+    commune_key,
+    reconcile,
+    tally,
+)
+from .classify import site_coordinates
+from .crs import equal_area_crs
 from .errors import WhitezoneError
+from .grid import coverage_grid
+from .layers import assign_communes
 from .postal import people_per_point, service_radius_km
-from .technology import CLASSES
+from .result import Summaries
 
 __all__ = [
-    "NO_COMMUNE",
-    "Summaries",
     "aggregate",
+    "area_coverage",
+    "by_level",
     "check_reconciliation",
     "commune_indicators",
+    "derive",
+    "site_counts",
     "summarise",
 ]
-
-#: Label of the row counting villages outside every commune.
-NO_COMMUNE = "(no commune)"
-NO_DISTRICT = "(no district)"
-_CATS = (*CLASSES, "unclassified")
-
-
-def _class_counts(villages: pd.DataFrame, key: pd.Series, column: str, suffix: str) -> pd.DataFrame:
-    cls = villages[column].astype(object)
-    cls = cls.where(cls.isin(CLASSES), "unclassified")
-    dummies = pd.get_dummies(pd.Categorical(cls, categories=list(_CATS))).astype(np.int64)
-    dummies.index = villages.index
-    pop = villages["population"].fillna(0.0).to_numpy(dtype=float)
-    counts = dummies.groupby(key.to_numpy(), dropna=False).sum()
-    people = dummies.mul(pop, axis=0).groupby(key.to_numpy(), dropna=False).sum()
-    out = pd.DataFrame(index=counts.index)
-    for cat in _CATS:
-        out[f"villages_{cat}{suffix}"] = counts[cat]
-    for cat in _CATS:
-        out[f"population_{cat}{suffix}"] = people[cat]
-    return out
-
-
-def commune_key(frame: pd.DataFrame) -> pd.Series:
-    """Each row's commune id, ``(no commune)`` where it has none."""
-    ids = frame["commune_id"].astype(object)
-    return ids.where(ids.notna(), NO_COMMUNE)
-
-
-def count_by_commune(frame: pd.DataFrame, flag) -> pd.Series:
-    """How many rows of ``frame`` per commune have ``flag`` true."""
-    flag = np.asarray(flag, dtype=bool)
-    return pd.Series(flag.astype(np.int64), index=frame.index).groupby(commune_key(frame).to_numpy()).sum()
 
 
 def commune_indicators(
@@ -95,11 +78,8 @@ def commune_indicators(
         In the communes' order, plus a ``(no commune)`` row when some
         villages have no commune; percentages and ratios derived.
     """
-    key = commune_key(villages)
-    parts = [_class_counts(villages, key, "class_any", "")]
-    for tech in technologies:
-        parts.append(_class_counts(villages, key, f"class_{tech.lower()}", f"_{tech.lower()}"))
-    counts = pd.concat(parts, axis=1)
+    classes = {sfx: villages[col] for sfx, col in class_suffixes(technologies).items()}
+    counts = tally(commune_key(villages), classes, villages["population"])
     base = pd.DataFrame({
         "commune_id": communes["commune_id"].astype(object),
         "commune": communes["commune"].astype(object),
@@ -116,10 +96,12 @@ def commune_indicators(
     count_cols = list(counts.columns)
     table[count_cols] = table[count_cols].fillna(0)
     for col in count_cols:
-        if col.startswith("villages_"):
+        if col.startswith("villages"):
             table[col] = table[col].astype(np.int64)
-    table.insert(4, "villages", table[[f"villages_{c}" for c in _CATS]].sum(axis=1))
-    table.insert(5, "population", table[[f"population_{c}" for c in _CATS]].sum(axis=1))
+    # The totals stand after the names, before the class counts.
+    ahead = [c for c in base.columns if c not in ("center_class", "area_km2")]
+    table = table[[*ahead, "villages", "population",
+                   *[c for c in table.columns if c not in (*ahead, "villages", "population")]]]
     for part in extra:
         part = part.to_frame() if isinstance(part, pd.Series) else part
         joined = table[["commune_id"]].join(part, on="commune_id").drop(columns="commune_id")
@@ -168,9 +150,9 @@ def _ordered(columns, suffixes: list[str]) -> list[str]:
     columns = list(columns)
     order: list[str] = []
     for sfx in suffixes:
-        for cat in (*CLASSES, "unclassified"):
+        for cat in CATEGORIES:
             order += [f"villages_{cat}{sfx}", f"pct_{cat}{sfx}"]
-        for cat in (*CLASSES, "unclassified"):
+        for cat in CATEGORIES:
             order += [f"population_{cat}{sfx}", f"pct_population_{cat}{sfx}"]
     order += ["villages_no_broadband", "pct_no_broadband"]
     for sfx in suffixes:
@@ -209,7 +191,7 @@ def aggregate(communes: pd.DataFrame, by: str) -> pd.DataFrame:
         table["communes_with_commune_post_office"] = table["commune_post_office"].fillna(False).astype(np.int64)
     if "center_broadband" in table:
         table["communes_with_broadband"] = table["center_broadband"].fillna(False).astype(np.int64)
-    label = NO_DISTRICT if by == "district" else "(no province)"
+    label = NO_DISTRICT if by == "district" else NO_PROVINCE
     groups = table[by].astype(object).where(table[by].notna(), label)
     numeric = [
         c for c in table.columns
@@ -222,29 +204,6 @@ def aggregate(communes: pd.DataFrame, by: str) -> pd.DataFrame:
     first = ["communes", "villages", "population"]
     out = out[[by, *first, *[c for c in out.columns if c not in (by, *first)]]]
     return derive(out)
-
-
-@dataclass
-class Summaries:
-    """Indicator tables at each level.
-
-    Attributes
-    ----------
-    communes : DataFrame
-    districts : DataFrame or None
-        None when the communes carry no district (Vietnam since 7/2025).
-    province : DataFrame
-    operators : DataFrame or None
-        Long table per level and operator (:mod:`whitezone.operators`).
-    pois : DataFrame or None
-        Long table per level and kind of point of interest (:mod:`whitezone.pois`).
-    """
-
-    communes: pd.DataFrame
-    districts: pd.DataFrame | None
-    province: pd.DataFrame
-    operators: pd.DataFrame | None = None
-    pois: pd.DataFrame | None = None
 
 
 def summarise(communes_table: pd.DataFrame, *, province_name: str | None = None) -> Summaries:
@@ -292,21 +251,16 @@ def check_reconciliation(villages: pd.DataFrame, summaries: Summaries, technolog
     tables = {"communes": summaries.communes, "province": summaries.province}
     if summaries.districts is not None:
         tables["districts"] = summaries.districts
+    suffixes = list(class_suffixes(technologies))
     for name, table in tables.items():
-        for sfx in ["", *[f"_{t.lower()}" for t in technologies]]:
-            parts = table[[f"villages_{c}{sfx}" for c in _CATS]].sum(axis=1)
-            if not (parts == table["villages"]).all():
-                raise WhitezoneError(f"internal error: {name} counts{sfx} do not add up to villages")
-        if int(table["villages"].sum()) != len(villages):
-            raise WhitezoneError(
-                f"internal error: {name} count {int(table['villages'].sum())} villages, "
-                f"the input has {len(villages)}"
-            )
-    for col in ("villages_none", "villages_weak", "villages_good", "villages_unclassified"):
-        expected = int(villages["class_any"].isin([col.split("_")[1]]).sum()) \
-            if col != "villages_unclassified" else int((~villages["class_any"].isin(CLASSES)).sum())  # fmt: skip
-        if int(summaries.province[col].sum()) != expected:
-            raise WhitezoneError(f"internal error: province {col} != rows of villages")
+        reconcile(table, suffixes, villages=len(villages), name=name)
+    # The province's counts are the rows of villages.csv with each class.
+    cls = villages["class_any"].astype(object)
+    rows = {cat: int((cls == cat).sum()) for cat in CLASSES}
+    rows["unclassified"] = len(villages) - sum(rows.values())
+    for cat, expected in rows.items():
+        if int(summaries.province[f"villages_{cat}"].sum()) != expected:
+            raise WhitezoneError(f"internal error: province villages_{cat} != rows of villages")
 
 
 def site_counts(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -321,8 +275,6 @@ def site_counts(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame) -> pd.DataF
         Indexed by commune id: ``sites``, ``site_technologies`` and
         ``site_technologies_<tech>``.
     """
-    from .layers import assign_communes
-
     active = sites[sites["status"] == "active"].reset_index(drop=True)
     where, _ = assign_communes(active.geometry, communes, snap_km=0.0)
     frame = pd.DataFrame({"commune_id": where.to_numpy(), "site_id": active["site_id"].to_numpy(),
@@ -379,19 +331,24 @@ def area_coverage(
     *,
     crs,
     technologies: list[str],
-    resolution_m: float = 250.0,
+    resolution_m: float | None = None,
     grid=None,
 ) -> pd.DataFrame:
     """Area of each commune with signal (weak or good), per technology and for any.
 
-    The radius model's discs are exact geometry: the union of every active
-    site's weak-radius disc, intersected with each commune in ``crs``.  The
-    other models are evaluated at the centres of a ``resolution_m`` grid (as
-    the rasters are).  Either way the covered *share* of the commune is
-    measured in ``crs`` and applied to its equal-area ``area_km2``, so a
+    A model with an exact footprint (the radius model's discs,
+    :meth:`~whitezone.models.CoverageModel.footprints`) is measured as
+    geometry: the union of every active site's footprint intersected with
+    each commune in ``crs``.  Other models are evaluated at the centres of a
+    grid (as the rasters are).  Either way the covered *share* of the commune
+    is measured in ``crs`` and applied to its equal-area ``area_km2``, so a
     fully covered commune is 100 % whatever the projection's scale factor.
 
-    grid : whitezone.rasters.CoverageGrid, optional
+    Parameters
+    ----------
+    resolution_m : float, optional
+        Grid of the sampled models; default the model's ``area_grid_m``.
+    grid : whitezone.grid.CoverageGrid, optional
         The model already evaluated on a grid (reused instead of computed).
 
     Returns
@@ -400,20 +357,16 @@ def area_coverage(
         Indexed by commune id: ``area_covered_km2`` and
         ``area_covered_km2_<tech>`` (pct columns are derived from them).
     """
-    import shapely
-
-    from .crs import equal_area_crs
 
     polys = communes.to_crs(crs).geometry.to_numpy()
     ids = communes["commune_id"].to_numpy()
     area_km2 = (communes["area_km2"].to_numpy(dtype=float) if "area_km2" in communes
                 else communes.geometry.to_crs(equal_area_crs([communes])).area.to_numpy() / 1e6)  # fmt: skip
     active = sites[(sites["status"] == "active") & sites["technology"].isin(technologies)]
-    active = active.to_crs(crs).reset_index(drop=True)
+    active = active.reset_index(drop=True)
     out = pd.DataFrame(index=pd.Index(ids, name="commune_id"))
-    if getattr(model, "kind", "") == "radius":
-        reach_m = model.reach_km(active) * 1000.0
-        discs = shapely.buffer(active.geometry.to_numpy(), reach_m, quad_segs=32)
+    discs = model.footprints(active, site_xy=site_coordinates(active, crs))
+    if discs is not None:
         tech_of = active["technology"].to_numpy()
         whole = shapely.area(polys)
         selections = [("area_covered_km2", np.ones(len(discs), dtype=bool))]
@@ -422,11 +375,9 @@ def area_coverage(
         for (name, _), covered in zip(selections, shares, strict=True):
             out[name] = covered / whole * area_km2
         return out
-    from .rasters import coverage_grid
-
     if grid is None:
         grid = coverage_grid(communes, sites, model, crs=crs, technologies=technologies,
-                             resolution_m=resolution_m)  # fmt: skip
+                             resolution_m=resolution_m or model.area_grid_m)  # fmt: skip
     inside = grid.owner.ravel() > 0
     owner = grid.owner.ravel()[inside] - 1
     cells = np.bincount(owner, minlength=len(ids)).astype(float)
@@ -471,7 +422,7 @@ def by_level(per_commune: pd.DataFrame, communes: pd.DataFrame, *, key: str,
         if level == "district" and frame["district"].isna().all():
             continue
         label = frame[by].astype(object).where(frame[by].notna(), NO_DISTRICT if level == "district"
-                                               else "(no province)")  # fmt: skip
+                                               else NO_PROVINCE)  # fmt: skip
         summed = frame[counts].groupby([label.to_numpy(), frame[key].to_numpy()], sort=False).sum()
         summed.index.names = ["area", key]
         summed = summed.reset_index()

@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
+from .classes import CATEGORIES, CLASSES, commune_key, tally
 from .classify import classify_points
-from .indicators import by_level, commune_key
-from .technology import CLASSES
+from .indicators import by_level
 
 __all__ = ["operator_classes", "operator_summary"]
 
@@ -66,30 +66,19 @@ def operator_summary(villages: pd.DataFrame, classes: pd.DataFrame, sites: gpd.G
         ``population_*``, ``sites``, ``site_technologies`` and the percentages.
     """
     key = commune_key(villages).to_numpy()
-    population = villages["population"].fillna(0.0).to_numpy(dtype=float)
     rows = []
     for name in classes.columns:
-        cls = classes[name].where(classes[name].isin(CLASSES), "unclassified").to_numpy()
-        frame = pd.DataFrame({"commune_id": key, "cls": cls, "pop": population})
-        counts = pd.crosstab(frame["commune_id"], frame["cls"])
-        people = frame.pivot_table(index="commune_id", columns="cls", values="pop", aggfunc="sum",
-                                   fill_value=0.0)  # fmt: skip
-        table = pd.DataFrame(index=counts.index)
-        table["villages"] = counts.sum(axis=1)
-        for cat in (*CLASSES, "unclassified"):
-            table[f"villages_{cat}"] = counts.get(cat, 0)
-        table["population"] = people.sum(axis=1)
-        for cat in (*CLASSES, "unclassified"):
-            table[f"population_{cat}"] = people.get(cat, 0.0)
-        table["operator"] = name
-        rows.append(table.reset_index())
+        table = tally(key, {"": classes[name]}, villages["population"])
+        table = table[["villages", *[f"villages_{c}" for c in CATEGORIES], "population",
+                       *[f"population_{c}" for c in CATEGORIES]]]  # fmt: skip
+        table.index.name = "commune_id"
+        rows.append(table.assign(operator=name).reset_index())
     per_commune = pd.concat(rows, ignore_index=True)
     active = sites["status"] == "active"
     operator = sites["operator"].astype(object).where(sites["operator"].notna(), UNKNOWN_OPERATOR)
     site_frame = pd.DataFrame({"commune_id": site_commune.to_numpy(), "operator": operator.to_numpy(),
                                "site_id": sites["site_id"].to_numpy()})[active.to_numpy()]  # fmt: skip
-    site_frame["commune_id"] = site_frame["commune_id"].astype(object).where(
-        site_frame["commune_id"].notna(), "(no commune)")
+    site_frame["commune_id"] = commune_key(site_frame).to_numpy()
     own = site_frame.groupby(["commune_id", "operator"]).agg(
         sites=("site_id", "nunique"), site_technologies=("site_id", "size"))  # fmt: skip
     per_commune = per_commune.join(own, on=["commune_id", "operator"])

@@ -1,129 +1,196 @@
-"""Write outputs atomically: a temp file in the same folder, then a rename.
+"""Write a run's files: the tables, the report, the maps — one place for every writer.
 
-A crash, a full disk or Ctrl-C mid-write leaves the previous file (or none),
-never half a file a planner could mistake for a result.  ``os.replace`` is
-atomic on POSIX and Windows when both paths are on one file system, which is
-why the temp file sits beside the target.
+:func:`write_outputs` writes the files of DESIGN §7 for a run,
+:func:`write_scenarios` those of ``whitezone scenario`` and
+:func:`write_plan` those of ``whitezone sites``.  Each is one transaction on
+the output folder (:class:`~whitezone.staging.OutputFolder`): the folder
+holds the previous complete set until the new one is complete, and
+``run.json`` says which run made it.  The villages' columns come from
+:func:`whitezone.schema.village_table`; point tables get ``lon``/``lat``
+(:func:`whitezone.schema.with_lon_lat`); maps are self-contained unless the
+project or the caller says otherwise.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
-import tempfile
-from collections.abc import Iterator, Mapping
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
-__all__ = ["atomic_path", "csv_safe_text", "write_csv", "write_excel", "write_gpkg", "write_gpkg_layers",
-           "write_text"]  # fmt: skip
+from .files import write_csv, write_excel, write_gpkg, write_gpkg_layers, write_text
+from .hexagons import hexagon_coverage, hexagon_summary
+from .maps import coverage_map
+from .maps.offline import save_map
+from .maps.static import static_maps
+from .rasters import coverage_rasters
+from .report import report_html, report_sheets
+from .result import Result
+from .schema import village_table, with_lon_lat
+from .staging import OutputFolder
 
-#: Text that a spreadsheet opening a CSV would take for a formula (CWE-1236):
-#: a leading ``=``, ``+``, ``@``, tab or carriage return, or ``-`` not
-#: followed by a number.
-FORMULA_START = r"^(?:[=+@\t\r]|-$|-[^\d.])"  # no look-ahead: Arrow's RE2 runs it too
+__all__ = ["write_outputs", "write_plan", "write_scenarios"]
+
+logger = logging.getLogger(__name__)
 
 
 @contextlib.contextmanager
-def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it onto ``path`` on success.
+def _transaction(result: Result, folder, command: str, **settings) -> Iterator[OutputFolder]:
+    """The output folder of a command, with the run's manifest."""
+    folder = Path(folder or result.project.output)
+    p = result.project
+    recorded = {"project": p.name, "model": p.model.kind, "lang": p.lang, **settings}
+    with OutputFolder(folder, command=command, run=asdict(result.run),
+                      inputs=result.layers.checksums, settings=recorded) as out:  # fmt: skip
+        yield out
+    logger.info("wrote %d files to %s", len(out.written), folder)
 
-    Examples
-    --------
-    >>> with atomic_path(folder / "table.csv") as tmp:   # doctest: +SKIP
-    ...     frame.to_csv(tmp)
+
+def _paths(out: OutputFolder) -> dict[str, Path]:
+    return {name: out.folder / name for name in out.written}
+
+
+def _map(result: Result, out: OutputFolder, name: str, fmap, self_contained: bool | None) -> None:
+    inline = result.project.self_contained_map if self_contained is None else self_contained
+    save_map(fmap, out.path(name), self_contained=inline)
+
+
+def _points(out: OutputFolder, stem: str, frame: gpd.GeoDataFrame, *, gpkg: bool) -> None:
+    """A point table as ``<stem>.csv`` (with lon/lat) and, when asked, ``<stem>.gpkg``."""
+    if gpkg:
+        write_gpkg(frame, out.path(f"{stem}.gpkg"), layer=stem)
+    write_csv(with_lon_lat(frame), out.path(f"{stem}.csv"))
+
+
+def write_outputs(result: Result, folder: str | Path | None = None, *,
+                  rasters: bool | None = None, self_contained: bool | None = None,
+                  hexagons: int | None = None,
+                  on_tile: Callable[[int, int], None] | None = None) -> dict[str, Path]:  # fmt: skip
+    """Write the files of DESIGN §7 into ``folder`` (default the project's output).
+
+    Parameters
+    ----------
+    result : Result
+    folder : str or Path, optional
+    rasters : bool, optional
+        Also write best-server rasters (default: the project's ``[rasters] write``).
+    self_contained : bool, optional
+        Inline Leaflet and its plugins in ``map.html`` (default: the project's
+        ``[map] self_contained``, true unless set otherwise).
+    hexagons : int, optional
+        H3 resolution of ``hexagons.gpkg`` / ``summary_hexagons.csv``
+        (default: the project's ``[hexagons] resolution``; none when unset).
+    on_tile : callable, optional
+        Progress of the rasters: called with (tiles done, tiles in all).
+
+    Returns
+    -------
+    dict
+        File name -> path written (``run.json`` last).
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Keep the real extension last: GDAL drivers check it.
-    fd, name = tempfile.mkstemp(prefix=f".{path.stem}.tmp-", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
-    # Drivers such as GPKG refuse to write over an existing (empty) file.
-    tmp.unlink()
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    finally:
-        for leftover in (tmp, Path(f"{tmp}-journal"), Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
-            if leftover.exists():
-                leftover.unlink()
+    s = result.summaries
+    names = result.layers.communes.set_index("commune_id")["commune"]
+    resolution = result.project.hexagon_resolution if hexagons is None else hexagons
+    settings = result.project.rasters
+    with _transaction(result, folder, "run") as out:
+        villages = village_table(result.villages, technologies=result.technologies,
+                                 signal=result.model.yields_dbm, commune_names=names)  # fmt: skip
+        _points(out, "villages", villages, gpkg=True)
+        write_gpkg(result.communes, out.path("communes.gpkg"), layer="communes")
+        write_csv(s.communes, out.path("summary_communes.csv"))
+        if s.districts is not None:
+            write_csv(s.districts, out.path("summary_districts.csv"))
+        write_csv(s.province, out.path("summary_province.csv"))
+        if s.operators is not None:
+            write_csv(s.operators, out.path("summary_operators.csv"))
+        if result.pois is not None:
+            write_csv(s.pois, out.path("summary_pois.csv"))
+            _points(out, "pois", result.pois, gpkg=False)
+        repairs = result.layers.repairs_table()
+        write_excel(report_sheets(result, repairs), out.path("report.xlsx"))
+        write_text(report_html(result, repairs, figures=static_maps(result)), out.path("report.html"))
+        _map(result, out, "map.html", coverage_map(result), self_contained)
+        if resolution is not None:
+            cells = hexagon_summary(result.villages, resolution=resolution)
+            write_csv(pd.DataFrame(cells.drop(columns="geometry")), out.path("summary_hexagons.csv"))
+            layers = {"villages": cells}
+            if result.coverage is not None:
+                layers["coverage"] = hexagon_coverage(result.coverage, resolution=resolution)
+            write_gpkg_layers(layers, out.path("hexagons.gpkg"))
+        if settings.write if rasters is None else rasters:
+            out.add(coverage_rasters(
+                result.layers.sites, result.model, area=result.layers.communes,
+                crs=result.layers.crs, folder=out.target, resolution_m=settings.resolution_m,
+                technologies=list(settings.technologies) if settings.technologies else None,
+                on_tile=on_tile,
+            ))  # fmt: skip
+    result.outputs = {**_paths(out), "run.json": out.folder / "run.json"}
+    return result.outputs
 
 
-def csv_safe_text(values: pd.Series) -> pd.Series:
-    """Text a spreadsheet would run as a formula, with a ``'`` put before it.
+def write_scenarios(result: Result, runs: list, folder: str | Path | None = None, *,
+                    self_contained: bool | None = None) -> dict[str, Path]:  # fmt: skip
+    """Write each scenario's tables, a summary of all, and a map of the changes.
 
-    A village named ``=HYPERLINK("http://...")`` in a CSV opened in Excel or
-    LibreOffice becomes a live formula; with the apostrophe it is shown as
-    the text it is (OWASP's advice for CSV injection).  Other values,
-    numbers and missing values are left as they are.
+    Files: ``scenario_<name>_villages.csv`` (every village, class before and
+    after, change), ``scenario_<name>_communes.csv``, ``scenarios.csv`` (one
+    row per scenario and province: villages and people losing all signal,
+    getting a worse signal and gaining) and ``map_scenarios.html`` (a layer
+    per change and scenario).
+
+    Parameters
+    ----------
+    result : Result
+        The baseline run.
+    runs : list of ScenarioResult
+        From :func:`whitezone.scenarios.run_scenario`.
+
+    Returns
+    -------
+    dict
+        File name -> path.
     """
-    if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
-        return values
-    text = values.astype("string")
-    risky = text.str.contains(FORMULA_START, regex=True).fillna(False).to_numpy(dtype=bool)
-    if not risky.any():
-        return values
-    out = values.astype(object).copy()
-    out[risky] = "'" + text[risky].astype(object)
-    return out
+    rows = []
+    names = [r.scenario.name for r in runs]
+    with _transaction(result, folder, "scenario", scenarios=names) as out:
+        for run in runs:
+            name = run.scenario.name
+            write_csv(with_lon_lat(run.villages), out.path(f"scenario_{name}_villages.csv"))
+            write_csv(run.communes, out.path(f"scenario_{name}_communes.csv"))
+            prov = run.province.copy()
+            prov.insert(0, "scenario", name)
+            prov.insert(1, "label", run.scenario.label or name)
+            rows.append(prov)
+        if rows:
+            write_csv(pd.concat(rows, ignore_index=True), out.path("scenarios.csv"))
+            _map(result, out, "map_scenarios.html", coverage_map(result, scenarios=runs),
+                 self_contained)  # fmt: skip
+    return _paths(out)
 
 
-def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
-    """CSV in UTF-8 with a BOM, so Excel shows Vietnamese accents correctly.
+def write_plan(result: Result, plan, folder: str | Path | None = None, *,
+               self_contained: bool | None = None) -> dict[str, Path]:  # fmt: skip
+    """Write ``priority_sites.csv`` / ``.gpkg``, ``priority_villages.csv`` and ``map_sites.html``.
 
-    Text that a spreadsheet would take for a formula is written with a
-    leading ``'`` (:func:`csv_safe_text`); numbers are written as they are.
+    Parameters
+    ----------
+    result : Result
+        The run the plan was made for.
+    plan : PlanResult
+        From :func:`whitezone.siting.plan_sites`.
+
+    Returns
+    -------
+    dict
+        File name -> path.
     """
-    safe = frame.copy(deep=False)
-    for column in safe.columns:
-        safe[column] = csv_safe_text(safe[column])
-    with atomic_path(path) as tmp:
-        safe.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
-    return Path(path)
-
-
-def write_gpkg(frame: gpd.GeoDataFrame, path: str | Path, *, layer: str) -> Path:
-    """A one-layer GeoPackage (pyogrio)."""
-    with atomic_path(path) as tmp:
-        frame.to_file(tmp, layer=layer, driver="GPKG", engine="pyogrio")
-    return Path(path)
-
-
-def write_gpkg_layers(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path) -> Path:
-    """A GeoPackage holding several layers, written as one atomic file."""
-    with atomic_path(path) as tmp:
-        for name, frame in layers.items():
-            frame.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio",
-                          **({"append": True} if tmp.exists() else {}))  # fmt: skip
-    return Path(path)
-
-
-def write_text(text: str, path: str | Path) -> Path:
-    """A UTF-8 text file (HTML, JSON)."""
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-    return Path(path)
-
-
-def write_excel(sheets: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
-    """A workbook with one sheet per table; numbers stay numbers, text stays text.
-
-    Written with XlsxWriter, about twice as fast as openpyxl on a national
-    report's 1.5 million cells.  Text from the data is never turned into a formula or a link:
-    a commune named ``=HYPERLINK(...)`` is written as that text.
-    """
-    options = {"strings_to_formulas": False, "strings_to_urls": False, "nan_inf_to_errors": True}
-    with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="xlsxwriter",
-                                                  engine_kwargs={"options": options}) as writer:  # fmt: skip
-        for name, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=name[:31], index=False)
-            sheet = writer.sheets[name[:31]]
-            sheet.freeze_panes(1, 1)
-            for i, column in enumerate(frame.columns):
-                head = frame[column].head(200)
-                width = max([len(str(column)), *(len(str(v)) for v in head if pd.notna(v))])
-                sheet.set_column(i, i, min(max(width + 2, 8), 40))
-    return Path(path)
+    with _transaction(result, folder, "sites", siting=plan.settings) as out:
+        _points(out, "priority_sites", plan.table, gpkg=True)
+        write_csv(plan.assignments, out.path("priority_villages.csv"))
+        _map(result, out, "map_sites.html", coverage_map(replace(result, priority_sites=plan.table)),
+             self_contained)  # fmt: skip
+    return _paths(out)

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
+from .classes import class_suffixes, tally
 from .classify import classify_points
-from .technology import CLASSES
 
 __all__ = ["population_by_class"]
 
@@ -56,12 +56,7 @@ def population_by_class(path, communes: gpd.GeoDataFrame, sites: gpd.GeoDataFram
     who = owner[rows, cols] - 1
     points = gpd.GeoSeries.from_xy(x, y, crs=raster_crs)
     classes = classify_points(points, sites, model=model, crs=crs, technologies=technologies)
-    n = len(communes)
-    out = pd.DataFrame(index=pd.Index(communes["commune_id"].to_numpy(), name="commune_id"))
-    out["population"] = np.bincount(who, weights=weight, minlength=n)
-    for column, suffix in [("class_any", ""), *[(f"class_{t.lower()}", f"_{t.lower()}") for t in technologies]]:
-        cls = classes[column].astype(object).to_numpy()
-        for cat in (*CLASSES, "unclassified"):
-            hit = ~np.isin(cls, CLASSES) if cat == "unclassified" else cls == cat
-            out[f"population_{cat}{suffix}"] = np.bincount(who[hit], weights=weight[hit], minlength=n)
-    return out
+    suffixes = class_suffixes(technologies)
+    counts = tally(who, {sfx: classes[col] for sfx, col in suffixes.items()}, weight,
+                   labels=pd.Index(communes["commune_id"].to_numpy(), name="commune_id"))  # fmt: skip
+    return counts[[c for c in counts.columns if c.startswith("population")]]

@@ -18,6 +18,8 @@ import pandas as pd
 from pyproj import CRS
 from scipy.spatial import cKDTree
 
+from .classes import commune_key, count_by_commune
+
 __all__ = [
     "nearest_distance_km",
     "people_per_point",
@@ -118,8 +120,6 @@ def postal_by_commune(
         Indexed by commune id: ``post_points``, ``commune_post_office`` and
         the village counts asked for.
     """
-    from .indicators import commune_key, count_by_commune
-
     key = commune_key(post_offices)
     out = pd.DataFrame({"post_points": key.value_counts()})
     cpo = (post_offices["kind"] == "commune post office").fillna(False).to_numpy(dtype=bool)

@@ -32,7 +32,6 @@ import difflib
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +52,6 @@ __all__ = [
     "RasterSettings",
     "ScenarioSettings",
     "read_project",
-    "sample_project",
 ]
 
 #: Layers a project may name; the first three are required.
@@ -723,18 +721,3 @@ def read_project(path: str | Path) -> Project:
         raise InputError(Problem(str(path), f"not valid TOML: {exc}")) from None
     project = project_from_dict(data, base_dir=path.resolve().parent, source=str(path))
     return replace(project, path=path.resolve())
-
-
-def sample_project() -> Project:
-    """The embedded synthetic sample province, writing to ``./maps/sample``.
-
-    Installed, the sample ships inside the package (``whitezone.sample_data``);
-    from a source checkout (``PYTHONPATH=coverage``) it is read from ``data/sample``.
-    """
-    try:
-        ref = resources.files("whitezone.sample_data") / "project.toml"
-    except ModuleNotFoundError:
-        ref = Path(__file__).resolve().parents[2] / "data" / "sample" / "project.toml"
-    with resources.as_file(ref) as path:
-        project = read_project(path)
-    return project.with_output(Path("maps") / "sample")

@@ -1,4 +1,4 @@
-"""Best-server coverage rasters: the model evaluated at every cell of a grid.
+"""Best-server coverage rasters (GeoTIFF): the model evaluated at every cell of a grid.
 
 For one technology, every cell centre of a north-up grid in the run's metric
 CRS is a target; the model gives the best server there exactly as it does for
@@ -20,54 +20,22 @@ Two files per technology:
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from affine import Affine
 from pyproj import CRS
 
+from .files import atomic_path
+from .grid import grid_for
 from .models import CoverageModel
-from .outputs import atomic_path
+from .technology import TECHNOLOGIES
 
-__all__ = ["RasterGrid", "coverage_rasters", "grid_for"]
+__all__ = ["coverage_rasters"]
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class RasterGrid:
-    """A north-up grid in a metric CRS."""
-
-    transform: Affine
-    width: int
-    height: int
-    crs: CRS
-
-    @property
-    def resolution_m(self) -> float:
-        return float(self.transform.a)
-
-    def cell_centres(self, row0: int, col0: int, rows: int, cols: int) -> np.ndarray:
-        """(rows*cols, 2) map coordinates of the centres of a window, row-major."""
-        r, c = np.mgrid[row0 : row0 + rows, col0 : col0 + cols]
-        t = self.transform
-        col, row = c.ravel() + 0.5, r.ravel() + 0.5
-        return np.column_stack([t.a * col + t.b * row + t.c, t.d * col + t.e * row + t.f])
-
-
-def grid_for(area: gpd.GeoDataFrame | gpd.GeoSeries, *, crs: CRS, resolution_m: float) -> RasterGrid:
-    """The grid covering an area (e.g. the communes) at a resolution, snapped to it."""
-    minx, miny, maxx, maxy = area.to_crs(crs).total_bounds
-    res = float(resolution_m)
-    x0, y1 = math.floor(minx / res) * res, math.ceil(maxy / res) * res
-    width = max(1, math.ceil((maxx - x0) / res))
-    height = max(1, math.ceil((y1 - miny) / res))
-    return RasterGrid(Affine(res, 0.0, x0, 0.0, -res, y1), width, height, crs)
 
 
 def coverage_rasters(
@@ -117,7 +85,7 @@ def coverage_rasters(
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     active = sites[sites["status"] == "active"].to_crs(crs).reset_index(drop=True)
-    techs = technologies or [t for t in ("2G", "3G", "4G", "5G") if t in set(active["technology"])]
+    techs = technologies or [t for t in TECHNOLOGIES if t in set(active["technology"])]
     grid = grid_for(area, crs=crs, resolution_m=resolution_m)
     inside = ~geometry_mask(area.to_crs(crs).geometry, out_shape=(grid.height, grid.width),
                             transform=grid.transform)  # fmt: skip
@@ -143,7 +111,7 @@ def coverage_rasters(
                 rasterio.open(tmp_signal, "w", dtype="float32", nodata=np.nan, **profile) as sig_ds, \
                 rasterio.open(tmp_server, "w", dtype="int32", nodata=-1, **profile) as srv_ds:  # fmt: skip
                 sig_ds.update_tags(technology=tech, model=model.kind,
-                                   units="dBm" if model.kind != "radius" else "class level 0-2")  # fmt: skip
+                                   units="dBm" if model.yields_dbm else "class level 0-2")  # fmt: skip
                 for row0, col0 in tiles:
                     rows = min(tile_size, grid.height - row0)
                     cols = min(tile_size, grid.width - col0)
@@ -184,9 +152,10 @@ def _tile(grid, inside, members, xy, reach_m, model, row0, col0, rows, cols):
     if near.size == 0:
         return signal, server
     targets = grid.cell_centres(row0, col0, rows, cols)[mask.ravel()]
-    best = model.best(targets, members.iloc[near], np.zeros(near.size, dtype=np.int64), 1)
+    best = model.best(targets, members.iloc[near], np.zeros(near.size, dtype=np.int64), 1,
+                      site_xy=xy[near])
     level = best["level"][:, 0]
-    value = best["signal_dbm"][:, 0] if model.kind != "radius" else level.astype(float)
+    value = best["signal_dbm"][:, 0] if model.yields_dbm else level.astype(float)
     site = best["site"][:, 0]
     served = site >= 0
     flat_signal = np.full(mask.sum(), np.nan)
@@ -198,52 +167,3 @@ def _tile(grid, inside, members, xy, reach_m, model, row0, col0, rows, cols):
     return signal, server
 
 
-@dataclass
-class CoverageGrid:
-    """Class levels of a model on a grid over the communes.
-
-    Attributes
-    ----------
-    grid : RasterGrid
-    owner : ndarray of int32, shape (height, width)
-        1 + position of the commune holding each cell centre; 0 outside.
-    levels : dict
-        ``"any"`` and each technology -> uint8 array of levels (0 none,
-        1 weak, 2 good; 255 outside the communes).
-    """
-
-    grid: RasterGrid
-    owner: np.ndarray
-    levels: dict[str, np.ndarray]
-
-    #: Level value of cells outside the communes.
-    OUTSIDE = 255
-
-
-def coverage_grid(communes: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, model: CoverageModel, *,
-                  crs: CRS, technologies: list[str], resolution_m: float) -> CoverageGrid:  # fmt: skip
-    """Evaluate a model at the centre of every cell of a grid over the communes.
-
-    The coarse sibling of :func:`coverage_rasters`, held in memory: it gives
-    the share of area covered for the path-loss and terrain models and the
-    coverage layer of the interactive map.
-    """
-    from rasterio.features import rasterize
-
-    from .classify import classify_points
-
-    grid = grid_for(communes, crs=crs, resolution_m=resolution_m)
-    polys = communes.to_crs(crs).geometry.to_numpy()
-    owner = rasterize(((g, i + 1) for i, g in enumerate(polys)), out_shape=(grid.height, grid.width),
-                      transform=grid.transform, fill=0, dtype="int32")  # fmt: skip
-    inside = owner.ravel() > 0
-    centres = grid.cell_centres(0, 0, grid.height, grid.width)[inside]
-    points = gpd.GeoSeries.from_xy(centres[:, 0], centres[:, 1], crs=crs)
-    classes = classify_points(points, sites, model=model, crs=crs, technologies=technologies)
-    codes = {"none": 0, "weak": 1, "good": 2}
-    levels = {}
-    for key, col in [("any", "class_any"), *[(t, f"class_{t.lower()}") for t in technologies]]:
-        flat = np.full(grid.height * grid.width, CoverageGrid.OUTSIDE, dtype=np.uint8)
-        flat[inside] = classes[col].astype(object).map(codes).fillna(0).to_numpy(dtype=np.uint8)
-        levels[key] = flat.reshape(grid.height, grid.width)
-    return CoverageGrid(grid=grid, owner=owner, levels=levels)

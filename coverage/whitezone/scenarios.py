@@ -7,6 +7,11 @@ sharing gives each operator's subscribers.  A scenario changes the sites
 table only; villages are re-classified with the same model and every
 indicator is recomputed, so the before/after tables reconcile like the
 originals.
+
+A village's ``change`` is one of ``lose`` (it had signal and has none),
+``worse`` (it keeps some signal, of a worse class: good to weak), ``gain``
+(a better class) or ``same``: losing all signal and getting a weaker one
+are different news for a planner and are counted apart everywhere.
 """
 
 from __future__ import annotations
@@ -17,14 +22,59 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from .classes import CLASSES, NONE, commune_key, tally
 from .classify import classify_villages
+from .errors import InputError, Problem
+from .i18n import Messages
 from .indicators import commune_indicators, summarise
+from .layers import read_sites
+from .layers._columns import fold
+from .operators import UNKNOWN_OPERATOR, operator_classes
 from .project import ScenarioSettings
-from .technology import CLASSES
+from .result import Result, Summaries
+from .technology import TECHNOLOGIES
 
-__all__ = ["ScenarioResult", "apply_scenario", "run_scenario", "write_scenarios"]
+__all__ = ["CHANGES", "ScenarioResult", "apply_scenario", "describe", "run_scenario"]
 
 _LEVEL = {name: i for i, name in enumerate(CLASSES)}
+#: What a village's class does in a scenario.
+CHANGES = ("lose", "worse", "gain", "same")
+
+
+def _unknown(scenario: ScenarioSettings, setting: str, names, known, what: str) -> Problem:
+    shown = ", ".join(sorted(map(str, known))[:30]) + (" ..." if len(known) > 30 else "")
+    return Problem(f"scenario {scenario.name!r}", f"no {what} {', '.join(map(repr, names))} in "
+                   f"the sites; {what}s: {shown or 'none'}", column=setting)  # fmt: skip
+
+
+def check_scenario(sites: gpd.GeoDataFrame, scenario: ScenarioSettings) -> None:
+    """Every operator, site and technology a scenario names must exist in the sites.
+
+    Operators match case- and accent-insensitively (``viettel`` is
+    ``Viettel``); site ids exactly.
+
+    Raises
+    ------
+    InputError
+        Listing, per setting, the names that match nothing and the names
+        that exist.
+    """
+    problems = []
+    operators = sites["operator"].dropna().astype(str).unique()
+    folded = {fold(name) for name in operators}
+    missing = [n for n in scenario.remove_operators if fold(n) not in folded]
+    if missing:
+        problems.append(_unknown(scenario, "remove_operators", missing, operators, "operator"))
+    ids = set(sites["site_id"].dropna().astype(str))
+    missing = [n for n in scenario.remove_sites if str(n) not in ids]
+    if missing:
+        problems.append(_unknown(scenario, "remove_sites", missing, ids, "site"))
+    techs = [t for t in TECHNOLOGIES if t in set(sites["technology"])]
+    missing = [t for t in scenario.switch_off if t not in techs]
+    if missing:
+        problems.append(_unknown(scenario, "switch_off", missing, techs, "technology"))
+    if problems:
+        raise InputError(problems)
 
 
 def apply_scenario(sites: gpd.GeoDataFrame, scenario: ScenarioSettings) -> gpd.GeoDataFrame:
@@ -33,21 +83,48 @@ def apply_scenario(sites: gpd.GeoDataFrame, scenario: ScenarioSettings) -> gpd.G
     Switched-off technologies, removed operators and removed sites get
     ``status = "off"``; planned sites become active when asked; added sites
     are read with :func:`~whitezone.layers.read_sites` and appended.
+
+    Raises
+    ------
+    InputError
+        A name the scenario gives matches no operator, site or technology
+        (:func:`check_scenario`), or the added sites are bad input.
     """
+    check_scenario(sites, scenario)
     out = sites.copy()
     if scenario.activate_planned:
         out.loc[out["status"] == "planned", "status"] = "active"
-    off = out["technology"].isin(scenario.switch_off)
-    off |= out["operator"].isin(scenario.remove_operators).fillna(False).to_numpy(dtype=bool)
-    off |= out["site_id"].isin(scenario.remove_sites).fillna(False).to_numpy(dtype=bool)
+    leaving = {fold(n) for n in scenario.remove_operators}
+    operator = out["operator"].astype(object)
+    off = out["technology"].isin(scenario.switch_off).to_numpy().copy()
+    off |= operator.map(lambda v: not pd.isna(v) and fold(v) in leaving).to_numpy(dtype=bool)
+    off |= out["site_id"].astype(str).isin(scenario.remove_sites).to_numpy()
     out.loc[off, "status"] = "off"
     if scenario.add_sites is not None:
-        from .layers import read_sites
-
         new = read_sites(scenario.add_sites).to_crs(out.crs)
         new = new[~new["technology"].isin(scenario.switch_off)]
         out = pd.concat([out, new], ignore_index=True)
     return gpd.GeoDataFrame(out, geometry="geometry", crs=sites.crs)
+
+
+def describe(scenario: ScenarioSettings, lang: str) -> str:
+    """The changes of a scenario in words, e.g. "tắt sóng 2G, 3G" / "2G, 3G switched off"."""
+    t = Messages(lang)
+    parts = []
+    if scenario.switch_off:
+        parts.append(t("scenario.switch_off", techs=", ".join(scenario.switch_off)))
+    if scenario.activate_planned:
+        parts.append(t("scenario.activate_planned"))
+    if scenario.remove_operators:
+        parts.append(t("scenario.remove_operators", names=", ".join(scenario.remove_operators)))
+    if scenario.remove_sites:
+        parts.append(t("scenario.remove_sites", names=", ".join(scenario.remove_sites)))
+    if scenario.add_sites is not None:
+        parts.append(t("scenario.add_sites", file=scenario.add_sites.name))
+    if scenario.share_sites:
+        parts.append(t("scenario.share_sites"))
+    text = "; ".join(parts) or t("scenario.ad_hoc")
+    return text[:1].upper() + text[1:]
 
 
 @dataclass
@@ -61,11 +138,11 @@ class ScenarioResult:
         The changed sites table.
     villages : GeoDataFrame
         Every village with ``class_before``, ``class_after`` and ``change``
-        (``lose`` — a worse class, ``gain`` — a better one, ``same``), plus
-        the per-technology classes after.
+        (:data:`CHANGES`), plus the per-technology classes after.
     communes : DataFrame
-        Per commune: villages none/weak/good before and after, villages
-        losing and gaining, people losing and gaining.
+        Per commune: villages none/weak/good before and after, villages and
+        people losing all signal (``villages_lose``), getting a worse signal
+        (``villages_worse``) and gaining (``villages_gain``).
     province : DataFrame
         The same summed per province.
     summaries : Summaries
@@ -77,43 +154,52 @@ class ScenarioResult:
     villages: gpd.GeoDataFrame
     communes: pd.DataFrame
     province: pd.DataFrame
-    summaries: object
+    summaries: Summaries
 
 
-def run_scenario(result, scenario: ScenarioSettings) -> ScenarioResult:
+def changes(before: pd.Series, after: pd.Series) -> np.ndarray:
+    """``lose``, ``worse``, ``gain`` or ``same`` for each pair of classes (statuses: same)."""
+    lb = before.astype(object).map(_LEVEL).to_numpy(dtype=float)
+    la = after.astype(object).map(_LEVEL).to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        out = np.where(la < lb, np.where(la == NONE, "lose", "worse"),
+                       np.where(la > lb, "gain", "same"))  # fmt: skip
+    return np.where(np.isnan(lb) | np.isnan(la), "same", out).astype(object)
+
+
+def run_scenario(result: Result, scenario: ScenarioSettings) -> ScenarioResult:
     """Re-classify a run's villages after a scenario and compare.
 
     Parameters
     ----------
-    result : whitezone.pipeline.Result
+    result : Result
         The baseline run (its model, CRS and villages are reused).
     scenario : ScenarioSettings
 
     Returns
     -------
     ScenarioResult
+
+    Raises
+    ------
+    InputError
+        The scenario names an operator, site or technology the sites lack.
     """
     layers = result.layers
     sites = apply_scenario(layers.sites, scenario)
     after = classify_villages(layers.villages, sites, model=result.model, crs=layers.crs,
                               technologies=result.technologies)  # fmt: skip
     before = result.villages
-    cls_before = before["class_any"].astype(object)
-    cls_after = after["class_any"].astype(object)
-    lb = cls_before.map(_LEVEL)
-    la = cls_after.map(_LEVEL)
-    change = np.where(la < lb, "lose", np.where(la > lb, "gain", "same"))
-    change = np.where(lb.isna() | la.isna(), "same", change)
     villages = before[["village_id", "village", "commune_id", "population", "status", "geometry"]].copy()
-    villages["class_before"] = cls_before.astype("string")
-    villages["class_after"] = cls_after.astype("string")
-    villages["change"] = change
+    villages["class_before"] = before["class_any"].astype("string")
+    villages["class_after"] = after["class_any"].astype("string")
+    villages["change"] = changes(before["class_any"], after["class_any"])
     for tech in result.technologies:
         villages[f"class_{tech.lower()}_after"] = after[f"class_{tech.lower()}"].astype("string")
     if scenario.share_sites:
         # Sharing changes who may use a site, not what it radiates: the
         # any-operator classes stand and each operator's become them.
-        villages["operators_gaining"] = _sharing_gains(result, sites)
+        villages["operators_gaining"] = _sharing_gains(result)
     names = result.summaries.communes[["commune_id", "commune", "district", "province"]]
     table = commune_indicators(after, layers.communes, technologies=result.technologies)
     summaries = summarise(table, province_name=result.project.name)
@@ -124,81 +210,39 @@ def run_scenario(result, scenario: ScenarioSettings) -> ScenarioResult:
                           province=province, summaries=summaries)  # fmt: skip
 
 
-def _sharing_gains(result, sites) -> pd.Series:
+def _sharing_gains(result: Result) -> pd.Series:
     """Operators whose subscribers gain signal at each village once sites are shared."""
-    from .operators import operator_classes
-
     own = operator_classes(result.villages, result.layers.sites, model=result.model,
                            crs=result.layers.crs, technologies=result.technologies)  # fmt: skip
     shared = result.villages["class_any"].astype(object).map(_LEVEL)
     out = pd.Series("", index=result.villages.index, dtype=object)
     for name in own.columns:
+        if name == UNKNOWN_OPERATOR:
+            continue
         gain = (shared > own[name].map(_LEVEL)).fillna(False).to_numpy(dtype=bool)
         out[gain] = out[gain] + np.where(out[gain] == "", "", ", ") + name
     return out.astype("string")
 
 
 def _compare(villages: pd.DataFrame, names: pd.DataFrame) -> pd.DataFrame:
-    key = villages["commune_id"].astype(object).where(villages["commune_id"].notna(), "(no commune)")
-    pop = villages["population"].fillna(0.0)
-    frame = pd.DataFrame({"commune_id": key})
+    """Per commune: the classes before and after, and the villages and people per change."""
+    key = commune_key(villages)
+    counts = tally(key, {"_before": villages["class_before"], "_after": villages["class_after"]})
+    frame = pd.DataFrame({"villages": counts["villages"]})
     for when in ("before", "after"):
         for cls in CLASSES:
-            frame[f"villages_{cls}_{when}"] = (villages[f"class_{when}"] == cls).fillna(False).astype(np.int64)
-    frame["villages_lose"] = (villages["change"] == "lose").astype(np.int64)
-    frame["villages_gain"] = (villages["change"] == "gain").astype(np.int64)
-    frame["population_lose"] = pop.where(villages["change"] == "lose", 0.0)
-    frame["population_gain"] = pop.where(villages["change"] == "gain", 0.0)
-    frame["villages"] = 1
-    summed = frame.groupby("commune_id", sort=False).sum().reset_index()
-    out = names.merge(summed, on="commune_id", how="outer")
-    counts = [c for c in summed.columns if c != "commune_id"]
-    out[counts] = out[counts].fillna(0)
-    for col in counts:
+            frame[f"villages_{cls}_{when}"] = counts[f"villages_{cls}_{when}"]
+    moves = tally(key, {"": villages["change"].map({"lose": "none", "worse": "weak",
+                                                      "gain": "good"})},
+                  villages["population"])  # fmt: skip
+    for change, cls in (("lose", "none"), ("worse", "weak"), ("gain", "good")):
+        frame[f"villages_{change}"] = moves[f"villages_{cls}"]
+        frame[f"population_{change}"] = moves[f"population_{cls}"]
+    frame.index.name = "commune_id"
+    out = names.merge(frame.reset_index(), on="commune_id", how="outer")
+    counts_cols = list(frame.columns)
+    out[counts_cols] = out[counts_cols].fillna(0)
+    for col in counts_cols:
         if col.startswith("villages"):
             out[col] = out[col].astype(np.int64)
     return out
-
-
-def write_scenarios(result, runs: list[ScenarioResult], folder=None, *,
-                    self_contained: bool | None = None) -> dict:  # fmt: skip
-    """Write each scenario's tables, a summary of all, and a map of the changes.
-
-    Files: ``scenario_<name>_villages.csv`` (every village, class before and
-    after, change), ``scenario_<name>_communes.csv``, ``scenarios.csv`` (one
-    row per scenario and province) and ``map_scenarios.html`` (villages losing
-    and gaining service, one layer pair per scenario).
-
-    Returns
-    -------
-    dict
-        File name -> path.
-    """
-    from pathlib import Path
-
-    from .maps import coverage_map, scenario_layers
-    from .maps.offline import save_map
-    from .outputs import write_csv
-
-    folder = Path(folder or result.project.output)
-    written = {}
-    rows = []
-    for run in runs:
-        name = run.scenario.name
-        flat = pd.DataFrame(run.villages.drop(columns="geometry"))
-        flat["lon"] = run.villages.geometry.x.round(6)
-        flat["lat"] = run.villages.geometry.y.round(6)
-        written[f"scenario_{name}_villages.csv"] = write_csv(flat, folder / f"scenario_{name}_villages.csv")
-        written[f"scenario_{name}_communes.csv"] = write_csv(run.communes, folder / f"scenario_{name}_communes.csv")
-        prov = run.province.copy()
-        prov.insert(0, "scenario", name)
-        prov.insert(1, "label", run.scenario.label or name)
-        rows.append(prov)
-    if rows:
-        written["scenarios.csv"] = write_csv(pd.concat(rows, ignore_index=True), folder / "scenarios.csv")
-        fmap = coverage_map(result)
-        scenario_layers(fmap, runs, lang=result.project.lang)
-        inline = result.project.self_contained_map if self_contained is None else self_contained
-        written["map_scenarios.html"] = save_map(fmap, folder / "map_scenarios.html",
-                                                 self_contained=inline)  # fmt: skip
-    return written

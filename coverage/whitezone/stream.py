@@ -22,12 +22,11 @@ and column named; nothing is repaired, ids are not checked for uniqueness.
 Run ``whitezone check`` on the data (or on a sample of it) first.
 
 The classes are exactly those :func:`~whitezone.classify.classify_points`
-gives on the whole file at once.  The radius model's k-d trees are built
-once for the file (:meth:`~whitezone.models.RadiusModel.prepare`) and every
-chunk is searched against all sites.  Other models get, per chunk, the
-sites within their own reach of the chunk's bounding box (as the Dask engine
-does): the best server depends only on those, and ties are settled by the
-sites' relative order, which the selection keeps.
+gives on the whole file at once: the model is prepared once for the file's
+sites (:meth:`~whitezone.models.CoverageModel.prepare`: the radius model
+builds its k-d trees then) and every chunk is searched against all of them.
+Rows and their columns are those of the run's ``villages.csv``
+(:func:`whitezone.schema.village_table`).
 
 Example::
 
@@ -53,16 +52,16 @@ import pyarrow.compute as pc
 import shapely
 from pyproj import CRS
 
-from .classify import classify_points, project_xy, technologies_of
+from .classes import CATEGORIES, NO_COMMUNE, class_suffixes, reconcile, tally
+from .classify import classify_points, site_coordinates, technologies_of
 from .crs import WGS84, metric_crs
 from .errors import InputError, Problem, Problems
-from .indicators import NO_COMMUNE
+from .files import FORMULA_START, atomic_path
 from .layers._columns import match_columns
 from .layers._read import PARQUET_SUFFIXES, _delimiter
+from .layers.villages import UNLOCATED
 from .models import CoverageModel, ModelWrapper, RadiusModel
-from .models.radius import RadiusIndex
-from .outputs import FORMULA_START, atomic_path
-from .technology import CLASSES
+from .schema import village_table
 
 __all__ = ["CHUNK_ROWS", "classify_file", "iter_point_chunks"]
 
@@ -73,8 +72,6 @@ CHUNK_ROWS = 1_000_000
 
 _CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 _COMPRESSION = {".gz", ".bz2", ".xz", ".zip", ".zst"}
-_CATS = (*CLASSES, "unclassified")
-UNLOCATED = "unlocated"
 #: Label of the single row of counts when the villages have no commune.
 ALL = "(all)"
 
@@ -411,24 +408,13 @@ def classify_file(
         crs = metric_crs([located_sites.to_crs(WGS84)])
     else:
         crs = metric_crs([], crs=crs)
-    # The sites are filtered and projected once, not once per chunk; technology
-    # and status as categoricals so classify_points' own filters cost nothing.
+    # The sites are filtered and projected once, and the model prepared for
+    # them once, not once per chunk.
     active = sites[(sites["status"] == "active") & sites["technology"].isin(techs)]
-    active = active.reset_index(drop=True).to_crs(crs)
-    active = active.assign(technology=pd.Categorical(active["technology"], categories=techs),
-                           status=pd.Categorical(active["status"]))  # fmt: skip
-    if type(model) is RadiusModel:
-        # Its k-d trees built once for the file (every chunk sees every site).
-        tech_code = active["technology"].cat.codes.to_numpy().astype(np.int64)
-        chunk_model = _PreparedRadius(model, model.prepare(active, tech_code, len(techs)), tech_code)
-        near = None
-    else:
-        # Other models search per chunk: give them the sites that can reach it.
-        reach = np.asarray(model.reach_km(active), dtype=float) if len(active) else np.empty(0)
-        reach_m = np.where(np.isnan(reach), np.inf, np.maximum(reach, 0.0)) * 1000.0
-        values = np.asarray(active.geometry.array)
-        near = (shapely.get_x(values), shapely.get_y(values), reach_m)
-        chunk_model = model
+    active = active.reset_index(drop=True)
+    tech_code = pd.Categorical(active["technology"], categories=techs).codes.astype(np.int64)
+    prepared = model.prepare(active, tech_code, len(techs), site_xy=site_coordinates(active, crs))
+    chunk_model = _Prepared(model, prepared, len(active))
 
     names = file_columns(path, layer=layer)
     problems = Problems(path.name)
@@ -451,7 +437,6 @@ def classify_file(
     if callable(commune_of) and not isinstance(commune_of, gpd.GeoDataFrame):
         read_cols = None  # the function may look at any column
     has_commune = commune_col is not None or commune_of is not None
-    with_signal = model.kind != "radius"
 
     totals: pd.DataFrame | None = None
     n_chunks = 0
@@ -463,20 +448,19 @@ def classify_file(
                                        lat=lat, layer=layer):  # fmt: skip
             n_chunks += 1
             geoms = _as_points(chunk.geometry)
-            chunk_sites = active if near is None else _near(active, *near, geoms, crs)
-            classes = classify_points(geoms, chunk_sites, model=chunk_model, crs=crs,
-                                      technologies=techs)  # fmt: skip
+            classes = classify_points(geoms, active, model=chunk_model, crs=crs, technologies=techs)
             commune = _commune_ids(chunk, commune_col, commune_of, communes) if has_commune else None
             population = (pd.to_numeric(chunk[pop_col], errors="coerce").to_numpy(dtype=float)
                           if pop_col else None)  # fmt: skip
-            table = _village_rows(chunk, classes, techs, id_col, commune, population, with_signal)
+            rows = _chunk_villages(chunk, classes, techs, id_col, commune, population)
+            table = _arrow(village_table(rows, technologies=techs, signal=model.yields_dbm))
             if writer is None:
                 import pyarrow.csv as pacsv
 
                 schema = table.schema
                 writer = pacsv.CSVWriter(sink, schema)
             writer.write_table(table.cast(schema))
-            part = _counts(classes, techs, commune, population)
+            part = _counts(rows, techs, commune is not None)
             totals = part if totals is None else totals.add(part, fill_value=0)
             logger.info("classified chunk %d: %d villages", n_chunks, len(chunk))
         if writer is None:  # an empty file: the header only
@@ -490,26 +474,23 @@ def classify_file(
 
 
 @dataclass(frozen=True, eq=False)
-class _PreparedRadius(ModelWrapper):
-    """A radius model whose k-d trees were built once for the file's sites.
+class _Prepared(ModelWrapper):
+    """A model prepared once for the file's sites: every chunk asks the same index.
 
-    :func:`~whitezone.classify.classify_points` hands every chunk's targets
-    to :meth:`best` with the same (already filtered and projected) sites;
-    the prepared index answers as :meth:`RadiusModel.best` would.  Any other
-    sites go to the model itself.
+    :func:`~whitezone.classify.classify_points` hands each chunk's targets to
+    :meth:`best` with the same (already filtered) sites; the prepared index
+    answers as the model would.
     """
 
-    model: RadiusModel
-    index: RadiusIndex
-    tech_code: np.ndarray
+    model: CoverageModel
+    index: object
+    n_sites: int
 
     def best(self, targets: np.ndarray, sites: gpd.GeoDataFrame, tech_code: np.ndarray,
-             n_tech: int) -> dict[str, np.ndarray]:  # fmt: skip
-        same = (len(sites) == self.index.n_sites and n_tech == len(self.index.groups)
-                and np.array_equal(tech_code, self.tech_code))  # fmt: skip
-        if same:
-            return self.index.best(targets)
-        return self.model.best(targets, sites, tech_code, n_tech)
+             n_tech: int, *, site_xy: np.ndarray | None = None) -> dict[str, np.ndarray]:  # fmt: skip
+        if len(sites) != self.n_sites:  # not the file's sites: ask the model itself
+            return self.model.best(targets, sites, tech_code, n_tech, site_xy=site_xy)
+        return self.index.best(targets)
 
 
 def _as_points(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
@@ -521,22 +502,6 @@ def _as_points(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
     values = np.asarray(geoms.array).copy()
     values[polygonal] = shapely.point_on_surface(values[polygonal])
     return gpd.GeoSeries(values, index=geoms.index, crs=geoms.crs)
-
-
-def _near(active: gpd.GeoDataFrame, sx, sy, reach_m, geoms: gpd.GeoSeries, crs) -> gpd.GeoDataFrame:
-    """The sites that can reach a point of the chunk's bounding box (their relative order kept)."""
-    values = np.asarray(geoms.array)
-    located = ~(shapely.is_missing(values) | shapely.is_empty(values))
-    if not located.any() or len(active) == 0:
-        return active.iloc[:0]
-    xy = project_xy(values[located], geoms.crs, crs)
-    ok = np.isfinite(xy).all(axis=1)
-    if not ok.all():  # a point the projection cannot place: let every site be considered
-        return active
-    x0, y0 = xy.min(axis=0)
-    x1, y1 = xy.max(axis=0)
-    near = (sx >= x0 - reach_m) & (sx <= x1 + reach_m) & (sy >= y0 - reach_m) & (sy <= y1 + reach_m)
-    return active if near.all() else active[near]
 
 
 def _commune_ids(chunk, column, commune_of, communes) -> pd.Series:
@@ -555,94 +520,72 @@ def _commune_ids(chunk, column, commune_of, communes) -> pd.Series:
     return ids.astype("string")
 
 
-_CLASS_TEXT = pa.array([*CLASSES, UNLOCATED], type=pa.string())
-
-
-def _class_text(classes: pd.Series) -> pa.Array:
-    """Class names as text, ``unlocated`` where the village has no location."""
-    codes = classes.cat.codes.to_numpy()
-    codes = np.where(codes < 0, len(CLASSES), codes).astype(np.int8)
-    return pa.DictionaryArray.from_arrays(pa.array(codes), _CLASS_TEXT).dictionary_decode()
-
-
-def _text(values: pd.Series) -> pa.Array:
-    """A column as Arrow text (nulls kept), formula-like text quoted as :func:`write_csv` does."""
-    text = pa.array(values.astype("string").array).cast(pa.string())
-    risky = pc.match_substring_regex(text, FORMULA_START)
-    if not pc.any(risky).as_py():
-        return text
-    return pc.if_else(risky, pc.binary_join_element_wise("'", text, ""), text)
-
-
-def _village_rows(chunk, classes, techs, id_col, commune, population, with_signal) -> pa.Table:
-    cols: dict[str, pa.Array] = {}
+def _chunk_villages(chunk, classes, techs, id_col, commune, population) -> pd.DataFrame:
+    """A chunk as classified villages: ids, commune, people, the classes (a status where none)."""
+    rows = pd.DataFrame(index=classes.index)
     if id_col is not None:
-        cols["village_id"] = _text(chunk[id_col])
+        rows["village_id"] = chunk[id_col].astype("string").to_numpy()
     else:
-        cols["row"] = pa.array(chunk.index.to_numpy(dtype=np.int64))
+        rows["row"] = chunk.index.to_numpy(dtype=np.int64)
     if commune is not None:
-        cols["commune_id"] = _text(commune)
+        rows["commune_id"] = commune.to_numpy()
     if population is not None:
-        cols["population"] = pa.array(population, type=pa.float64(), from_pandas=True)
-    cols["class_any"] = _class_text(classes["class_any"])
-    for tech in techs:
-        cols[f"class_{tech.lower()}"] = _class_text(classes[f"class_{tech.lower()}"])
-    for tech in techs:
-        t = tech.lower()
-        cols[f"site_{t}"] = _text(classes[f"site_{t}"])
-        cols[f"distance_km_{t}"] = pa.array(classes[f"distance_km_{t}"].round(3).to_numpy(),
-                                            type=pa.float64(), from_pandas=True)  # fmt: skip
-        if with_signal:
-            cols[f"signal_dbm_{t}"] = pa.array(classes[f"signal_dbm_{t}"].round(1).to_numpy(),
-                                               type=pa.float64(), from_pandas=True)  # fmt: skip
-        if f"line_of_sight_{t}" in classes:  # terrain model
-            cols[f"line_of_sight_{t}"] = pa.array(classes[f"line_of_sight_{t}"].array, type=pa.bool_())
+        rows["population"] = population
+    for col in classes:
+        values = classes[col]
+        if col.startswith("class_"):  # unlocated where the village has no class
+            values = values.cat.add_categories([UNLOCATED]).fillna(UNLOCATED)
+        rows[col] = values
+    return rows
+
+
+def _text(values: pa.Array) -> pa.Array:
+    """Formula-like text quoted as :func:`~whitezone.files.write_csv` does (nulls kept)."""
+    risky = pc.match_substring_regex(values, FORMULA_START)
+    if not pc.any(risky).as_py():
+        return values
+    return pc.if_else(risky, pc.binary_join_element_wise("'", values, ""), values)
+
+
+def _arrow(table: pd.DataFrame) -> pa.Table:
+    """The chunk's rows as Arrow: text as text (formula-like text quoted), numbers as float64."""
+    cols = {}
+    for name in table.columns:
+        values = table[name]
+        if isinstance(values.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(values) \
+                or values.dtype == object:  # fmt: skip
+            cols[name] = _text(pa.array(values.astype("string").array).cast(pa.string()))
+        elif str(values.dtype) == "boolean":
+            cols[name] = pa.array(values.array, type=pa.bool_())
+        elif pd.api.types.is_integer_dtype(values):
+            cols[name] = pa.array(values.to_numpy(), type=pa.int64())
+        else:
+            cols[name] = pa.array(values.to_numpy(dtype=float), type=pa.float64(), from_pandas=True)
     return pa.table(cols)
 
 
-def _class_codes(classes: pd.Series) -> np.ndarray:
-    """0 none, 1 weak, 2 good, 3 unclassified (no location)."""
-    codes = classes.cat.codes.to_numpy().astype(np.int64)
-    return np.where(codes < 0, len(CLASSES), codes)
-
-
-def _counts(classes, techs, commune, population) -> pd.DataFrame:
-    if commune is None:
-        key = np.full(len(classes), ALL, dtype=object)
-    else:
-        key = commune.fillna(NO_COMMUNE).to_numpy(dtype=object)
-    code, uniques = pd.factorize(key)
-    n = len(uniques)
-    out = {"villages": np.bincount(code, minlength=n)}
-    for suffix, col in [("", "class_any")] + [(f"_{t.lower()}", f"class_{t.lower()}") for t in techs]:
-        cls = _class_codes(classes[col])
-        cell = code * len(_CATS) + cls
-        counts = np.bincount(cell, minlength=n * len(_CATS)).reshape(n, len(_CATS))
-        for i, cat in enumerate(_CATS):
-            out[f"villages_{cat}{suffix}"] = counts[:, i]
-        if population is not None:
-            people = np.bincount(cell, weights=np.nan_to_num(population), minlength=n * len(_CATS))
-            people = people.reshape(n, len(_CATS))
-            for i, cat in enumerate(_CATS):
-                out[f"population_{cat}{suffix}"] = people[:, i]
-    return pd.DataFrame(out, index=pd.Index(np.asarray(uniques, dtype=object), name="commune_id"))
+def _counts(rows: pd.DataFrame, techs, has_commune: bool) -> pd.DataFrame:
+    """The chunk's tally per commune (``(all)`` without communes)."""
+    key = (rows["commune_id"].astype(object).fillna(NO_COMMUNE).to_numpy(dtype=object)
+           if has_commune else np.full(len(rows), ALL, dtype=object))  # fmt: skip
+    population = rows.get("population", None)
+    classes = {sfx: rows[col] for sfx, col in class_suffixes(techs).items()}
+    counts = tally(key, classes, population)
+    counts.index.name = "commune_id"
+    return counts
 
 
 def _finish_counts(totals, techs, *, population_known: bool, has_commune: bool) -> pd.DataFrame:
     order = ["villages"]
-    for suffix in [""] + [f"_{t.lower()}" for t in techs]:
-        order += [f"villages_{cat}{suffix}" for cat in _CATS]
+    for suffix in class_suffixes(techs):
+        order += [f"villages_{cat}{suffix}" for cat in CATEGORIES]
         if population_known:
-            order += [f"population_{cat}{suffix}" for cat in _CATS]
+            order += [f"population_{cat}{suffix}" for cat in CATEGORIES]
     totals = totals[order]
     counts = [c for c in order if c.startswith("villages")]
     totals[counts] = totals[counts].astype(np.int64)
     if has_commune:
         ids = [i for i in totals.index if i != NO_COMMUNE]
         totals = totals.loc[sorted(ids) + ([NO_COMMUNE] if NO_COMMUNE in totals.index else [])]
-    for suffix in [""] + [f"_{t.lower()}" for t in techs]:
-        parts = totals[[f"villages_{cat}{suffix}" for cat in _CATS]].sum(axis=1)
-        if not (parts == totals["villages"]).all():  # a bug, never the data
-            raise RuntimeError(f"streamed counts do not reconcile for class{suffix or '_any'}")
+    reconcile(totals, list(class_suffixes(techs)), name="streamed")
     return totals
-

@@ -1,4 +1,4 @@
-"""Radio technologies and the signal classes villages are put in."""
+"""Radio technologies: their canonical names and the names operators' lists use."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
-    "CLASSES",
     "TECHNOLOGIES",
     "normalise_technology",
     "split_technologies",
@@ -16,10 +15,6 @@ __all__ = [
 
 #: The technologies whitezone models, oldest first.
 TECHNOLOGIES: tuple[str, ...] = ("2G", "3G", "4G", "5G")
-
-#: Signal classes, from worst to best; their position is the class level.
-CLASSES: tuple[str, ...] = ("none", "weak", "good")
-NONE, WEAK, GOOD = 0, 1, 2
 
 # Names seen in operators' BTS lists and OpenCelliD's `radio` column.
 _ALIASES = {
@@ -49,7 +44,3 @@ def split_technologies(value: object) -> list[str]:
         return []
     return [part for part in _SPLIT.split(str(value).strip()) if part]
 
-
-def class_names(levels: np.ndarray) -> np.ndarray:
-    """Class names ("none", "weak", "good") for an array of levels 0..2."""
-    return np.asarray(CLASSES, dtype=object)[np.asarray(levels, dtype=np.int64)]

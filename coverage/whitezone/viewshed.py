@@ -88,6 +88,7 @@ import affine
 import numpy as np
 
 from .errors import InputError
+from .files import atomic_path
 
 __all__ = ["DEFAULT_CURVATURE_COEFF", "WGS84_EARTH_DIAMETER_M", "viewshed", "viewshed_array"]
 
@@ -534,8 +535,6 @@ def viewshed(
         "compress": "deflate",
     }
     if out_path is not None:
-        from .outputs import atomic_path  # here: outputs pulls in geopandas
-
         with atomic_path(out_path) as tmp, rasterio.open(tmp, "w", **profile) as dst:
             dst.write(seen * np.uint8(255), 1)
         logger.info("viewshed written to %s", out_path)
@@ -568,16 +567,16 @@ def dem_viewshed(
     curvature_coeff: float = DEFAULT_CURVATURE_COEFF,
     out_path: str | Path | None = None,
 ) -> np.ndarray:
-    """Viewshed on a :class:`whitezone.terrain.Dem` (a DEM already on a metric grid).
+    """Viewshed on a :class:`whitezone.dem.Dem` (a DEM already on a metric grid).
 
     This is how a project's DEM, in whatever CRS it came, gets a viewshed:
-    :func:`whitezone.terrain.load_dem` warps it onto the run's metric grid and
+    :func:`whitezone.dem.load_dem` warps it onto the run's metric grid and
     this function sweeps it.  Defaults suit a BTS: a 30 m mast and a handset
     1.5 m above ground.
 
     Parameters
     ----------
-    dem : whitezone.terrain.Dem
+    dem : whitezone.dem.Dem
     x, y : float
         Observer in the DEM's CRS.
     observer_height_m, target_height_m, max_distance_m, curvature_coeff
@@ -598,8 +597,6 @@ def dem_viewshed(
                           nodata=None, earth_diameter_m=diameter)  # fmt: skip
     if out_path is not None:
         import rasterio
-
-        from .outputs import atomic_path
 
         profile = {"driver": "GTiff", "dtype": "uint8", "count": 1, "width": seen.shape[1],
                    "height": seen.shape[0], "crs": dem.crs.to_wkt(), "transform": dem.transform,

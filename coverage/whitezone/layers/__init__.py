@@ -20,13 +20,14 @@ from pyproj import CRS
 from ..crs import metric_crs
 from ..errors import InputError
 from ..project import Project
+from ..staging import input_checksums
 from ._geometry import Repair
+from ._raster import check_raster, raster_info
 from .communes import read_communes, region_of
 from .fiber import read_fiber
 from .opencellid import read_opencellid
 from .pois import read_pois
 from .post_offices import COMMUNE_POST_OFFICE, read_post_offices
-from .rasters import check_raster
 from .sites import read_sites, require_sites
 from .villages import UNLOCATED, assign_communes, read_villages
 
@@ -36,6 +37,7 @@ __all__ = [
     "Layers",
     "Repair",
     "assign_communes",
+    "check_raster",
     "load_layers",
     "read_communes",
     "read_fiber",
@@ -66,6 +68,10 @@ class Layers:
         Every repair made while loading, for the report.
     sources : dict
         Layer name -> file it was read from.
+    checksums : dict
+        Input name (each layer, and ``project``) -> its path, size and
+        SHA-256 (:func:`whitezone.staging.input_checksums`): the manifest
+        and the report name exactly what a run read.
     """
 
     communes: gpd.GeoDataFrame
@@ -79,6 +85,7 @@ class Layers:
     population: Path | None = None
     repairs: list[Repair] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
+    checksums: dict[str, dict] = field(default_factory=dict)
 
     def repairs_table(self) -> pd.DataFrame:
         """Repairs and kept-with-status rows as a table: layer, kind, count, rows, message."""
@@ -93,18 +100,37 @@ class Layers:
         )
 
     def summary(self) -> pd.DataFrame:
-        """Rows per layer and the file each came from (what ``whitezone check`` prints)."""
+        """Per layer: the records read, what they became, how and from where (``whitezone check``).
+
+        Returns
+        -------
+        DataFrame
+            ``layer``, ``rows`` (records in the file: a sites row listing
+            "2G,4G" is one row; OpenCelliD: cells), ``features`` (what the
+            run uses: villages, sites and site-technologies, a raster's
+            size), ``read as`` (the CRS) and ``source`` (the file).
+        """
         rows = []
         for name in ("communes", "villages", "sites", "post_offices", "fiber", "pois"):
             frame = getattr(self, name)
-            if frame is not None:
-                rows.append({"layer": name, "rows": len(frame), "read as": frame.attrs.get("source_crs", ""),
-                             "source": self.sources.get(name, "")})  # fmt: skip
+            if frame is None:
+                continue
+            records = len(frame)
+            features = f"{len(frame)}"
+            if name == "sites":
+                records = int(frame["cells"].sum()) if "cells" in frame else int(frame["source_row"].nunique())
+                features = f"{frame['site_id'].nunique()} sites, {len(frame)} site-technologies"
+            rows.append({"layer": name, "rows": records, "features": features,
+                         "read as": frame.attrs.get("source_crs", ""),
+                         "source": self.sources.get(name, "")})  # fmt: skip
         for name in ("dem", "population"):
-            if getattr(self, name) is not None:
-                rows.append({"layer": name, "rows": pd.NA, "read as": "raster",
-                             "source": self.sources.get(name, "")})  # fmt: skip
-        return pd.DataFrame(rows, columns=["layer", "rows", "read as", "source"])
+            path = getattr(self, name)
+            if path is not None:
+                info = raster_info(path)
+                rows.append({"layer": name, "rows": info["cells"], "features":
+                             f"{info['width']} × {info['height']} cells of {info['resolution']}",
+                             "read as": info["crs"], "source": self.sources.get(name, "")})  # fmt: skip
+        return pd.DataFrame(rows, columns=["layer", "rows", "features", "read as", "source"])
 
 
 def load_layers(project: Project) -> Layers:
@@ -160,9 +186,10 @@ def load_layers(project: Project) -> Layers:
         if frame is not None:
             repairs.extend(frame.attrs.get("repairs", []))
     sources = {name: str(s.path) for name, s in src.items()}
+    files = {**sources, **({"project": str(project.path)} if project.path else {})}
     layers = Layers(communes=communes, villages=villages, sites=sites, crs=crs,
                     post_offices=posts, fiber=fiber, pois=pois, dem=dem, population=population,
-                    repairs=repairs, sources=sources)  # fmt: skip
+                    repairs=repairs, sources=sources, checksums=input_checksums(files))  # fmt: skip
     logger.info("loaded %d communes, %d villages, %d site-technologies", len(communes),
                 len(villages), len(sites))  # fmt: skip
     return layers

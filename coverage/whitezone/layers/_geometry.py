@@ -14,7 +14,7 @@ from pyproj import CRS
 from ..crs import WGS84, parse_crs
 from ..errors import InputError, Problem, Problems, RepairWarning
 from ._read import RawLayer
-from ._values import parse_coordinates
+from ._values import parse_coordinates, parse_numbers
 
 #: Margin (degrees) around the communes' bounds inside which a point counts as
 #: "in the region" when deciding whether its lon/lat were swapped.
@@ -125,8 +125,6 @@ def points_from_columns(
     declared = parse_crs(crs, source=raw.source) if crs is not None else None
     projected = declared is not None and declared.is_projected
     if projected:
-        from ._values import parse_numbers
-
         x, bad_x = parse_numbers(frame[lon_col])
         y, bad_y = parse_numbers(frame[lat_col])
     else:

@@ -14,6 +14,7 @@ from ._base import as_source, finish, geometry_of, prepare
 from ._columns import fold
 from ._geometry import check_unique, clean_ids
 from .communes import region_of
+from .villages import assign_communes
 
 COLUMNS = ("post_id", "name", "kind", "commune_id", "lon", "lat")
 REQUIRED = ("post_id",)
@@ -68,8 +69,6 @@ def read_post_offices(
         ``"post office"``, ``"agent"``, ``"letter box"`` or as written),
         ``commune_id``, ``source_row``; EPSG:4326 points.
     """
-    from .villages import assign_communes
-
     source = as_source(source, "post_offices", columns=columns, sheet=sheet, layer=layer, crs=crs)
     prep = prepare(source, wanted=COLUMNS, required=REQUIRED)
     raw = prep.raw

@@ -17,6 +17,7 @@ from ._base import as_source, finish, geometry_of, prepare
 from ._columns import fold
 from ._geometry import clean_ids
 from .communes import region_of
+from .opencellid import read_opencellid
 
 COLUMNS = ("site_id", "technology", "operator", "height_m", "frequency_mhz", "eirp_dbm",
            "radius_km", "azimuth_deg", "beamwidth_deg", "status", "lon", "lat")  # fmt: skip
@@ -78,8 +79,6 @@ def read_sites(
     """
     source = as_source(source, "sites", columns=columns, sheet=sheet, layer=layer, crs=crs)
     if source.format == "opencellid":
-        from .opencellid import read_opencellid
-
         return read_opencellid(source.path, mcc=source.mcc, use_range=source.use_range)
     prep = prepare(source, wanted=COLUMNS, required=REQUIRED)
     raw = prep.raw

@@ -4,8 +4,10 @@ Layers a planner can switch: communes shaded by the share of villages with no
 signal (or weak signal, or people without signal), villages coloured by class
 with a popup each, the modelled coverage per technology, BTS sites per
 operator, postal points and their service radius, fiber routes, points of
-interest, and the priority sites when a siting run made them.  Vector layers
-are drawn on a canvas (``prefer_canvas``) so 100,000 villages stay smooth.
+interest, the priority sites when a siting run made them, and the villages a
+scenario changes.  Vector layers are drawn on a canvas (``prefer_canvas``) so
+100,000 villages stay smooth.  Labels and numbers follow the project's
+language (:mod:`whitezone.i18n`); the scale bar is metric.
 
 Every user-supplied text is HTML-escaped before it reaches the page: Folium's
 popups and tooltips insert property values as HTML, so a village named
@@ -15,30 +17,34 @@ popups and tooltips insert property values as HTML, so a village named
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
 
 import branca.colormap as cm
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from branca.element import MacroElement
 from folium.plugins import Fullscreen
+from jinja2 import Template
 
-from ..technology import CLASSES
-from .labels import LABELS
-from .layers import PointLayer
+from ..classes import CLASSES
+from ..i18n import Messages
+from ..result import Result
+from .points import PointLayer
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ..pipeline import Result
-
-__all__ = ["CLASS_COLORS", "coverage_map", "escape_frame", "scenario_layers"]
+__all__ = ["CLASS_COLORS", "PRIORITY_COLOR", "coverage_map", "escape_frame"]
 
 #: Colours of the signal classes (red = no signal).
 CLASS_COLORS = {"none": "#d7191c", "weak": "#fdae61", "good": "#1a9641"}
+#: Colours of the villages a scenario changes (losing all signal, getting worse, gaining).
+CHANGE_COLORS = {"lose": "#7f0000", "worse": "#f46d43", "gain": "#1a9641"}
 OTHER_COLOR = "#7b7b7b"
+PRIORITY_COLOR = "#d4a000"
 OPERATOR_COLORS = ("#3b4cc0", "#8e44ad", "#16a085", "#d35400", "#2c3e50", "#c0392b")
 #: Simplification of polygons and lines for the page (degrees, ~20 m).
 SIMPLIFY_DEG = 0.0002
+#: Room (pixels) kept free on the right for the open layer control when the map fits the data.
+CONTROL_WIDTH_PX = 330
 
 
 def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -68,15 +74,32 @@ def _clean(frame: gpd.GeoDataFrame, columns: list[str]) -> gpd.GeoDataFrame:
     return escape_frame(out)
 
 
-def coverage_map(result: Result, *, lang: str | None = None) -> folium.Map:
+class _MetricScale(MacroElement):
+    """Leaflet's scale bar in kilometres only (Folium's ``control_scale`` adds miles too)."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+L.control.scale({imperial: false, metric: true}).addTo({{ this._parent.get_name() }});
+{% endmacro %}
+""")
+
+    def __init__(self):
+        super().__init__()
+        self._name = "MetricScale"
+
+
+def coverage_map(result: Result, *, lang: str | None = None, scenarios=None) -> folium.Map:
     """Build the map of a run.
 
     Parameters
     ----------
     result : Result
-        From :func:`~whitezone.pipeline.analyse`.
+        From :func:`~whitezone.analysis.analyse`.
     lang : {"vi", "en"}, optional
-        Labels and legend language; default the project's.
+        Labels, legend and numbers; default the project's.
+    scenarios : list of whitezone.scenarios.ScenarioResult, optional
+        Also draw, per scenario, the villages losing all signal, getting a
+        worse signal and gaining.
 
     Returns
     -------
@@ -84,12 +107,14 @@ def coverage_map(result: Result, *, lang: str | None = None) -> folium.Map:
         Save with :func:`whitezone.maps.offline.save_map` (optionally
         self-contained) or display in a notebook.
     """
-    t = LABELS[lang or result.project.lang]
+    t = Messages(lang or result.project.lang)
     communes = result.communes
     minx, miny, maxx, maxy = communes.total_bounds
-    fmap = folium.Map(tiles=None, control_scale=True, prefer_canvas=True)
-    folium.TileLayer("OpenStreetMap", name=t["basemap"]).add_to(fmap)
-    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    fmap = folium.Map(tiles=None, control_scale=False, prefer_canvas=True)
+    folium.TileLayer("OpenStreetMap", name=t("map.basemap")).add_to(fmap)
+    # The layer control stays open on the right: the province fits in the rest.
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]], padding_top_left=(10, 10),
+                    padding_bottom_right=(CONTROL_WIDTH_PX, 10))  # fmt: skip
     _commune_layers(fmap, result, t)
     _coverage_layers(fmap, result, t)
     _village_layer(fmap, result, t)
@@ -98,21 +123,28 @@ def coverage_map(result: Result, *, lang: str | None = None) -> folium.Map:
     _fiber_layer(fmap, result, t)
     _poi_layer(fmap, result, t)
     _priority_layer(fmap, result, t)
-    _legend(fmap, t)
-    Fullscreen(position="topleft", title=t["fullscreen"], title_cancel=t["exit_fullscreen"]).add_to(fmap)
+    for run in scenarios or ():
+        _scenario_layers(fmap, run, t)
+    _legend(fmap, t, priority=result.priority_sites is not None and len(result.priority_sites) > 0,
+            changes=bool(scenarios), run=t("map.run", run_id=result.run.run_id,
+                                           version=result.run.version))  # fmt: skip
+    _MetricScale().add_to(fmap)
+    Fullscreen(position="topleft", title=t("map.fullscreen"),
+               title_cancel=t("map.exit_fullscreen")).add_to(fmap)  # fmt: skip
+    # Last: the control lists every layer added before it.
     folium.LayerControl(collapsed=False).add_to(fmap)
     fmap.get_root().header.add_child(folium.Element(
         f"<title>{html.escape(result.project.name)}</title>"))  # fmt: skip
     return fmap
 
 
-def _commune_layers(fmap, result, t) -> None:
+def _commune_layers(fmap, result: Result, t: Messages) -> None:
     communes = result.communes.copy()
     communes["geometry"] = communes.geometry.simplify(SIMPLIFY_DEG, preserve_topology=True)
     shown = True
-    for column, title, colors in (("pct_none", t["layer_pct_none"], ["#fff5f0", "#fb6a4a", "#67000d"]),
-                                  ("pct_weak", t["layer_pct_weak"], ["#fff5eb", "#fd8d3c", "#7f2704"]),
-                                  ("pct_population_none", t["layer_pct_population_none"],
+    for column, title, colors in (("pct_none", t("map.layer_pct_none"), ["#fff5f0", "#fb6a4a", "#67000d"]),
+                                  ("pct_weak", t("map.layer_pct_weak"), ["#fff5eb", "#fd8d3c", "#7f2704"]),
+                                  ("pct_population_none", t("map.layer_pct_population_none"),
                                    ["#fcfbfd", "#9e9ac8", "#3f007d"])):  # fmt: skip
         if column not in communes:
             continue
@@ -130,19 +162,20 @@ def _commune_layers(fmap, result, t) -> None:
             highlight_function=lambda f: {"weight": 2.5, "color": "#000000"},
             tooltip=folium.GeoJsonTooltip(
                 fields=["commune", "district", "villages", "villages_none", "villages_weak", column],
-                aliases=[t["commune"], t["district"], t["villages"], t["villages_none"],
-                         t["villages_weak"], title]),
+                aliases=[t("map.commune"), t("map.district"), t("map.villages"),
+                         t("map.villages_none"), t("map.villages_weak"), title]),
         ).add_to(fmap)  # fmt: skip
         if shown:
             scale.add_to(fmap)
         shown = False
 
 
-def _coverage_layers(fmap, result, t) -> None:
+def _coverage_layers(fmap, result: Result, t: Messages) -> None:
     """The model on its grid, one image per technology (and any), off by default."""
-    grid = getattr(result, "coverage", None)
+    grid = result.coverage
     if grid is None:
         return
+    from affine import Affine
     from rasterio.warp import Resampling, reproject, transform_bounds
 
     colors = np.array([[215, 25, 28, 150], [253, 174, 97, 150], [26, 150, 65, 150]], dtype=np.uint8)
@@ -152,8 +185,6 @@ def _coverage_layers(fmap, result, t) -> None:
                                                 g.transform.c + g.transform.a * g.width,
                                                 g.transform.f)  # fmt: skip
     width, height = g.width, g.height
-    from affine import Affine
-
     dst_transform = Affine((east - west) / width, 0, west, 0, -(north - south) / height, north)
     for key in ["any", *result.technologies]:
         levels = np.full((height, width), 255, dtype=np.uint8)
@@ -163,24 +194,29 @@ def _coverage_layers(fmap, result, t) -> None:
         rgba = np.zeros((height, width, 4), dtype=np.uint8)
         inside = levels < 3
         rgba[inside] = colors[levels[inside]]
-        name = t["coverage_any"] if key == "any" else t["coverage_tech"].format(tech=key)
+        name = t("map.coverage_any") if key == "any" else t("map.coverage_tech", tech=key)
         folium.raster_layers.ImageOverlay(rgba, bounds=[[south, west], [north, east]],
                                           mercator_project=True, name=name, show=False,
                                           pixelated=True).add_to(fmap)  # fmt: skip
 
 
-def _village_layer(fmap, result, t) -> None:
+def _class_words(t: Messages) -> dict[str, str]:
+    return {c: t(f"map.{c}") for c in CLASSES} | {"unlocated": t.value("unlocated")}
+
+
+def _village_layer(fmap, result: Result, t: Messages) -> None:
     v = result.villages
     located = ~(v.geometry.isna() | v.geometry.is_empty).to_numpy()
     frame = v.loc[located]
     techs = [x.lower() for x in result.technologies]
     names = result.communes.set_index("commune_id")["commune"]
-    words = {c: t.get(c, c) for c in ("none", "weak", "good", "unlocated")}
+    words = _class_words(t)
     fields = {
-        t["village"]: frame["village"],
-        t["commune"]: frame["commune_id"].map(names),
-        t["population"]: frame["population"],
-        t["class_any"]: _translate(frame["class_any"], words),
+        t("map.village"): frame["village"],
+        t("map.village_id"): frame["village_id"],
+        t("map.commune"): frame["commune_id"].map(names),
+        t("map.population"): frame["population"],
+        t("map.class_any"): _translate(frame["class_any"], words),
     }
     for x in techs:
         fields[x.upper()] = _translate(frame[f"class_{x}"], words)
@@ -190,16 +226,16 @@ def _village_layer(fmap, result, t) -> None:
         for x in techs:
             ids = frame[f"site_{x}"].astype(object).to_numpy()
             server = np.where(pd.isna(ids), server, ids)
-        fields[t["serving_site"]] = pd.Series(server, index=frame.index)
-    signal_cols = [f"signal_dbm_{x}" for x in techs if frame[f"signal_dbm_{x}"].notna().any()]
-    if signal_cols:
-        fields[t["best_signal_dbm"]] = frame[signal_cols].max(axis=1)
+        fields[t("map.serving_site")] = pd.Series(server, index=frame.index)
+    if result.model.yields_dbm:
+        fields[t("map.best_signal_dbm")] = frame[[f"signal_dbm_{x}" for x in techs]].max(axis=1)
     for col in ("operators_good", "post_distance_km", "fixed_broadband"):
         if col in frame:
-            fields[t[col]] = frame[col]
+            fields[t(f"map.{col}")] = frame[col]
     colors = frame["class_any"].astype(object).map(CLASS_COLORS).fillna(OTHER_COLOR)
-    PointLayer(frame.geometry.y, frame.geometry.x, colors, fields, name=t["layer_villages"],
-               tooltip=frame["village"].fillna(frame["village_id"]).astype(str)).add_to(fmap)  # fmt: skip
+    PointLayer(frame.geometry.y, frame.geometry.x, colors, fields, name=t("map.layer_villages"),
+               tooltip=frame["village"].fillna(frame["village_id"]).astype(str),
+               lang=t.lang).add_to(fmap)  # fmt: skip
 
 
 def _translate(values: pd.Series, words: dict[str, str]) -> pd.Series:
@@ -207,7 +243,7 @@ def _translate(values: pd.Series, words: dict[str, str]) -> pd.Series:
     return text.map(words).fillna(text)
 
 
-def _site_layers(fmap, result, t) -> None:
+def _site_layers(fmap, result: Result, t: Messages) -> None:
     sites = result.layers.sites
     if sites.empty:
         return
@@ -221,110 +257,113 @@ def _site_layers(fmap, result, t) -> None:
     for i, (name, part) in enumerate(grouped.groupby("operator", sort=True)):
         color = OPERATOR_COLORS[i % len(OPERATOR_COLORS)]
         fill = np.where(part["status"] == "active", color, "#ffffff")
-        fields = {t["site_id"]: part["site_id"], t["operator"]: part["operator"],
-                  t["technologies"]: part["technologies"], t["status"]: part["status"],
-                  t["height_m"]: part["height_m"]}  # fmt: skip
+        fields = {t("map.site_id"): part["site_id"], t("map.operator"): part["operator"],
+                  t("map.technologies"): part["technologies"],
+                  t("map.status"): part["status"].map(t.value),
+                  t("map.height_m"): part["height_m"]}  # fmt: skip
         PointLayer(part.geometry.y, part.geometry.x, fill, fields, stroke="#000000", radius=6,
-                   weight=2, name=t["layer_sites"].format(operator=str(name)), show=False,
-                   tooltip=part["site_id"]).add_to(fmap)  # fmt: skip
+                   weight=2, name=t("map.layer_sites", operator=str(name)), show=False,
+                   tooltip=part["site_id"], lang=t.lang).add_to(fmap)  # fmt: skip
 
 
-def _postal_layers(fmap, result, t) -> None:
+def _postal_layers(fmap, result: Result, t: Messages) -> None:
     posts = result.layers.post_offices
     if posts is None or posts.empty:
         return
-    prov = result.summaries.province
-    radius_km = float(prov["service_radius_km"].iloc[0]) if "service_radius_km" in prov else np.nan
-    fields = {t["post_id"]: posts["post_id"], t["name"]: posts["name"], t["kind"]: posts["kind"]}
+    radius_km = result.service_radius_km
+    fields = {t("map.post_id"): posts["post_id"], t("map.name"): posts["name"],
+              t("map.kind"): posts["kind"].map(t.value)}  # fmt: skip
     PointLayer(posts.geometry.y, posts.geometry.x, np.full(len(posts), "#ffffff"), fields,
-               stroke="#1f4e79", radius=5, weight=2, name=t["layer_posts"], show=False,
-               tooltip=posts["name"].fillna(posts["post_id"])).add_to(fmap)  # fmt: skip
-    if np.isfinite(radius_km):
-        rings = folium.FeatureGroup(name=t["layer_post_radius"].format(r=radius_km), show=False)
+               stroke="#1f4e79", radius=5, weight=2, name=t("map.layer_posts"), show=False,
+               tooltip=posts["name"].fillna(posts["post_id"]), lang=t.lang).add_to(fmap)  # fmt: skip
+    if radius_km is not None and np.isfinite(radius_km):
+        rings = folium.FeatureGroup(name=t("map.layer_post_radius", r=t.number(radius_km, 2)),
+                                    show=False)  # fmt: skip
         for point in posts.geometry:
             folium.Circle([point.y, point.x], radius=radius_km * 1000.0, weight=1, color="#1f4e79",
                           fill=True, fill_opacity=0.05).add_to(rings)  # fmt: skip
         rings.add_to(fmap)
 
 
-def _fiber_layer(fmap, result, t) -> None:
+def _fiber_layer(fmap, result: Result, t: Messages) -> None:
     fiber = result.layers.fiber
     if fiber is None or fiber.empty:
         return
     lines = fiber[["geometry"]].copy()
     lines["geometry"] = lines.geometry.simplify(SIMPLIFY_DEG)
-    folium.GeoJson(lines, name=t["layer_fiber"], show=False,
+    folium.GeoJson(lines, name=t("map.layer_fiber"), show=False,
                    style_function=lambda f: {"color": "#6a3d9a", "weight": 2},
                    marker=folium.CircleMarker(radius=3, color="#6a3d9a")).add_to(fmap)  # fmt: skip
 
 
-def _poi_layer(fmap, result, t) -> None:
-    pois = getattr(result, "pois", None)
+def _poi_layer(fmap, result: Result, t: Messages) -> None:
+    pois = result.pois
     if pois is None or pois.empty:
         return
-    fields = {t["name"]: pois["name"], t["kind"]: pois["kind"],
-              t["class_any"]: _translate(pois["class_any"], {c: t[c] for c in CLASSES}),
-              t["fixed_broadband"]: pois["fixed_broadband"]}  # fmt: skip
+    fields = {t("map.name"): pois["name"], t("map.kind"): pois["kind"].map(t.value),
+              t("map.class_any"): _translate(pois["class_any"], _class_words(t)),
+              t("map.fixed_broadband"): pois["fixed_broadband"]}  # fmt: skip
     colors = pois["class_any"].astype(object).map(CLASS_COLORS).fillna(OTHER_COLOR)
     PointLayer(pois.geometry.y, pois.geometry.x, colors, fields, stroke="#000000", radius=4,
-               weight=1.5, name=t["layer_pois"], show=False,
-               tooltip=pois["name"].fillna(pois["kind"])).add_to(fmap)  # fmt: skip
+               weight=1.5, name=t("map.layer_pois"), show=False,
+               tooltip=pois["name"].fillna(pois["kind"]), lang=t.lang).add_to(fmap)  # fmt: skip
 
 
-def _priority_layer(fmap, result, t) -> None:
-    sites = getattr(result, "priority_sites", None)
+def _priority_layer(fmap, result: Result, t: Messages) -> None:
+    sites = result.priority_sites
     if sites is None or len(sites) == 0:
         return
     fields = [c for c in ("rank", "candidate_id", "new_villages", "new_population",
                           "cumulative_share") if c in sites]  # fmt: skip
     data = _clean(sites, fields)
-    layer = folium.FeatureGroup(name=t["layer_priority"], show=True)
+    if "cumulative_share" in data:  # a percent, as the label says
+        data["cumulative_share"] = (100.0 * sites["cumulative_share"].astype(float)).round(1)
+    layer = folium.FeatureGroup(name=t("map.layer_priority"), show=True)
     folium.GeoJson(
         data,
         marker=folium.Marker(icon=folium.DivIcon(
-            html='<div style="font:20px sans-serif;color:#d4a000;text-shadow:0 0 2px #000">★</div>',
+            html=f'<div style="font:20px sans-serif;color:{PRIORITY_COLOR};'
+                 'text-shadow:0 0 2px #000">★</div>',
             icon_size=(20, 20), icon_anchor=(10, 10))),
-        popup=folium.GeoJsonPopup(fields=fields, aliases=[t.get(f, f) for f in fields]),
+        popup=folium.GeoJsonPopup(fields=fields, aliases=[t(f"map.{f}") for f in fields]),
     ).add_to(layer)  # fmt: skip
     layer.add_to(fmap)
 
 
-def _legend(fmap, t) -> None:
-    rows = "".join(
-        f'<div><span style="display:inline-block;width:10px;height:10px;border-radius:5px;'
-        f'background:{CLASS_COLORS[name]};margin-right:6px"></span>{html.escape(t[name])}</div>'
-        for name in CLASSES
-    )
-    box = ('<div style="position:fixed;bottom:48px;left:12px;z-index:1000;background:white;'
-           'padding:6px 10px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.4);'
-           f'font:12px sans-serif"><b>{html.escape(t["legend"])}</b>{rows}</div>')  # fmt: skip
+def _scenario_layers(fmap, run, t: Messages) -> None:
+    """One layer per change of a scenario's villages: losing all signal, worse, gaining."""
+    label = run.scenario.label or run.scenario.name
+    words = _class_words(t)
+    for change in ("lose", "worse", "gain"):
+        part = run.villages[(run.villages["change"] == change).to_numpy()]
+        part = part[~(part.geometry.isna() | part.geometry.is_empty)]
+        if part.empty:
+            continue
+        fields = {t("map.village"): part["village"], t("map.village_id"): part["village_id"],
+                  t("map.population"): part["population"],
+                  t("map.class_before"): _translate(part["class_before"], words),
+                  t("map.class_after"): _translate(part["class_after"], words)}  # fmt: skip
+        PointLayer(part.geometry.y, part.geometry.x, np.full(len(part), CHANGE_COLORS[change]),
+                   fields, stroke="#000000", radius=6, weight=1.5, show=change != "gain",
+                   name=t(f"map.layer_{change}", scenario=label, n=len(part)),
+                   tooltip=part["village"].fillna(part["village_id"]), lang=t.lang).add_to(fmap)  # fmt: skip
+
+
+def _legend(fmap, t: Messages, *, priority: bool, changes: bool, run: str) -> None:
+    def dot(color: str, label: str) -> str:
+        return (f'<div><span style="display:inline-block;width:10px;height:10px;border-radius:5px;'
+                f'background:{color};margin-right:6px"></span>{html.escape(label)}</div>')  # fmt: skip
+
+    rows = "".join(dot(CLASS_COLORS[name], t(f"map.{name}")) for name in CLASSES)
+    if priority:
+        rows += (f'<div><span style="color:{PRIORITY_COLOR};text-shadow:0 0 2px #000;'
+                 f'margin-right:4px">★</span>{html.escape(t("map.layer_priority"))}</div>')  # fmt: skip
+    if changes:
+        rows += f"<b>{html.escape(t('map.legend_changes'))}</b>"
+        rows += "".join(dot(CHANGE_COLORS[c], t.value(c)) for c in ("lose", "worse", "gain"))
+    box = ('<div class="wz-legend" style="position:fixed;bottom:48px;left:12px;z-index:1000;'
+           'background:white;padding:6px 10px;border-radius:4px;'
+           'box-shadow:0 1px 4px rgba(0,0,0,.4);font:12px sans-serif">'
+           f'<b>{html.escape(t("map.legend"))}</b>{rows}'
+           f'<div style="color:#777;margin-top:4px;font-size:10px">{html.escape(run)}</div></div>')  # fmt: skip
     fmap.get_root().html.add_child(folium.Element(box))
-
-
-def scenario_layers(fmap: folium.Map, runs, *, lang: str = "vi") -> folium.Map:
-    """Add, per scenario, the villages that lose and that gain service.
-
-    Parameters
-    ----------
-    fmap : folium.Map
-        Usually :func:`coverage_map` of the baseline.
-    runs : list of whitezone.scenarios.ScenarioResult
-    lang : {"vi", "en"}
-    """
-    t = LABELS[lang]
-    words = {c: t.get(c, c) for c in CLASSES}
-    for run in runs:
-        label = run.scenario.label or run.scenario.name
-        for change, color in (("lose", CLASS_COLORS["none"]), ("gain", CLASS_COLORS["good"])):
-            part = run.villages[(run.villages["change"] == change).to_numpy()]
-            part = part[~part.geometry.is_empty]
-            if part.empty:
-                continue
-            fields = {t["village"]: part["village"], t["population"]: part["population"],
-                      t["class_before"]: _translate(part["class_before"], words),
-                      t["class_after"]: _translate(part["class_after"], words)}  # fmt: skip
-            PointLayer(part.geometry.y, part.geometry.x, np.full(len(part), color), fields,
-                       stroke="#000000", radius=6, weight=1.5, show=False,
-                       name=t[f"layer_{change}"].format(scenario=label, n=len(part)),
-                       tooltip=part["village"]).add_to(fmap)  # fmt: skip
-    return fmap

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit
 
 from ..errors import WhitezoneError
-from ..outputs import write_text
+from ..files import write_text
 
 if TYPE_CHECKING:  # pragma: no cover
     import folium

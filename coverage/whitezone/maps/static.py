@@ -10,26 +10,19 @@ with a scale bar; rendered off-screen (Agg) into PNG bytes.
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
+from matplotlib.figure import Figure
 
+from ..i18n import Messages
+from ..result import Result
 from . import CLASS_COLORS
-from .labels import LABELS
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ..pipeline import Result
 
 __all__ = ["static_maps"]
 
 
 def _figure():
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    from matplotlib.figure import Figure
-
     fig = Figure(figsize=(8.0, 8.0), dpi=110)
     ax = fig.add_subplot(1, 1, 1)
     ax.set_axis_off()
@@ -37,14 +30,14 @@ def _figure():
     return fig, ax
 
 
-def _scale_bar(ax, bounds) -> None:
+def _scale_bar(ax, bounds, t: Messages) -> None:
     minx, miny, maxx, maxy = bounds
     width = maxx - minx
     length = 10 ** np.floor(np.log10(width / 4))
     length *= 5 if width / length > 20 else 2 if width / length > 8 else 1
     x0, y0 = minx + width * 0.05, miny + (maxy - miny) * 0.04
     ax.plot([x0, x0 + length], [y0, y0], color="black", linewidth=3)
-    ax.text(x0 + length / 2, y0 + (maxy - miny) * 0.012, f"{length / 1000:g} km",
+    ax.text(x0 + length / 2, y0 + (maxy - miny) * 0.012, f"{t.short(length / 1000)} km",
             ha="center", va="bottom", fontsize=9)  # fmt: skip
 
 
@@ -67,7 +60,7 @@ def static_maps(result: Result, *, lang: str | None = None) -> dict[str, bytes]:
     dict
         ``"mobile"`` always, ``"postal"`` when there are postal points.
     """
-    t = LABELS[lang or result.project.lang]
+    t = Messages(lang or result.project.lang)
     crs = result.layers.crs
     communes = result.communes.to_crs(crs)
     villages = result.villages.to_crs(crs)
@@ -78,23 +71,22 @@ def static_maps(result: Result, *, lang: str | None = None) -> dict[str, bytes]:
     fig, ax = _figure()
     communes.plot(ax=ax, column=communes["pct_none"].fillna(0.0), cmap="Reds", vmin=0,
                   edgecolor="#777777", linewidth=0.4, legend=True,
-                  legend_kwds={"label": t["layer_pct_none"], "shrink": 0.6})  # fmt: skip
+                  legend_kwds={"label": t("map.layer_pct_none"), "shrink": 0.6})  # fmt: skip
     good = villages[villages["class_any"] == "good"]
     ax.scatter(good.geometry.x, good.geometry.y, s=2, color="#bbbbbb", zorder=2)
     for cls in ("weak", "none"):
         part = villages[villages["class_any"] == cls]
         ax.scatter(part.geometry.x, part.geometry.y, s=16 if cls == "none" else 9, zorder=3,
                    color=CLASS_COLORS[cls], edgecolor="black", linewidth=0.3,
-                   label=f"{t[cls]} ({len(part)})")  # fmt: skip
+                   label=f"{t('map.' + cls)} ({len(part)})")  # fmt: skip
     ax.legend(loc="upper right", fontsize=9, frameon=True)
-    ax.set_title(f"{t['static_mobile']} — {result.project.name}", fontsize=11)
-    _scale_bar(ax, bounds)
+    ax.set_title(f"{t('map.static_mobile')} — {result.project.name}", fontsize=11)
+    _scale_bar(ax, bounds, t)
     figures["mobile"] = _png(fig)
 
     posts = result.layers.post_offices
-    prov = result.summaries.province
-    if posts is not None and len(posts) and "service_radius_km" in prov:
-        radius_m = float(prov["service_radius_km"].iloc[0]) * 1000.0
+    if posts is not None and len(posts) and result.service_radius_km is not None:
+        radius_m = float(result.service_radius_km) * 1000.0
         posts_m = posts.to_crs(crs)
         fig, ax = _figure()
         communes.plot(ax=ax, color="#f7f7f7", edgecolor="#999999", linewidth=0.4)
@@ -104,11 +96,11 @@ def static_maps(result: Result, *, lang: str | None = None) -> dict[str, bytes]:
             else np.zeros(len(villages), dtype=bool)  # fmt: skip
         ax.scatter(villages.geometry.x[~far], villages.geometry.y[~far], s=2, color="#bbbbbb", zorder=3)
         ax.scatter(villages.geometry.x[far], villages.geometry.y[far], s=10, color="#d95f02",
-                   zorder=4, label=f"{t['beyond_radius']} ({int(far.sum())})")  # fmt: skip
+                   zorder=4, label=f"{t('map.beyond_radius')} ({int(far.sum())})")  # fmt: skip
         ax.scatter(posts_m.geometry.x, posts_m.geometry.y, s=18, marker="s", color="#1f4e79",
-                   zorder=5, label=f"{t['post_point']} ({len(posts_m)})")  # fmt: skip
+                   zorder=5, label=f"{t('map.post_point')} ({len(posts_m)})")  # fmt: skip
         ax.legend(loc="upper right", fontsize=9, frameon=True)
-        ax.set_title(f"{t['static_postal']} (R = {radius_m / 1000:.2f} km)", fontsize=11)
-        _scale_bar(ax, bounds)
+        ax.set_title(f"{t('map.static_postal')} (R = {t.number(radius_m / 1000, 2)} km)", fontsize=11)
+        _scale_bar(ax, bounds, t)
         figures["postal"] = _png(fig)
     return figures

@@ -1,26 +1,28 @@
 """Coverage models: what signal a point receives from each site.
 
 Every model answers the same question through one interface,
-:class:`CoverageModel`: given target points and site-technologies (both in a
-metric CRS), return the *links* — one row per (target, site) pair within the
-site's reach — with the distance, the received signal where the model computes
-one, and the class level (0 none, 1 weak, 2 good).  Classification,
-statistics, maps and site selection only ever see links, so they never care
-which model ran.
+:class:`CoverageModel`: given target points and site-technologies (x, y in
+a metric CRS), return the *links* — one row per (target, site) pair within
+the site's reach — with the distance, the received signal where the model
+computes one, and the class level (0 none, 1 weak, 2 good), or directly the
+best server of each target.
+
+A model also says what it can do, so that nothing outside this package asks
+which model ran: whether it yields a signal in dBm, the exact geometry of
+its footprint when it has one, the grid its coverage is drawn on, the
+terrain it reads, its parameters and class rules for the report, the
+default mast of a new site.  Adding a model is a class here, an entry in
+:data:`MODELS`, and its settings in the project-file parser.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Protocol, runtime_checkable
-
-import geopandas as gpd
-import numpy as np
-import pandas as pd
-
+from ..dem import Dem
+from ..errors import InputError, Problem
 from ..project import ModelSettings
 from ._best import best_from_links, empty_best, merge_best
 from ._pairs import pairs_within
+from .base import CoverageModel, ModelWrapper, Parameter, Prepared
 from .link import DEFAULT_BUDGETS, LinkBudget, PathLossModel
 from .radius import RadiusModel
 from .terrain import TerrainModel
@@ -28,100 +30,52 @@ from .terrain import TerrainModel
 __all__ = [
     "DEFAULT_BUDGETS",
     "LINK_COLUMNS",
+    "MODELS",
     "CoverageModel",
     "LinkBudget",
     "ModelWrapper",
+    "Parameter",
     "PathLossModel",
+    "Prepared",
     "RadiusModel",
     "TerrainModel",
     "best_from_links",
     "empty_best",
     "make_model",
     "merge_best",
+    "needs_dem",
     "pairs_within",
 ]
 
 #: Columns of a links table.
 LINK_COLUMNS = ("target", "site", "distance_km", "signal_dbm", "level")
 
-
-@runtime_checkable
-class CoverageModel(Protocol):
-    """The interface every coverage model implements."""
-
-    kind: str
-
-    def reach_km(self, sites: gpd.GeoDataFrame) -> np.ndarray:
-        """Largest distance at which each site-technology can still be received."""
-        ...
-
-    def links(self, targets: np.ndarray, sites: gpd.GeoDataFrame) -> pd.DataFrame:
-        """Links between targets (an (n, 2) array of metric x, y) and sites.
-
-        ``sites`` is in the same metric CRS; ``site`` in the result is the
-        position of the row in ``sites``, ``target`` the position in
-        ``targets``.  Pairs beyond reach are absent (level 0 implied).
-        """
-        ...
-
-    def best(self, targets: np.ndarray, sites: gpd.GeoDataFrame, tech_code: np.ndarray,
-             n_tech: int) -> dict[str, np.ndarray]:  # fmt: skip
-        """Best server per (target, technology), as :func:`best_from_links` of the links.
-
-        Models may compute it without materialising every link.
-        """
-        ...
+#: Model kind (``[model] kind``) -> its class.
+MODELS: dict[str, type] = {"radius": RadiusModel, "pathloss": PathLossModel, "terrain": TerrainModel}
 
 
-class ModelWrapper:
-    """Base of the models that compute :meth:`best` their own way around another model.
-
-    Everything else — ``kind``, ``reach_km``, ``links`` and the optional keys
-    of ``best`` — is the wrapped model's (``self.model``), so a wrapper
-    classifies exactly as its model does.
-    """
-
-    model: CoverageModel
-
-    @property
-    def kind(self) -> str:
-        """The wrapped model's kind."""
-        return self.model.kind
-
-    @property
-    def optional_keys(self) -> tuple[str, ...]:
-        """Keys the wrapped model's ``best`` adds (e.g. ``line_of_sight``)."""
-        return tuple(getattr(self.model, "optional_keys", ()))
-
-    def reach_km(self, sites: gpd.GeoDataFrame) -> np.ndarray:
-        """The wrapped model's reach."""
-        return self.model.reach_km(sites)
-
-    def links(self, targets: np.ndarray, sites: gpd.GeoDataFrame) -> pd.DataFrame:
-        """The wrapped model's links."""
-        return self.model.links(targets, sites)
+def needs_dem(kind: str) -> bool:
+    """Whether the model ``kind`` reads a DEM."""
+    return bool(getattr(MODELS[kind], "needs_dem", False))
 
 
-def make_model(settings: ModelSettings, *, dem=None) -> CoverageModel:
+def make_model(settings: ModelSettings, *, dem: Dem | None = None, source: str = "project") -> CoverageModel:
     """The model a project's ``[model]`` section asks for.
 
     Parameters
     ----------
     settings : ModelSettings
-    dem : whitezone.terrain.Dem, optional
-        Required by the terrain model.
+    dem : Dem, optional
+        Required by the models that read terrain (:func:`needs_dem`).
+    source : str
+        The project file, for the message when a DEM is missing.
+
+    Raises
+    ------
+    InputError
+        The model needs a DEM and none was given.
     """
-    if settings.kind == "radius":
-        return RadiusModel(radius_km=dict(settings.radius_km))
-    budgets = {tech: replace(DEFAULT_BUDGETS[tech], **settings.budgets.get(tech, {}))
-               for tech in DEFAULT_BUDGETS}  # fmt: skip
-    common = {"budgets": budgets, "formula": settings.formula,
-              "environment": settings.environment,
-              "receiver_height_m": settings.receiver_height_m,
-              "max_range_km": settings.max_range_km}  # fmt: skip
-    if settings.kind == "pathloss":
-        return PathLossModel(**common)
-    if settings.kind == "terrain":
-        return TerrainModel(**common, dem=dem, diffraction=settings.diffraction,
-                            k_factor=settings.k_factor)  # fmt: skip
-    raise ValueError(f"unknown model kind {settings.kind!r}")  # validated in project.py
+    if needs_dem(settings.kind) and dem is None:
+        raise InputError(Problem(source, f"the {settings.kind} model needs a DEM: add "
+                                 'dem = "your_dem.tif" under [layers]', column="model.kind"))  # fmt: skip
+    return MODELS[settings.kind].from_settings(settings, dem=dem)

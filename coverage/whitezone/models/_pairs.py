@@ -1,7 +1,8 @@
 """Find the (target, site) pairs within each site's reach with k-d trees.
 
-Also the two helpers every nearest-site search shares: :func:`kd_tree` (the
-build options that suit site sets of millions of points) and
+Also the helpers every nearest-site search shares: :func:`site_coordinates`
+(the sites' metric x, y, given or read from their geometry), :func:`kd_tree`
+(the build options that suit site sets of millions of points) and
 :func:`spatial_order` (a Z-order of the targets, so consecutive queries walk
 the same branches of a tree: on ten million targets in random order the
 queries run three to five times faster once sorted).
@@ -10,10 +11,30 @@ queries run three to five times faster once sorted).
 from __future__ import annotations
 
 import numpy as np
+import shapely
 from scipy.spatial import cKDTree
 
 #: Bits per axis of the Z-order key (a 65,536 x 65,536 grid over the extent).
 ORDER_BITS = 16
+
+
+def site_coordinates(sites, site_xy: np.ndarray | None = None) -> np.ndarray:
+    """The sites' metric x, y: ``site_xy`` when given, else their point geometries.
+
+    Empty or missing geometries give NaN (a site without position serves
+    nowhere).
+
+    Raises
+    ------
+    ValueError
+        A site geometry is not a point (as ``GeoSeries.x`` does).
+    """
+    if site_xy is not None:
+        return np.asarray(site_xy, dtype=float).reshape(-1, 2)
+    geoms = np.asarray(sites.geometry.array)
+    if (shapely.get_type_id(geoms) > 0).any():
+        raise ValueError("x attribute access only provided for Point geometries")
+    return np.column_stack([shapely.get_x(geoms), shapely.get_y(geoms)])
 
 
 def kd_tree(points: np.ndarray) -> cKDTree:

@@ -34,15 +34,18 @@ import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import ClassVar
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from ..classes import GOOD, NONE, WEAK
 from ..errors import ModelValidityWarning
-from ..technology import GOOD, NONE, WEAK
+from ..project import ModelSettings
 from ._best import best_from_links
-from ._pairs import pairs_within
+from ._pairs import pairs_within, site_coordinates
+from .base import Parameter, Prepared
 from .pathloss import ENVIRONMENTS, max_range_km, path_loss_db
 
 __all__ = ["DEFAULT_BUDGETS", "LinkBudget", "PathLossModel"]
@@ -108,12 +111,68 @@ class PathLossModel:
     receiver_height_m: float = 1.5
     max_range_km: float = 60.0
     kind: str = "pathloss"
+    yields_dbm: ClassVar[bool] = True
+    optional_keys: ClassVar[tuple[str, ...]] = ()
+    #: Grid (m) the coverage is drawn on and the area covered measured on.
+    area_grid_m: ClassVar[float] = 250.0
+    needs_dem: ClassVar[bool] = False
+    #: No terrain: the path-loss formula sees a flat Earth.
+    dem: ClassVar[None] = None
 
     def __post_init__(self):
         env = "open" if self.environment == "rural" else self.environment
         if env not in ENVIRONMENTS:
             raise ValueError(f"unknown environment {self.environment!r}; expected {ENVIRONMENTS}")
         object.__setattr__(self, "environment", env)
+
+    @staticmethod
+    def settings_of(settings: ModelSettings) -> dict:
+        """The keyword arguments a project's ``[model]`` settings give a link-budget model."""
+        budgets = {tech: replace(DEFAULT_BUDGETS[tech], **settings.budgets.get(tech, {}))
+                   for tech in DEFAULT_BUDGETS}  # fmt: skip
+        return {"budgets": budgets, "formula": settings.formula,
+                "environment": settings.environment,
+                "receiver_height_m": settings.receiver_height_m,
+                "max_range_km": settings.max_range_km}  # fmt: skip
+
+    @classmethod
+    def from_settings(cls, settings: ModelSettings, *, dem=None) -> PathLossModel:
+        """The model of a project's ``[model]`` settings."""
+        return cls(**cls.settings_of(settings))
+
+    def footprints(self, sites: gpd.GeoDataFrame, *, site_xy: np.ndarray) -> None:
+        """None: the coverage is sampled on a grid (no closed form)."""
+        return None
+
+    def default_height_m(self, technology: str) -> float:
+        """The technology's budgeted mast."""
+        return float({**DEFAULT_BUDGETS, **self.budgets}[technology].height_m)
+
+    def report_parameters(self, technologies: list[str], sites: gpd.GeoDataFrame | None = None) -> list:
+        """Formula, receiver, reach limit, and each technology's budget and thresholds."""
+        rows = [Parameter("param.formula", (("text", f"formula.{self.formula}"),
+                                            ("text", f"environment.{self.environment}"))),
+                Parameter("param.receiver_height", (self.receiver_height_m,)),
+                Parameter("param.max_range", (self.max_range_km,))]  # fmt: skip
+        table = {**DEFAULT_BUDGETS, **self.budgets}
+        for tech in technologies:
+            b = table[tech]
+            rows.append(Parameter("param.budget", (b.frequency_mhz, b.eirp_dbm, b.height_m),
+                                  ("MHz", "dBm", "m"), {"tech": tech}))  # fmt: skip
+            rows.append(Parameter("param.thresholds", (b.good_dbm, b.weak_dbm), ("dBm",),
+                                  {"tech": tech}))  # fmt: skip
+        return rows
+
+    def class_rules(self, technologies: list[str]) -> dict[str, tuple[str, dict]]:
+        """Classes by the best signal against each technology's thresholds."""
+        table = {**DEFAULT_BUDGETS, **self.budgets}
+        how = ("text", "rule.how.terrain" if self.dem is not None else "rule.how.formula",
+               {"formula": ("text", f"formula.{self.formula}", {})})  # fmt: skip
+        return {"good": ("rule.link.good", {"good": [(t, table[t].good_dbm, "dBm") for t in
+                                                     technologies], "how": how}),
+                "weak": ("rule.link.weak", {"weak": [(t, table[t].weak_dbm, "dBm") for t in
+                                                     technologies]}),
+                "none": ("rule.link.none", {})}  # fmt: skip
 
     def parameters(self, sites: gpd.GeoDataFrame) -> pd.DataFrame:
         """Per site-technology: frequency, EIRP, height and thresholds, overrides applied."""
@@ -136,12 +195,13 @@ class PathLossModel:
                             self.receiver_height_m, formula=self.formula,
                             environment=self.environment, limit_km=self.max_range_km)  # fmt: skip
 
-    def extra_loss_db(self, targets: np.ndarray, sites: gpd.GeoDataFrame, target: np.ndarray,
+    def extra_loss_db(self, targets: np.ndarray, site_xy: np.ndarray, target: np.ndarray,
                       site: np.ndarray, params: pd.DataFrame) -> np.ndarray:  # fmt: skip
         """Loss added to the formula's (none here; terrain diffraction in TerrainModel)."""
         return np.zeros(len(target))
 
-    def links(self, targets: np.ndarray, sites: gpd.GeoDataFrame) -> pd.DataFrame:
+    def links(self, targets: np.ndarray, sites: gpd.GeoDataFrame, *,
+              site_xy: np.ndarray | None = None) -> pd.DataFrame:  # fmt: skip
         """Received signal for every (target, site) pair within the site's reach.
 
         Parameters
@@ -149,20 +209,24 @@ class PathLossModel:
         targets : ndarray, shape (n, 2)
             Metric x, y.
         sites : GeoDataFrame
-            Site-technologies in the same metric CRS.
+            Site-technologies in the same metric CRS (or any, with ``site_xy``).
+        site_xy : ndarray, shape (len(sites), 2), optional
+            The sites' metric x, y; default their geometry.
 
         Returns
         -------
         DataFrame
             ``target``, ``site``, ``distance_km``, ``signal_dbm``, ``level``.
         """
-        params, target, site, dist_km, signal = self.formula_links(targets, sites)
-        signal = signal - self.extra_loss_db(targets, sites, target, site, params)
+        xy = site_coordinates(sites, site_xy)
+        params, target, site, dist_km, signal = self.formula_links(targets, sites, site_xy=xy)
+        signal = signal - self.extra_loss_db(targets, xy, target, site, params)
         return pd.DataFrame({"target": target, "site": site, "distance_km": dist_km,
                              "signal_dbm": signal,
                              "level": self.levels(signal, site, params)})  # fmt: skip
 
-    def formula_links(self, targets: np.ndarray, sites: gpd.GeoDataFrame):
+    def formula_links(self, targets: np.ndarray, sites: gpd.GeoDataFrame, *,
+                      site_xy: np.ndarray | None = None):  # fmt: skip
         """Pairs within reach and their signal from the path-loss formula alone.
 
         Returns
@@ -173,7 +237,7 @@ class PathLossModel:
         distance_km, signal_dbm : ndarray of float
         """
         params = self.parameters(sites)
-        xy = np.column_stack([sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()])
+        xy = site_coordinates(sites, site_xy)
         target, site, dist_m = pairs_within(targets, xy, self.reach_km(sites) * 1000.0)
         dist_km = dist_m / 1000.0
         p = params.iloc[site]
@@ -197,9 +261,15 @@ class PathLossModel:
         return np.where(signal >= good, GOOD, np.where(signal >= weak, WEAK, NONE)).astype(np.int8)
 
     def best(self, targets: np.ndarray, sites: gpd.GeoDataFrame, tech_code: np.ndarray,
-             n_tech: int) -> dict[str, np.ndarray]:  # fmt: skip
+             n_tech: int, *, site_xy: np.ndarray | None = None) -> dict[str, np.ndarray]:  # fmt: skip
         """Best server per (target, technology): strongest class, then signal."""
-        return best_from_links(self.links(targets, sites), tech_code, len(targets), n_tech)
+        links = self.links(targets, sites, site_xy=site_xy)
+        return best_from_links(links, tech_code, len(targets), n_tech)
+
+    def prepare(self, sites: gpd.GeoDataFrame, tech_code: np.ndarray, n_tech: int, *,
+                site_xy: np.ndarray | None = None):  # fmt: skip
+        """The sites fixed for many batches of targets (nothing to build ahead)."""
+        return Prepared(self, sites, np.asarray(tech_code), n_tech, site_xy)
 
     def with_budget(self, technology: str, **changes: float) -> PathLossModel:
         """A copy with some of one technology's budget changed."""

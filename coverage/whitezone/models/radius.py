@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import geopandas as gpd
 import numpy as np
@@ -18,10 +19,12 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
-from ..project import DEFAULT_RADIUS_KM
-from ..technology import GOOD, NONE, WEAK
+from ..classes import GOOD, NONE, WEAK
+from ..project import DEFAULT_RADIUS_KM, ModelSettings
 from ._best import empty_best
-from ._pairs import kd_tree, pairs_within, spatial_order
+from ._pairs import kd_tree, pairs_within, site_coordinates, spatial_order
+from .base import Parameter
+from .link import DEFAULT_BUDGETS
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,18 @@ class RadiusModel:
 
     radius_km: Mapping[str, tuple[float, float]] = field(default_factory=lambda: dict(DEFAULT_RADIUS_KM))
     kind: str = "radius"
+    #: No signal is computed: only class levels.
+    yields_dbm: ClassVar[bool] = False
+    optional_keys: ClassVar[tuple[str, ...]] = ()
+    #: Grid of the map's coverage layer; the area covered is exact (:meth:`footprints`).
+    area_grid_m: ClassVar[float] = 250.0
+    dem: ClassVar[None] = None
+    needs_dem: ClassVar[bool] = False
+
+    @classmethod
+    def from_settings(cls, settings: ModelSettings, *, dem=None) -> RadiusModel:
+        """The model of a project's ``[model]`` settings."""
+        return cls(radius_km=dict(settings.radius_km))
 
     def radii_km(self, sites: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
         """Good and weak radius of each site-technology, overrides applied."""
@@ -58,7 +73,38 @@ class RadiusModel:
         """The weak radius: beyond it a site gives no signal."""
         return self.radii_km(sites)[1]
 
-    def links(self, targets: np.ndarray, sites: gpd.GeoDataFrame) -> pd.DataFrame:
+    def footprints(self, sites: gpd.GeoDataFrame, *, site_xy: np.ndarray) -> np.ndarray:
+        """Each site-technology's weak-radius disc (64-gon) around its metric x, y."""
+        reach_m = self.reach_km(sites) * 1000.0
+        return shapely.buffer(shapely.points(np.asarray(site_xy, dtype=float)), reach_m, quad_segs=32)
+
+    def report_parameters(self, technologies: list[str], sites: gpd.GeoDataFrame | None = None) -> list:
+        """Radii per technology, the sites with a radius of their own, how area is measured."""
+        table = {**DEFAULT_RADIUS_KM, **self.radius_km}
+        rows = [Parameter("param.radius", table.get(tech, (np.nan, np.nan)), fields={"tech": tech})
+                for tech in technologies]  # fmt: skip
+        own = None if sites is None else sites.get("radius_km")
+        if own is not None and own.notna().any():
+            rows.append(Parameter("param.own_radius", (int(own.notna().sum()),)))
+        rows.append(Parameter("param.area_method", (("text", "param.area_exact"),)))
+        return rows
+
+    def class_rules(self, technologies: list[str]) -> dict[str, tuple[str, dict]]:
+        """Good within the good radius, weak within the weak one, none beyond."""
+        table = {**DEFAULT_RADIUS_KM, **self.radius_km}
+        good = [(t, table[t][0], "km") for t in technologies if t in table]
+        weak = [(t, table[t][1], "km") for t in technologies if t in table]
+        return {"good": ("rule.radius.good", {"good": good}),
+                "weak": ("rule.radius.weak", {"weak": weak}),
+                "none": ("rule.radius.none", {})}  # fmt: skip
+
+    @staticmethod
+    def default_height_m(technology: str) -> float:
+        """The link budgets' default mast (the radius model itself has no height)."""
+        return float(DEFAULT_BUDGETS[technology].height_m)
+
+    def links(self, targets: np.ndarray, sites: gpd.GeoDataFrame, *,
+              site_xy: np.ndarray | None = None) -> pd.DataFrame:  # fmt: skip
         """Links within each site's weak radius, classed by distance.
 
         Parameters
@@ -66,7 +112,9 @@ class RadiusModel:
         targets : ndarray, shape (n, 2)
             Metric x, y.
         sites : GeoDataFrame
-            Site-technologies in the same metric CRS.
+            Site-technologies in the same metric CRS (or any, with ``site_xy``).
+        site_xy : ndarray, shape (len(sites), 2), optional
+            The sites' metric x, y; default their geometry.
 
         Returns
         -------
@@ -75,8 +123,7 @@ class RadiusModel:
             radius model computes no signal), ``level``.
         """
         good, weak = self.radii_km(sites)
-        xy = np.column_stack([sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()])
-        target, site, dist_m = pairs_within(targets, xy, weak * 1000.0)
+        target, site, dist_m = pairs_within(targets, site_coordinates(sites, site_xy), weak * 1000.0)
         dist_km = dist_m / 1000.0
         level = np.where(dist_km <= good[site], GOOD, np.where(dist_km <= weak[site], WEAK, NONE))
         return pd.DataFrame(
@@ -90,7 +137,7 @@ class RadiusModel:
         )
 
     def best(self, targets: np.ndarray, sites: gpd.GeoDataFrame, tech_code: np.ndarray,
-             n_tech: int) -> dict[str, np.ndarray]:  # fmt: skip
+             n_tech: int, *, site_xy: np.ndarray | None = None) -> dict[str, np.ndarray]:  # fmt: skip
         """Best server per (target, technology) without building every link.
 
         Sites of one technology share its radii, so the nearest of them
@@ -110,10 +157,12 @@ class RadiusModel:
         ----------
         targets : ndarray, shape (n, 2)
         sites : GeoDataFrame
-            In the targets' metric CRS.
+            In the targets' metric CRS (or any, with ``site_xy``).
         tech_code : ndarray
             Technology position of each site.
         n_tech : int
+        site_xy : ndarray, shape (len(sites), 2), optional
+            The sites' metric x, y; default their geometry.
 
         Returns
         -------
@@ -122,10 +171,10 @@ class RadiusModel:
         targets = np.asarray(targets, dtype=float).reshape(-1, 2)
         if len(sites) == 0 or n_tech == 0 or not np.isfinite(targets).all(axis=1).any():
             return empty_best(len(targets), n_tech)
-        return self.prepare(sites, tech_code, n_tech).best(targets)
+        return self.prepare(sites, tech_code, n_tech, site_xy=site_xy).best(targets)
 
     def prepare(self, sites: gpd.GeoDataFrame, tech_code: np.ndarray, n_tech: int, *,
-                xy: np.ndarray | None = None) -> RadiusIndex:  # fmt: skip
+                site_xy: np.ndarray | None = None) -> RadiusIndex:  # fmt: skip
         """The k-d trees of :meth:`best`, built once for many batches of targets.
 
         ``model.prepare(sites, code, n).best(targets)`` is
@@ -136,10 +185,10 @@ class RadiusModel:
         Parameters
         ----------
         sites : GeoDataFrame
-            In the targets' metric CRS, or in any CRS when ``xy`` is given.
+            In the targets' metric CRS, or in any CRS when ``site_xy`` is given.
         tech_code : ndarray
         n_tech : int
-        xy : ndarray, shape (len(sites), 2), optional
+        site_xy : ndarray, shape (len(sites), 2), optional
             The sites' metric x, y, when known already (then the geometries
             are not read): :func:`~whitezone.classify.classify_points`
             projects the coordinates without building projected geometries.
@@ -148,7 +197,7 @@ class RadiusModel:
         good, weak = self.radii_km(sites)
         # A good radius that cannot be stated (NaN) never holds: weak at most.
         good_m, weak_m = np.where(np.isnan(good), -np.inf, good * 1000.0), weak * 1000.0
-        xy = _site_xy(sites) if xy is None else np.asarray(xy, dtype=float).reshape(-1, 2)
+        xy = site_coordinates(sites, site_xy)
         override = (np.isfinite(sites["radius_km"].to_numpy(dtype=float)) if "radius_km" in sites
                     else np.zeros(len(sites), dtype=bool))  # fmt: skip
         # A site without position or reach serves nowhere (as in pairs_within).
@@ -245,14 +294,6 @@ _NO_SITE = np.iinfo(np.int64).max
 
 #: Neighbours (targets x k) held at once by one query of the override search.
 _QUERY_CELLS = 1 << 22
-
-
-def _site_xy(sites: gpd.GeoDataFrame) -> np.ndarray:
-    """x, y of point sites (NaN for empty or missing geometries), as ``GeoSeries.x`` / ``.y``."""
-    geoms = np.asarray(sites.geometry.array)
-    if (shapely.get_type_id(geoms) > 0).any():
-        raise ValueError("x attribute access only provided for Point geometries")
-    return np.column_stack([shapely.get_x(geoms), shapely.get_y(geoms)])
 
 
 def _same_radii(members: np.ndarray, good_m: np.ndarray, weak_m: np.ndarray) -> list[np.ndarray]:

@@ -23,8 +23,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ..terrain import Dem
+from ..dem import Dem
+from ..project import ModelSettings
 from ._best import empty_best
+from ._pairs import site_coordinates
+from .base import Parameter
 from .diffraction import profile_diffraction
 from .link import PathLossModel
 
@@ -40,7 +43,7 @@ class TerrainModel(PathLossModel):
     Parameters
     ----------
     dem : Dem
-        Ground heights on the run's metric grid (:func:`whitezone.terrain.load_dem`).
+        Ground heights on the run's metric grid (:func:`whitezone.dem.load_dem`).
     diffraction : {"bullington", "deygout"}
     k_factor : float
         Effective Earth radius factor (4/3 median; 0.6 for a worst case).
@@ -60,6 +63,9 @@ class TerrainModel(PathLossModel):
     kind: str = "terrain"
     #: Keys :meth:`best` adds to the common ones (see :data:`~whitezone.models._best.OPTIONAL_KEYS`).
     optional_keys: ClassVar[tuple[str, ...]] = ("line_of_sight",)
+    #: Every grid cell is profiled: a coarser grid than the flat models'.
+    area_grid_m: ClassVar[float] = 500.0
+    needs_dem: ClassVar[bool] = True
 
     def __post_init__(self):
         super().__post_init__()
@@ -69,8 +75,21 @@ class TerrainModel(PathLossModel):
             raise ValueError(f"unknown diffraction method {self.diffraction!r}; "
                              f"expected one of {DIFFRACTION_METHODS}")  # fmt: skip
 
+    @classmethod
+    def from_settings(cls, settings: ModelSettings, *, dem: Dem | None = None) -> TerrainModel:
+        """The model of a project's ``[model]`` settings, over ``dem``."""
+        return cls(**cls.settings_of(settings), dem=dem, diffraction=settings.diffraction,
+                   k_factor=settings.k_factor)  # fmt: skip
+
+    def report_parameters(self, technologies: list[str], sites: gpd.GeoDataFrame | None = None) -> list:
+        """The path-loss parameters, the diffraction method and the DEM's grid."""
+        return [*super().report_parameters(technologies, sites),
+                Parameter("param.diffraction", (f"{self.diffraction} (ITU-R P.526), "
+                                                f"k = {self.k_factor:.3g}",)),
+                Parameter("param.dem_grid", (self.dem.resolution_m,))]  # fmt: skip
+
     def best(self, targets: np.ndarray, sites: gpd.GeoDataFrame, tech_code: np.ndarray,
-             n_tech: int) -> dict[str, np.ndarray]:  # fmt: skip
+             n_tech: int, *, site_xy: np.ndarray | None = None) -> dict[str, np.ndarray]:  # fmt: skip
         """Best server per (target, technology), by branch and bound over the terrain.
 
         Terrain only ever adds loss, so the formula's signal bounds a link's
@@ -83,7 +102,8 @@ class TerrainModel(PathLossModel):
         :meth:`links`, ties included (broken by distance, then site position).
         """
         out = empty_best(len(targets), n_tech, self.optional_keys)
-        params, target, site, dist_km, bound = self.formula_links(targets, sites)
+        xy = site_coordinates(sites, site_xy)
+        params, target, site, dist_km, bound = self.formula_links(targets, sites, site_xy=xy)
         if len(target) == 0:
             return out
         cell = target * n_tech + tech_code[site]
@@ -105,7 +125,7 @@ class TerrainModel(PathLossModel):
             pick = pick[still_open[cell[pick]]]
             if pick.size == 0:
                 break
-            loss, clear = self.extra_loss_db(targets, sites, target[pick], site[pick], params,
+            loss, clear = self.extra_loss_db(targets, xy, target[pick], site[pick], params,
                                              line_of_sight=True)  # fmt: skip
             signal = bound[pick] - loss
             c = cell[pick]  # each cell at most once per round
@@ -132,7 +152,7 @@ class TerrainModel(PathLossModel):
         out["line_of_sight"][rows, cols] = best_clear[has]
         return out
 
-    def extra_loss_db(self, targets: np.ndarray, sites: gpd.GeoDataFrame, target: np.ndarray,
+    def extra_loss_db(self, targets: np.ndarray, site_xy: np.ndarray, target: np.ndarray,
                       site: np.ndarray, params: pd.DataFrame, *,
                       line_of_sight: bool = False):  # fmt: skip
         """Diffraction loss of each link over the DEM profile between its ends.
@@ -144,8 +164,7 @@ class TerrainModel(PathLossModel):
         clear = np.ones(len(target), dtype=bool)
         if len(target) == 0:
             return (loss, clear) if line_of_sight else loss
-        site_xy = np.column_stack([sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()])
-        start = site_xy[site]
+        start = np.asarray(site_xy, dtype=float)[site]
         end = np.asarray(targets, dtype=float)[target]
         length = np.hypot(*(end - start).T)
         step = self.dem.resolution_m

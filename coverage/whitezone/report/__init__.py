@@ -5,32 +5,30 @@ in Vietnamese or English: a summary written from the numbers, then I. mobile
 coverage, II. postal network, III. fixed broadband, IV. points of interest,
 V. input data and repairs, VI. sources, model, parameters and definitions.
 ``report.xlsx`` (:func:`report_sheets`) holds the same tables with numbers
-kept as numbers.  Modules:
+kept as numbers.  Every text comes from the message catalogue
+(:mod:`whitezone.i18n`).  Modules:
 
-* :mod:`.numbers` — numbers for each language (``1.234,5`` / ``1,234.5``);
-* :mod:`.labels`, :mod:`.texts` — headers, value names, titles and notes;
 * :mod:`.tables` — the tables, built once for both outputs;
 * :mod:`.prose` — the summary paragraph;
 * :mod:`.params` — parameters and definitions;
+* :mod:`.headline` — the figures the command line prints;
 * :mod:`.html`, :mod:`.style`, :mod:`.xlsx` — the two outputs.
 """
 
 from __future__ import annotations
 
+from .headline import HeadlineRow, headline, headline_text
 from .html import FIGURE_KEYS, render_table, report_html
-from .labels import column_label, header, value_label
-from .numbers import format_number, format_pct
 from .params import definitions, parameters_sheet, parameters_table
 from .prose import summary_sentences
 from .xlsx import report_sheets, sheet_name
 
 __all__ = [
     "FIGURE_KEYS",
-    "column_label",
+    "HeadlineRow",
     "definitions",
-    "format_number",
-    "format_pct",
-    "header",
+    "headline",
+    "headline_text",
     "parameters_sheet",
     "parameters_table",
     "render_table",
@@ -38,5 +36,4 @@ __all__ = [
     "report_sheets",
     "sheet_name",
     "summary_sentences",
-    "value_label",
 ]

@@ -13,21 +13,24 @@ from __future__ import annotations
 import base64
 from datetime import date
 from html import escape
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .. import __version__
+from ..i18n import (
+    column_kind,
+    column_label,
+    format_cell,
+    format_number,
+    format_short,
+    header,
+    is_missing,
+    message,
+)
+from ..result import Result
 from . import tables as T
-from .labels import column_label, header
-from .numbers import column_kind, format_cell, format_number, format_short, is_missing
 from .params import definitions, model_name, parameters_table
 from .prose import summary_sentences
 from .style import CSS
-from .texts import text
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ..pipeline import Result
 
 __all__ = ["FIGURE_KEYS", "report_html"]
 
@@ -42,6 +45,11 @@ _FRACTIONS = {"centers_covered": "communes", "communes_with_commune_post_office"
 
 def _esc(value) -> str:
     return escape(str(value), quote=True)
+
+
+def text(key: str, lang: str, **fields) -> str:
+    """The report's text ``key`` (``report.<key>`` in the catalogue)."""
+    return message(f"report.{key}", lang, **fields)
 
 
 class _Page:
@@ -251,7 +259,7 @@ def report_html(result: Result, repairs: pd.DataFrame, *, figures: dict[str, byt
     Parameters
     ----------
     result : Result
-        From :func:`whitezone.pipeline.analyse`.
+        From :func:`whitezone.analysis.analyse`.
     repairs : DataFrame
         ``result.layers.repairs_table()``: layer, kind, count, rows, message.
     figures : dict, optional
@@ -281,14 +289,17 @@ def report_html(result: Result, repairs: pd.DataFrame, *, figures: dict[str, byt
     page = _Page(result, {k: bytes(v) for k, v in figures.items()})
     day = today or date.today()
     shown_day = day.strftime("%d/%m/%Y") if lang == "vi" else day.isoformat()
-    made = text("made_with", lang, version=__version__, model=model_name(result.model.kind, lang))
+    made = text("made_with", lang, version=result.run.version,
+                model=model_name(result.model.kind, lang))  # fmt: skip
+    run = message("manifest.run", lang, run_id=result.run.run_id, time=result.run.time,
+                  version=result.run.version)  # fmt: skip
     page.add(f"<!DOCTYPE html><html lang='{_esc(lang)}'><head><meta charset='utf-8'>"
              "<meta name='viewport' content='width=device-width, initial-scale=1'>"
              f"<title>{_esc(result.project.name)}</title><style>{CSS}</style></head><body>"
              f"<header class='cover'><h1>{_esc(text('title', lang))}</h1>"
              f"<p class='project'>{_esc(result.project.name)}</p>"
              f"<p class='meta'>{_esc(text('date', lang))}: {_esc(shown_day)} · {_esc(made)}</p>"
-             "</header>")  # fmt: skip
+             f"<p class='meta run'>{_esc(run)}</p></header>")  # fmt: skip
     page.add(f"<section id='summary'><h2>{_esc(text('summary', lang))}</h2><p class='lead'>"
              f"{_esc(' '.join(summary_sentences(result)))}</p>")  # fmt: skip
     page.figure("summary")

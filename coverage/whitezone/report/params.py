@@ -10,43 +10,42 @@ what "none", "weak" and "good" mean for the model that ran.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pandas as pd
 
-from .. import __version__
+from ..i18n import Messages, format_short, value_label
 from ..layers import COMMUNE_POST_OFFICE
-from .labels import value_label
-from .numbers import format_short
+from ..result import Result
+from .tables import total_row
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ..pipeline import Result
-
-__all__ = ["definitions", "parameter_rows", "parameters_sheet", "parameters_table"]
-
-_MODELS = {
-    "radius": ("bán kính (radius)", "radius"),
-    "pathloss": ("suy hao đường truyền (pathloss)", "path loss (pathloss)"),
-    "terrain": ("suy hao đường truyền và địa hình (terrain)", "path loss and terrain (terrain)"),
-}
-
-#: Path-loss formulas as the definitions name them.
-FORMULAS = {
-    "auto": "extended Hata (ITU-R SM.2028), free space at short range",
-    "hata": "Okumura-Hata",
-    "cost231": "COST-231-Hata",
-    "extended_hata": "extended Hata (ITU-R SM.2028)",
-    "free_space": "free space",
-}
+__all__ = ["definitions", "model_name", "parameter_rows", "parameters_sheet", "parameters_table"]
 
 Row = tuple[str, tuple, tuple]
 
 
 def model_name(kind: str, lang: str) -> str:
     """The model's name in ``lang``."""
-    vi, en = _MODELS.get(kind, (kind, kind))
-    return vi if lang == "vi" else en
+    t = Messages(lang)
+    return t(f"model.{kind}") if t.has(f"model.{kind}") else kind
+
+
+def _text(value, t: Messages):
+    """A parameter's value in words: ``("text", key[, fields])`` from the catalogue, else as it is."""
+    if isinstance(value, tuple) and value and value[0] == "text":
+        fields = {k: _field(v, t) for k, v in (value[2] if len(value) > 2 else {}).items()}
+        return t(value[1], **fields)
+    return value
+
+
+def _field(value, t: Messages) -> str:
+    """A field of a rule or a parameter: per-technology lists, catalogue texts, numbers."""
+    if isinstance(value, list):  # (technology, number, unit) per technology
+        return "; ".join(f"{tech}: {t.short(number)} {unit}".rstrip() for tech, number, unit in value)
+    if isinstance(value, tuple) and value and value[0] == "text":
+        return _text(value, t)
+    if isinstance(value, str):
+        return value
+    return t.short(value)
 
 
 class _Rows(list):
@@ -54,84 +53,50 @@ class _Rows(list):
 
     def __init__(self, lang: str):
         super().__init__()
-        self.lang = lang
+        self.t = Messages(lang)
 
-    def add(self, vi: str, en: str, values, unit="") -> None:
+    def add(self, key: str, values, unit="", **fields) -> None:
         values = values if isinstance(values, tuple) else (values,)
         units = unit if isinstance(unit, tuple) else (unit,) * len(values)
-        self.append((vi if self.lang == "vi" else en, values, units))
-
-
-def _model_rows(rows: _Rows, result: Result) -> None:
-    p, model, sites = result.project, result.model, result.layers.sites
-    if model.kind == "radius":
-        table = dict(p.model.radius_km)
-        for tech in result.technologies:
-            good, weak = table.get(tech, (np.nan, np.nan))
-            rows.add(f"Bán kính {tech} (sóng tốt / tối đa, km)", f"radius {tech} (good / weak, km)",
-                     (good, weak))
-        own = sites.get("radius_km")
-        if own is not None and own.notna().any():
-            rows.add("Số trạm có bán kính riêng (cột radius_km)",
-                     "site-technologies with their own radius_km", int(own.notna().sum()))
-        rows.add("Cách tính diện tích có sóng", "area with signal",
-                 "hợp các hình tròn bán kính tối đa, tính chính xác" if rows.lang == "vi"
-                 else "exact union of the weak-radius discs")  # fmt: skip
-        return
-    rows.add("Công thức suy hao (môi trường)", "path-loss formula",
-             f"{model.formula} ({model.environment})")  # fmt: skip
-    rows.add("Độ cao máy thu (m)", "receiver height (m)", model.receiver_height_m)
-    rows.add("Khoảng cách tính tối đa (km)", "maximum link distance (km)", model.max_range_km)
-    for tech in result.technologies:
-        b = model.budgets[tech]
-        rows.add(f"{tech}: tần số / EIRP / độ cao anten (mặc định)",
-                 f"{tech}: frequency / EIRP / antenna height (defaults)",
-                 (b.frequency_mhz, b.eirp_dbm, b.height_m), ("MHz", "dBm", "m"))  # fmt: skip
-        rows.add(f"{tech}: ngưỡng sóng tốt / sóng yếu", f"{tech}: good / weak threshold",
-                 (b.good_dbm, b.weak_dbm), "dBm")  # fmt: skip
-    if model.kind == "terrain":
-        rows.add("Nhiễu xạ địa hình", "terrain diffraction",
-                 f"{model.diffraction} (ITU-R P.526), k = {model.k_factor:.3g}")  # fmt: skip
-        if model.dem is not None:
-            rows.add("Lưới DEM (m)", "DEM grid (m)", model.dem.resolution_m)
-    coverage = getattr(result, "coverage", None)
-    if coverage is not None:
-        grid = coverage.grid.resolution_m
-        rows.add("Lưới tính diện tích có sóng (m)", "area with signal: grid (m)", grid)
+        if len(units) == 1 and len(values) > 1:
+            units = units * len(values)
+        self.append((self.t(key, **fields), tuple(_text(v, self.t) for v in values), units))
 
 
 def parameter_rows(result: Result) -> list[Row]:
     """Every setting of the run: (setting, values, units), in the project's language.
 
-    English settings are named as in earlier reports ("radius 4G (good / weak,
-    km)", "4G: good / weak threshold").
+    The model states its own settings
+    (:meth:`~whitezone.models.CoverageModel.report_parameters`); the rest are
+    the project's, the layers' files with their checksums, and the run.
     """
-    from .tables import total_row
-
     p, layers = result.project, result.layers
     rows = _Rows(p.lang)
-    rows.add("Tên dự án", "project", p.name)
-    rows.add("Tệp dự án", "project file", str(p.path or ""))
-    rows.add("Hệ tọa độ tính khoảng cách, diện tích", "metric CRS",
-             f"{layers.crs.to_string()} ({layers.crs.name})")  # fmt: skip
-    rows.add("Hệ tọa độ lưu trữ và bản đồ", "storage CRS", "EPSG:4326 (WGS 84)")
-    rows.add("Mô hình phủ sóng", "model", model_name(result.model.kind, p.lang))
-    _model_rows(rows, result)
+    rows.add("param.project", p.name)
+    rows.add("param.project_file", str(p.path or ""))
+    rows.add("param.metric_crs", f"{layers.crs.to_string()} ({layers.crs.name})")
+    rows.add("param.storage_crs", "EPSG:4326 (WGS 84)")
+    rows.add("param.model", model_name(result.model.kind, p.lang))
+    model_rows = result.model.report_parameters(result.technologies, layers.sites)
+    for par in model_rows:
+        rows.add(par.key, tuple(par.values), tuple(par.units), **par.fields)
+    if result.coverage is not None and not any(par.key == "param.area_method" for par in model_rows):
+        rows.add("param.area_grid", result.coverage.grid.resolution_m)
     if layers.post_offices is not None:
         radius = float(total_row(result).get("service_radius_km", np.nan))
-        rows.add("Loại điểm tính là BĐ-VHX", "postal kind counted as BĐ-VHX", COMMUNE_POST_OFFICE)
-        rows.add("Bán kính R dùng để đếm thôn, bản xa điểm bưu chính (km)",
-                 "service radius R for villages beyond R (km)", radius)  # fmt: skip
+        rows.add("param.cpo_kind", value_label(COMMUNE_POST_OFFICE, p.lang))
+        rows.add("param.radius_r", radius)
         if p.post_max_distance_km is not None:
-            rows.add("Khoảng cách tới điểm bưu chính được kiểm tra (km)",
-                     "postal distance checked (km)", p.post_max_distance_km)  # fmt: skip
-    rows.add("Phạm vi băng rộng cố định từ tuyến cáp quang (km)", "fixed broadband reach (km)",
-             p.broadband_reach_km)  # fmt: skip
-    rows.add("Thôn, bản ngoài ranh giới được gán vào xã gần nhất trong phạm vi (km)",
-             "villages snapped to a commune within (km)", p.snap_km)  # fmt: skip
+            rows.add("param.post_far", p.post_max_distance_km)
+    rows.add("param.bb_reach", p.broadband_reach_km)
+    rows.add("param.snap", p.snap_km)
     for name, path in layers.sources.items():
-        rows.add(f"Lớp {value_label(name, 'vi')} ({name})", f"layer {name}", path)
-    rows.add("Phiên bản whitezone", "whitezone version", __version__)
+        rows.add("param.layer", path, name=name, label=value_label(name, "vi"))
+    rows.add("param.version", result.run.version)
+    rows.add("param.run_id", f"{result.run.run_id} ({result.run.time})")
+    for name, entry in layers.checksums.items():
+        if "sha256" in entry:
+            rows.add("param.input_checksum", entry["sha256"], name=name)
     return list(rows)
 
 
@@ -177,77 +142,18 @@ def parameters_sheet(result: Result) -> pd.DataFrame:
     return out.dropna(axis=1, how="all")
 
 
-def _per_tech(result: Result, values: dict[str, float], unit: str, lang: str) -> str:
-    return "; ".join(f"{t}: {format_short(values[t], lang)} {unit}" for t in result.technologies
-                     if t in values)  # fmt: skip
-
-
 def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + "."
 
 
-def _class_rules(result: Result, vi: bool) -> tuple[str, str, str]:
-    """What good, weak and none mean for the model that ran."""
-    lang, model = result.project.lang, result.model
-    if model.kind == "radius":
-        radii = dict(result.project.model.radius_km)
-        good = _per_tech(result, {t: r[0] for t, r in radii.items()}, "km", lang)
-        weak = _per_tech(result, {t: r[1] for t, r in radii.items()}, "km", lang)
-        if vi:
-            return (f"trong bán kính sóng tốt của ít nhất một trạm BTS đang hoạt động ({good})",
-                    "ngoài bán kính sóng tốt nhưng trong bán kính tối đa của ít nhất một trạm "
-                    f"({weak})", "ngoài bán kính tối đa của mọi trạm đang hoạt động")  # fmt: skip
-        return (f"within the good radius of at least one active site ({good})",
-                f"beyond every good radius but within the weak radius of a site ({weak})",
-                "beyond the weak radius of every active site")  # fmt: skip
-    budgets = model.budgets
-    good = _per_tech(result, {t: budgets[t].good_dbm for t in budgets}, "dBm", lang)
-    weak = _per_tech(result, {t: budgets[t].weak_dbm for t in budgets}, "dBm", lang)
-    terrain = model.kind == "terrain"
-    formula = FORMULAS.get(model.formula, model.formula)
-    if vi:
-        how = f"công thức {formula}" + (" và nhiễu xạ địa hình (DEM)" if terrain else "")
-        return (f"mức thu từ trạm tốt nhất ≥ ngưỡng sóng tốt ({good}); tính theo {how}",
-                f"mức thu dưới ngưỡng sóng tốt nhưng ≥ ngưỡng sóng yếu ({weak})",
-                "mức thu dưới ngưỡng sóng yếu từ mọi trạm, hoặc xa hơn khoảng cách tính tối đa")
-    how = formula + (" plus terrain diffraction (DEM)" if terrain else "")
-    return (f"best received signal ≥ the good threshold ({good}); path loss by {how}",
-            f"below the good threshold but ≥ the weak threshold ({weak})",
-            "below the weak threshold from every site, or beyond the maximum distance")  # fmt: skip
-
-
 def definitions(result: Result) -> pd.DataFrame:
     """What each term of the report means for the model that ran: columns term, definition."""
-    vi = result.project.lang == "vi"
-    good, weak, none = (_sentence(rule) for rule in _class_rules(result, vi))
-    reach = format_short(result.project.broadband_reach_km, result.project.lang)
-    pairs = [
-        ("Sóng tốt", "Good signal", good, good),
-        ("Sóng yếu", "Weak signal", weak, weak),
-        ("Chưa có sóng (trắng sóng)", "No signal (white zone)", none, none),
-        ("Mọi công nghệ", "Any technology", "Lớp sóng tốt nhất trong các công nghệ.",
-         "The best class over the technologies."),
-        ("Chưa xác định", "Not classified",
-         "Thôn, bản không xác định được sóng (ví dụ không có tọa độ); vẫn được tính vào tổng số.",
-         "Villages that could not be classified (e.g. no coordinates); still counted."),
-        ("Tỷ lệ (%)", "Percentages",
-         "Tính trên tổng số thôn, bản (hoặc dân số) của địa bàn, kể cả chưa xác định.",
-         "Of all villages (or people) of the area, the unclassified ones included."),
-        ("Trung tâm xã có sóng", "Commune centre covered",
-         "Điểm trung tâm xã (theo dữ liệu, nếu không có thì là một điểm bên trong xã) có sóng "
-         "tốt hoặc sóng yếu.",
-         "The commune centre point (given, else a point inside the commune) has good or weak "
-         "signal."),
-        ("Bán kính phục vụ bình quân", "Average service radius",
-         "R = √(S/(π·N)): S diện tích (km²), N số điểm phục vụ bưu chính.",
-         "R = √(S/(π·N)): S area (km²), N postal points."),
-        ("Số dân phục vụ bình quân", "People per postal point",
-         "P/N: P dân số, N số điểm phục vụ bưu chính.", "P/N: P population, N postal points."),
-        ("BĐ-VHX", "BĐ-VHX", "Điểm bưu điện văn hóa xã (loại điểm \"commune post office\").",
-         "Commune cultural post office (kind \"commune post office\")."),
-        ("Internet băng rộng cố định", "Fixed broadband",
-         f"Theo cột fixed_broadband, hoặc trong phạm vi {reach} km từ tuyến cáp quang.",
-         f"As the fixed_broadband column says, or within {reach} km of the fiber network."),
-    ]  # fmt: skip
-    rows = [(t_vi, d_vi) if vi else (t_en, d_en) for t_vi, t_en, d_vi, d_en in pairs]
+    t = Messages(result.project.lang)
+    rules = result.model.class_rules(result.technologies)
+    good, weak, none = (_sentence(t(key, **{k: _field(v, t) for k, v in fields.items()}))
+                        for key, fields in (rules["good"], rules["weak"], rules["none"]))  # fmt: skip
+    reach = t.short(result.project.broadband_reach_km)
+    rows = [(t("term.good"), good), (t("term.weak"), weak), (t("term.none"), none)]
+    rows += [(t(f"term.{key}"), t(f"def.{key}", reach=reach))
+             for key in ("any", "unclassified", "pct", "centre", "radius", "ppp", "bdvhx", "broadband")]
     return pd.DataFrame(rows, columns=["term", "definition"])

@@ -1,6 +1,6 @@
 """The report's tables, built once for the HTML page and the workbook.
 
-Each function takes a :class:`~whitezone.pipeline.Result` and the language
+Each function takes a :class:`~whitezone.result.Result` and the language
 and returns a DataFrame whose columns keep their canonical names (labelled
 by :mod:`.labels` when rendered) and whose values stay numbers; only names of
 coded values (signal classes, kinds, placeholders) are translated.  A table
@@ -10,30 +10,29 @@ returns None when its data were not given.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import re
 
 import numpy as np
 import pandas as pd
 
-from ..indicators import NO_COMMUNE, NO_DISTRICT, aggregate
-from .collate import vi_sort_key
-from .labels import REPAIR_EXPLANATIONS, value_label
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ..pipeline import Result
+from ..classes import NO_COMMUNE, NO_DISTRICT, NO_PROVINCE
+from ..i18n import MESSAGES, message, value_label, vi_sort_key
+from ..indicators import aggregate
+from ..operators import UNKNOWN_OPERATOR
+from ..result import Result
 
 __all__ = [
     "TOTAL", "broadband_table", "communes_table", "districts_table", "headline_table",
     "layers_table", "operators_table", "pois_table", "post_kinds_table", "postal_table",
     "repairs_table", "sites_by_district_table", "sites_table", "technologies_table", "total_row",
-    "with_shares",
+    "translate_values", "where_label", "with_shares",
 ]  # fmt: skip
 
 _MOBILE = ["villages_none", "pct_none", "villages_weak", "pct_weak", "villages_good", "pct_good",
            "villages_unclassified"]  # fmt: skip
 #: The total row's name before translation.
 TOTAL = "(total)"
-_PLACEHOLDERS = frozenset({TOTAL, NO_COMMUNE, NO_DISTRICT, "(no province)", "(unknown operator)"})
+_PLACEHOLDERS = frozenset({TOTAL, NO_COMMUNE, NO_DISTRICT, NO_PROVINCE, UNKNOWN_OPERATOR})
 _NAME_COLUMNS = frozenset({"province", "district", "commune", "commune_id", "operator", "area"})
 _SHARES = {
     "pct_unclassified": ("villages_unclassified", "villages"),
@@ -76,7 +75,7 @@ def _sorted(frame: pd.DataFrame, *by: str) -> pd.DataFrame:
     return frame.iloc[order].reset_index(drop=True)
 
 
-def _translate(frame: pd.DataFrame, columns, lang: str) -> pd.DataFrame:
+def translate_values(frame: pd.DataFrame, columns, lang: str) -> pd.DataFrame:
     """Name coded values; in columns of names only the placeholders (a district may be "good")."""
     for col in columns:
         if col in frame:
@@ -100,7 +99,7 @@ def _by_district(result: Result, lang: str, columns: list[str]) -> pd.DataFrame:
                          _pick(total.to_frame().T, columns)], ignore_index=True)  # fmt: skip
         out["district"] = out["district"].astype(object)
         out.loc[len(out) - 1, "district"] = TOTAL
-        out = _translate(out, ["district"], lang)
+        out = translate_values(out, ["district"], lang)
     out = out.infer_objects()
     out.attrs["total"] = True
     return out
@@ -162,7 +161,7 @@ def operators_table(result: Result, lang: str, *, level: str = "province") -> pd
     keep = ["operator", *columns]
     if level == "district" or rows[level].nunique() > 1:
         keep.insert(0, level)
-    return _translate(_pick(rows, keep), [level, "operator"], lang)
+    return translate_values(_pick(rows, keep), [level, "operator"], lang)
 
 
 def sites_table(result: Result, lang: str) -> pd.DataFrame:
@@ -170,7 +169,7 @@ def sites_table(result: Result, lang: str) -> pd.DataFrame:
     sites = result.layers.sites
     active = sites[sites["status"] == "active"]
     operator = active["operator"].astype(object).where(active["operator"].notna(),
-                                                       "(unknown operator)")  # fmt: skip
+                                                       UNKNOWN_OPERATOR)  # fmt: skip
     frame = pd.DataFrame({"operator": operator.to_numpy(), "site_id": active["site_id"].to_numpy(),
                           "technology": active["technology"].to_numpy()})  # fmt: skip
     techs = list(result.technologies)
@@ -188,7 +187,7 @@ def sites_table(result: Result, lang: str) -> pd.DataFrame:
              **{f"site_technologies_{t.lower()}": int((frame["technology"] == t).sum())
                 for t in techs}, "site_technologies": len(frame)}  # fmt: skip
     out = pd.concat([out, pd.DataFrame([total])], ignore_index=True)
-    out = _translate(out, ["operator"], lang)
+    out = translate_values(out, ["operator"], lang)
     out.attrs["total"] = True
     return out
 
@@ -210,7 +209,7 @@ def communes_table(result: Result, lang: str) -> pd.DataFrame:
     keep = ["commune_id", "commune", "villages", *_MOBILE, "center_class", "sites"]
     out = _pick(rows, ["district", *keep] if has_district else keep)
     out.insert(0, "stt", np.arange(1, len(out) + 1))
-    return _translate(out, ["district", "commune_id", "commune", "center_class"], lang)
+    return translate_values(out, ["district", "commune_id", "commune", "center_class"], lang)
 
 
 def postal_table(result: Result, lang: str) -> pd.DataFrame | None:
@@ -233,7 +232,7 @@ def post_kinds_table(result: Result, lang: str) -> pd.DataFrame | None:
     out = pd.DataFrame({"post_kind": list(kinds.index), "post_points": kinds.to_numpy(np.int64)})
     out = out.sort_values(["post_points", "post_kind"], ascending=[False, True], kind="stable")
     total = pd.DataFrame([{"post_kind": TOTAL, "post_points": int(kinds.sum())}])
-    out = _translate(pd.concat([out, total], ignore_index=True), ["post_kind"], lang)
+    out = translate_values(pd.concat([out, total], ignore_index=True), ["post_kind"], lang)
     out.attrs["total"] = True
     return out
 
@@ -260,25 +259,37 @@ def pois_table(result: Result, lang: str, *, level: str = "province") -> pd.Data
             "pois_none", "pois_broadband", "pct_pois_broadband"]  # fmt: skip
     if level == "district" or rows[level].nunique() > 1:
         keep.insert(0, level)
-    return _translate(_pick(rows, keep), [level, "kind"], lang)
+    return translate_values(_pick(rows, keep), [level, "kind"], lang)
 
 
 def layers_table(result: Result, lang: str) -> pd.DataFrame:
     """Each input layer: its records, the CRS it was read in and its file."""
     table = result.layers.summary().rename(columns={"rows": "row_count", "read as": "read_as"})
     table["read_as"] = table["read_as"].astype(object).map(lambda v: "" if v is None else str(v))
-    return _translate(table, ["layer", "read_as"], lang)
+    return translate_values(table, ["layer", "read_as"], lang)
+
+
+_WHERE = re.compile(r"\b(row|feature|cell group) (\d+)")
+
+
+def where_label(rows: str, lang: str) -> str:
+    """Rows as a reader of ``lang`` names them: ``row 65, feature 5`` -> ``dòng 65, đối tượng 5``."""
+    keys = {"row": "where.row", "feature": "where.feature", "cell group": "where.cell_group"}
+    return _WHERE.sub(lambda m: message(keys[m[1]], lang, n=m[2]), rows)
 
 
 def repairs_table(repairs: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The repairs made while loading, with their kinds and layers named in ``lang``.
+    """The repairs made while loading, with their kinds, layers and rows named in ``lang``.
 
     In Vietnamese each row also explains its repair in Vietnamese (column
     ``explanation``) beside the loader's detail, which names the columns and
     values involved and stays in English.
     """
     table = repairs.rename(columns={"kind": "repair"}).reset_index(drop=True)
+    table["rows"] = table["rows"].astype(str).map(lambda rows: where_label(rows, lang))
     if lang == "vi":
-        explain = table["repair"].map(lambda kind: REPAIR_EXPLANATIONS.get(kind, ("", ""))[0])
+        explain = table["repair"].map(lambda kind: message(f"repair.{kind}", lang)
+                                      if f"repair.{kind}" in MESSAGES else "")  # fmt: skip
         table.insert(table.columns.get_loc("repair") + 1, "explanation", explain)
-    return _translate(table, ["layer", "repair"], lang)
+    return translate_values(table, ["layer", "repair"], lang)
+

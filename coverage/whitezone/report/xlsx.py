@@ -11,38 +11,20 @@ is turned into text.  :func:`whitezone.outputs.write_excel` writes the dict.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ..i18n import column_label, column_labels, format_short, message
+from ..result import Result
 from . import tables as T
-from .labels import column_label, column_labels
-from .numbers import format_short
 from .params import definitions, parameters_sheet
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ..pipeline import Result
 
 __all__ = ["SHEETS", "report_sheets", "sheet_name"]
 
-#: Sheet key -> (Vietnamese, English) name, at most 31 characters.
-SHEETS = {
-    "summary": ("Tổng hợp", "Summary"),
-    "province": ("Toàn tỉnh", "Province"),
-    "districts": ("Cấp huyện", "Districts"),
-    "communes": ("Cấp xã", "Communes"),
-    "technologies": ("Theo công nghệ", "Technologies"),
-    "operators": ("Theo doanh nghiệp", "Operators"),
-    "sites": ("Trạm BTS", "Cell sites"),
-    "postal": ("Bưu chính", "Postal"),
-    "post_kinds": ("Điểm bưu chính theo loại", "Postal points by kind"),
-    "broadband": ("Băng rộng cố định", "Fixed broadband"),
-    "pois": ("Điểm công cộng", "Points of interest"),
-    "layers": ("Dữ liệu đầu vào", "Input layers"),
-    "repairs": ("Sửa lỗi dữ liệu", "Input repairs"),
-    "parameters": ("Tham số", "Parameters"),
-    "definitions": ("Định nghĩa", "Definitions"),
-}  # fmt: skip
+#: The sheets in order (their names are ``sheet.<key>`` in the catalogue, at most 31 characters).
+SHEETS = ("summary", "province", "districts", "communes", "technologies", "operators", "sites",
+          "postal", "post_kinds", "broadband", "pois", "layers", "repairs", "parameters",
+          "definitions")  # fmt: skip
 
 _INVALID = re.compile(r"[\[\]:*?/\\]")
 
@@ -59,7 +41,7 @@ def sheet_name(name: str, taken=()) -> str:
 
 def _level(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     frame = T.with_shares(frame)
-    return T._translate(frame.copy(), ["province", "district", "commune", "center_class"], lang)
+    return T.translate_values(frame.copy(), ["province", "district", "commune", "center_class"], lang)
 
 
 def _long(frame: pd.DataFrame | None, lang: str) -> pd.DataFrame | None:
@@ -68,7 +50,7 @@ def _long(frame: pd.DataFrame | None, lang: str) -> pd.DataFrame | None:
     frame = frame.rename(columns={"pct_covered": "pct_pois_covered", "pct_good": "pct_pois_good",
                                   "pct_broadband": "pct_pois_broadband"}
                          if "pois" in frame else {})  # fmt: skip
-    return T._translate(frame.copy(), ["level", "area", "operator", "kind"], lang)
+    return T.translate_values(frame.copy(), ["level", "area", "operator", "kind"], lang)
 
 
 def report_sheets(result: Result, repairs: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -113,8 +95,7 @@ def report_sheets(result: Result, repairs: pd.DataFrame) -> dict[str, pd.DataFra
     for key, frame in frames.items():
         if frame is None:
             continue
-        vi, en = SHEETS[key]
-        name = sheet_name(vi if lang == "vi" else en, sheets)
+        name = sheet_name(message(f"sheet.{key}", lang), sheets)
         labelled = frame.rename(columns=column_labels(frame.columns, lang, far_km=far_km))
         labelled.attrs = {}
         sheets[name] = labelled

@@ -19,7 +19,8 @@ where, and gives the numbers to defend it:
 5. **Rank**: the chosen sites by marginal gain, with cumulative shares and
    cost per person (:func:`priority_table`).
 
-:func:`plan_sites` does all of it for a :class:`~whitezone.pipeline.Result`::
+:func:`plan_sites` does all of it for a :class:`~whitezone.result.Result`
+(:func:`whitezone.outputs.write_plan` writes it)::
 
     import whitezone as wz
     from whitezone.siting import plan_sites
@@ -42,7 +43,6 @@ from .candidates import (
     from_villages,
     make_candidates,
 )
-from .output import write_plan
 from .plan import (
     TARGETS,
     PlanResult,
@@ -57,7 +57,6 @@ from .reduce import covered_rows, reduce_instance
 from .solve import SitingSolution, solve_mclp, solve_set_cover
 
 __all__ = [
-    "write_plan",
     "CANDIDATE_COLUMNS",
     "TARGETS",
     "PlanResult",

@@ -37,9 +37,14 @@ from affine import Affine
 from scipy import ndimage
 
 from ..crs import WGS84, metric_crs
+from ..dem import Dem
 from ..errors import InputError, Problem
+from ..layers._base import as_source, finish, geometry_of, prepare
+from ..layers._columns import fold
+from ..layers._values import parse_numbers
 from ..models import DEFAULT_BUDGETS
 from ..technology import TECHNOLOGIES, normalise_technology, split_technologies
+from ..viewshed import dem_viewshed
 
 __all__ = [
     "CANDIDATE_COLUMNS",
@@ -68,16 +73,19 @@ _SITE_EXTRAS = ("frequency_mhz", "eirp_dbm", "radius_km")
 
 
 def default_height_m(technology: str, *, model=None) -> float:
-    """Default antenna height of a technology: the model's link budget, else the project default.
+    """Default antenna height of a technology: the model's, else the link budgets' default.
 
     Parameters
     ----------
     technology : str
     model : CoverageModel, optional
-        A model with ``budgets`` (path loss, terrain) overrides the defaults.
+        Its :meth:`~whitezone.models.CoverageModel.default_height_m` (a
+        path-loss model's budgets may set their own mast).
     """
-    budgets = {**DEFAULT_BUDGETS, **(getattr(model, "budgets", None) or {})}
-    return float(budgets[_technology(technology)].height_m)
+    tech = _technology(technology)
+    if model is not None:
+        return float(model.default_height_m(tech))
+    return float(DEFAULT_BUDGETS[tech].height_m)
 
 
 def _technology(value: str) -> str:
@@ -252,8 +260,8 @@ def from_hilltops(
 
     Parameters
     ----------
-    dem : whitezone.terrain.Dem
-        On a metric grid (:func:`whitezone.terrain.load_dem`).
+    dem : whitezone.dem.Dem
+        On a metric grid (:func:`whitezone.dem.load_dem`).
     window_m : float
         Side of the search window: at most one hilltop per window.
     min_prominence_m : float
@@ -305,9 +313,6 @@ def from_hilltops(
     mast = default_height_m(_technologies(technology)[0], model=model) if height_m is None \
         else float(height_m)  # fmt: skip
     if viewshed_top > 0 and len(idx):
-        from ..terrain import Dem
-        from ..viewshed import dem_viewshed
-
         reach = int(np.ceil(viewshed_radius_km * 1000.0 / res)) + 1
         for i in range(min(viewshed_top, len(idx))):  # one sweep per hilltop, not per pair
             r, c = rows[idx[i]], cols[idx[i]]
@@ -371,10 +376,6 @@ def from_file(
         Every bad row: no coordinates, unknown technology, non-positive cost,
         duplicated id.
     """
-    from ..layers._base import as_source, finish, geometry_of, prepare
-    from ..layers._columns import fold
-    from ..layers._values import parse_numbers
-
     source = as_source(path, "candidates", columns=columns, sheet=sheet, layer=layer, crs=crs)
     prep = prepare(source, wanted=FILE_COLUMNS, required=())
     raw, problems = prep.raw, prep.problems
@@ -558,7 +559,7 @@ def make_candidates(
             parts.append(from_grid(area, spacing_km=spacing_km, crs=crs, **common))
         elif kind == "hilltops":
             if dem is None:
-                raise ValueError('candidates "hilltops" need dem= (whitezone.terrain.load_dem)')
+                raise ValueError('candidates "hilltops" need dem= (whitezone.dem.load_dem)')
             parts.append(from_hilltops(dem, area=area, **dict(hilltops or {}), **common))
         elif kind == "file":
             if path is None:

@@ -18,9 +18,11 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ..classes import GOOD, WEAK
 from ..crs import WGS84, metric_crs
+from ..dem import load_dem
 from ..errors import InputError, Problem
-from ..technology import GOOD, WEAK
+from ..layers import assign_communes
 from .candidates import as_candidates, from_file, make_candidates
 from .solve import SitingSolution, solve_mclp
 
@@ -358,15 +360,12 @@ def demand_villages(villages: gpd.GeoDataFrame, *, target: str = "none") -> gpd.
 
 
 def _hilltop_dem(result):
-    dem = getattr(result.model, "dem", None)
-    if dem is not None:
-        return dem
+    if result.model.dem is not None:
+        return result.model.dem
     if result.layers.dem is None:
         raise InputError(Problem(str(result.project.path or "project"), "candidates from "
                                  'hilltops need a DEM: add dem = "your_dem.tif" under [layers]',
                                  column="dem"))  # fmt: skip
-    from ..terrain import load_dem
-
     bounds = tuple(result.layers.communes.to_crs(result.layers.crs).total_bounds)
     return load_dem(result.layers.dem, crs=result.layers.crs, bounds=bounds,
                     resolution_m=result.project.model.dem_resolution_m)  # fmt: skip
@@ -466,8 +465,6 @@ def plan_sites(
                                 crs=layers.crs, spacing_km=grid_km, hilltops=hilltops, **common)  # fmt: skip
     cands = cands.reset_index(drop=True)
     if "commune_id" not in cands or cands["commune_id"].isna().any():
-        from ..layers import assign_communes
-
         found, _ = assign_communes(cands.geometry, layers.communes, snap_km=0.0, crs=layers.crs)
         given = cands["commune_id"].astype("string") if "commune_id" in cands else found
         cands["commune_id"] = given.fillna(found).to_numpy()

@@ -79,6 +79,8 @@ class PointLayer(Layer):
         Marker radius in pixels.
     show : bool
         Visible when the page opens (folium's Layer adds it to the map then).
+    lang : {"vi", "en"}
+        How popups write numbers: ``1.234,56`` or ``1,234.56``.
     """
 
     _template = Template("""
@@ -100,9 +102,16 @@ var {{ this.get_name() }} = (function () {
         marker.wzIndex = i;
         group.addLayer(marker);
     }
+    function number(value) {
+        // Numbers as the page's language writes them (vi 1.234,56; en 1,234.56).
+        var parts = String(Math.round(value * 100) / 100).split(".");
+        parts[0] = parts[0].replace(/\\B(?=(\\d{3})+(?!\\d))/g, d.group);
+        return parts.join(d.decimal);
+    }
     function text(value) {
         if (value === true) { return "\\u2713"; }
         if (value === false) { return "\\u2717"; }
+        if (typeof value === "number") { return number(value); }
         return String(value);
     }
     group.on("click", function (e) {
@@ -136,7 +145,7 @@ var {{ this.get_name() }} = (function () {
 
     def __init__(self, lat, lon, color, fields: dict[str, pd.Series], *, name: str,
                  tooltip=None, stroke: str | None = None, radius: float = 4.0,
-                 weight: float = 1.0, show: bool = True):  # fmt: skip
+                 weight: float = 1.0, show: bool = True, lang: str = "en"):  # fmt: skip
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "PointLayer"
         color = np.asarray(color, dtype=object)
@@ -152,6 +161,8 @@ var {{ this.get_name() }} = (function () {
             "stroke": stroke,
             "radius": radius,
             "weight": weight,
+            "decimal": "," if lang == "vi" else ".",
+            "group": "." if lang == "vi" else ",",
         }
         self.json = _safe_json(data)
 

@@ -36,3 +36,17 @@ def check_raster(path: str | Path, *, role: str) -> Path:
     except RasterioIOError as exc:
         raise InputError(Problem(path.name, f"cannot read the {role} raster: {exc}")) from None
     return path
+
+
+def raster_info(path: str | Path) -> dict:
+    """Size, cell size and CRS of a raster, for ``whitezone check``."""
+    import rasterio
+
+    with rasterio.open(path) as ds:
+        crs = ds.crs
+        unit = "°" if crs is not None and crs.is_geographic else " m"
+        res = max(abs(ds.res[0]), abs(ds.res[1]))
+        shown = f"{res * 3600:.3g}″" if unit == "°" else f"{res:g} m"
+        name = crs.to_string() if crs is not None else "no CRS"
+        return {"width": ds.width, "height": ds.height, "cells": ds.width * ds.height,
+                "resolution": shown, "crs": name}

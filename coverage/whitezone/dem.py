@@ -1,4 +1,4 @@
-"""Terrain: a DEM on the run's metric grid, heights and profiles from it.
+"""The DEM: ground heights on the run's metric grid, and profiles from it.
 
 The DEM may come in any CRS (SRTM's geographic 1 or 3 arc-seconds, a VN-2000
 TM-3 survey grid...).  It is read once with rasterio, cropped to the area of

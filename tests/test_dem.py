@@ -8,7 +8,7 @@ from pyproj import CRS, Transformer
 from rasterio.transform import from_origin
 
 from whitezone import InputError
-from whitezone.terrain import load_dem
+from whitezone.dem import load_dem
 
 UTM = CRS.from_epsg(32648)
 

@@ -15,8 +15,10 @@ import pandas as pd
 from pyproj import CRS
 
 from .broadband import within_reach
+from .classes import commune_key
 from .classify import classify_points
 from .indicators import by_level
+from .layers import assign_communes
 
 __all__ = ["classify_pois", "poi_summary"]
 
@@ -53,8 +55,6 @@ def classify_pois(
         A copy of ``pois`` with ``class_any``, ``class_<tech>``,
         ``site_<tech>`` and ``fixed_broadband`` filled.
     """
-    from .layers import assign_communes
-
     out = pois.copy()
     known = out["commune_id"].isin(communes["commune_id"]).fillna(False).to_numpy(dtype=bool)
     if not known.all():
@@ -82,7 +82,7 @@ def poi_summary(pois: pd.DataFrame, communes: pd.DataFrame) -> pd.DataFrame:
     """
     cls = pois["class_any"].astype(object)
     frame = pd.DataFrame({
-        "commune_id": pois["commune_id"].astype(object).where(pois["commune_id"].notna(), "(no commune)"),
+        "commune_id": commune_key(pois),
         "kind": pois["kind"].astype(object),
         "pois": 1,
         "pois_covered": cls.isin(["weak", "good"]).astype(np.int64),

@@ -60,7 +60,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra, minimum_spanning_tree
 from scipy.spatial import cKDTree
 
-from .project import DEFAULT_RADIUS_KM
+from ..project import DEFAULT_RADIUS_KM
 
 __all__ = ["make_sample"]
 
@@ -451,7 +451,7 @@ def _write_bts(path, sites):
 
 PROJECT_TOML = """\
 name = "Tỉnh Mẫu (synthetic sample province)"
-output = "../../maps/sample"
+output = "output"
 lang = "vi"
 
 [layers]
@@ -479,7 +479,7 @@ README = """\
 # Tỉnh Mẫu — a synthetic sample province
 
 Everything here is invented: a mountainous province modelled on Điện Biên / Sơn La, written
-by `whitezone.sample.make_sample` with seed {seed}; `whitezone sample data/sample --seed {seed}`
+by `whitezone.datasets.make_sample` with seed {seed}; `whitezone sample data/sample --seed {seed}`
 writes the same tables again. It covers {area_km2:,.0f} km² with {districts} districts and
 {communes} communes (`communes.gpkg`), {villages:,} villages with {population:,} people
 (`villages.csv`: UTF-8 with BOM, Vietnamese headers), {sites} active and {planned} planned BTS

@@ -1,4 +1,4 @@
-"""Numbers as a Vietnamese or English report prints them.
+"""Numbers as a Vietnamese or English reader writes them.
 
 Vietnamese writes ``1.234,5`` (a dot between thousands, a comma before the
 decimals, as the provincial reports do: "3.018 người/1 điểm", "chiếm 2,0%");

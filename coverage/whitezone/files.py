@@ -1,0 +1,129 @@
+"""Write outputs atomically: a temp file in the same folder, then a rename.
+
+A crash, a full disk or Ctrl-C mid-write leaves the previous file (or none),
+never half a file a planner could mistake for a result.  ``os.replace`` is
+atomic on POSIX and Windows when both paths are on one file system, which is
+why the temp file sits beside the target.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+__all__ = ["atomic_path", "csv_safe_text", "write_csv", "write_excel", "write_gpkg", "write_gpkg_layers",
+           "write_text"]  # fmt: skip
+
+#: Text that a spreadsheet opening a CSV would take for a formula (CWE-1236):
+#: a leading ``=``, ``+``, ``@``, tab or carriage return, or ``-`` not
+#: followed by a number.
+FORMULA_START = r"^(?:[=+@\t\r]|-$|-[^\d.])"  # no look-ahead: Arrow's RE2 runs it too
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it onto ``path`` on success.
+
+    Examples
+    --------
+    >>> with atomic_path(folder / "table.csv") as tmp:   # doctest: +SKIP
+    ...     frame.to_csv(tmp)
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Keep the real extension last: GDAL drivers check it.
+    fd, name = tempfile.mkstemp(prefix=f".{path.stem}.tmp-", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    # Drivers such as GPKG refuse to write over an existing (empty) file.
+    tmp.unlink()
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        for leftover in (tmp, Path(f"{tmp}-journal"), Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+            if leftover.exists():
+                leftover.unlink()
+
+
+def csv_safe_text(values: pd.Series) -> pd.Series:
+    """Text a spreadsheet would run as a formula, with a ``'`` put before it.
+
+    A village named ``=HYPERLINK("http://...")`` in a CSV opened in Excel or
+    LibreOffice becomes a live formula; with the apostrophe it is shown as
+    the text it is (OWASP's advice for CSV injection).  Other values,
+    numbers and missing values are left as they are.
+    """
+    if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+        return values
+    text = values.astype("string")
+    risky = text.str.contains(FORMULA_START, regex=True).fillna(False).to_numpy(dtype=bool)
+    if not risky.any():
+        return values
+    out = values.astype(object).copy()
+    out[risky] = "'" + text[risky].astype(object)
+    return out
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
+    """CSV in UTF-8 with a BOM, so Excel shows Vietnamese accents correctly.
+
+    Text that a spreadsheet would take for a formula is written with a
+    leading ``'`` (:func:`csv_safe_text`); numbers are written as they are.
+    """
+    safe = frame.copy(deep=False)
+    for column in safe.columns:
+        safe[column] = csv_safe_text(safe[column])
+    with atomic_path(path) as tmp:
+        safe.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
+    return Path(path)
+
+
+def write_gpkg(frame: gpd.GeoDataFrame, path: str | Path, *, layer: str) -> Path:
+    """A one-layer GeoPackage (pyogrio)."""
+    with atomic_path(path) as tmp:
+        frame.to_file(tmp, layer=layer, driver="GPKG", engine="pyogrio")
+    return Path(path)
+
+
+def write_gpkg_layers(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path) -> Path:
+    """A GeoPackage holding several layers, written as one atomic file."""
+    with atomic_path(path) as tmp:
+        for name, frame in layers.items():
+            frame.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio",
+                          **({"append": True} if tmp.exists() else {}))  # fmt: skip
+    return Path(path)
+
+
+def write_text(text: str, path: str | Path) -> Path:
+    """A UTF-8 text file (HTML, JSON)."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(path)
+
+
+def write_excel(sheets: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
+    """A workbook with one sheet per table; numbers stay numbers, text stays text.
+
+    Written with XlsxWriter, about twice as fast as openpyxl on a national
+    report's 1.5 million cells.  Text from the data is never turned into a formula or a link:
+    a commune named ``=HYPERLINK(...)`` is written as that text.
+    """
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "nan_inf_to_errors": True}
+    with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="xlsxwriter",
+                                                  engine_kwargs={"options": options}) as writer:  # fmt: skip
+        for name, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=name[:31], index=False)
+            sheet = writer.sheets[name[:31]]
+            sheet.freeze_panes(1, 1)
+            for i, column in enumerate(frame.columns):
+                head = frame[column].head(200)
+                width = max([len(str(column)), *(len(str(v)) for v in head if pd.notna(v))])
+                sheet.set_column(i, i, min(max(width + 2, 8), 40))
+    return Path(path)

@@ -1,0 +1,123 @@
+"""What a run computed: the shared types every writer reads.
+
+:class:`Result` holds the classified villages, the indicator tables
+(:class:`Summaries`), the model and the inputs of one run; the report, the
+maps, the workbook and the command line all read it and never compute
+again.  It sits below them, so nothing that writes a file is imported by
+anything that computes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from ._version import __version__
+from .grid import CoverageGrid
+from .layers import Layers
+from .models import CoverageModel
+from .project import Project
+
+__all__ = ["Result", "RunInfo", "Summaries"]
+
+
+@dataclass
+class Summaries:
+    """Indicator tables at each level.
+
+    Attributes
+    ----------
+    communes : DataFrame
+    districts : DataFrame or None
+        None when the communes carry no district (Vietnam since 7/2025).
+    province : DataFrame
+    operators : DataFrame or None
+        Long table per level and operator (:mod:`whitezone.operators`).
+    pois : DataFrame or None
+        Long table per level and kind of point of interest (:mod:`whitezone.facilities`).
+    """
+
+    communes: pd.DataFrame
+    districts: pd.DataFrame | None
+    province: pd.DataFrame
+    operators: pd.DataFrame | None = None
+    pois: pd.DataFrame | None = None
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """Which run made a set of outputs: shown by the report and the map, kept in ``run.json``.
+
+    Attributes
+    ----------
+    run_id : str
+        Twelve hexadecimal digits, new for every run.
+    time : str
+        When the run started, ISO 8601 in UTC.
+    version : str
+        The whitezone version.
+    """
+
+    run_id: str
+    time: str
+    version: str = __version__
+
+    @classmethod
+    def new(cls) -> RunInfo:
+        """A new run, now."""
+        now = datetime.now(timezone.utc).replace(microsecond=0)
+        return cls(run_id=uuid.uuid4().hex[:12], time=now.isoformat().replace("+00:00", "Z"))
+
+
+@dataclass
+class Result:
+    """Everything a run computed.
+
+    Attributes
+    ----------
+    project : Project
+    layers : Layers
+    villages : GeoDataFrame
+        One row per input village with its classes and distances.
+    communes : GeoDataFrame
+        Commune polygons with their indicators.
+    summaries : Summaries
+        Indicator tables per commune, district and province.
+    technologies : list of str
+    model : CoverageModel
+    pois : GeoDataFrame or None
+        Points of interest with their classes and broadband.
+    coverage : CoverageGrid or None
+        The model on a grid over the communes (map layer, area shares).
+    priority_sites : GeoDataFrame or None
+        Set by a siting run (:func:`whitezone.siting.plan_sites`): drawn on the map.
+    service_radius_km : float or None
+        The province's average postal service radius R, the one villages
+        beyond R are counted against (None without postal points).
+    run : RunInfo
+        The run's identity, shown by the report and the map.
+    outputs : dict
+        File name -> path, once written.
+    timings : dict
+        Step -> seconds.
+    """
+
+    project: Project
+    layers: Layers
+    villages: gpd.GeoDataFrame
+    communes: gpd.GeoDataFrame
+    summaries: Summaries
+    technologies: list[str]
+    model: CoverageModel
+    pois: gpd.GeoDataFrame | None = None
+    coverage: CoverageGrid | None = None
+    priority_sites: gpd.GeoDataFrame | None = None
+    service_radius_km: float | None = None
+    run: RunInfo = field(default_factory=RunInfo.new)
+    outputs: dict[str, Path] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
