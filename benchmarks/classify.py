@@ -74,10 +74,10 @@ from _synthetic import make_country, make_sites, make_villages  # noqa: E402
 from pyproj import CRS  # noqa: E402
 from scipy.spatial import cKDTree  # noqa: E402
 
+from whitezone.classes import CLASSES  # noqa: E402
 from whitezone.classify import classify_points  # noqa: E402
 from whitezone.models import RadiusModel  # noqa: E402
 from whitezone.project import DEFAULT_RADIUS_KM  # noqa: E402
-from whitezone.classes import CLASSES  # noqa: E402
 
 #: The metric CRS both methods project to.
 METRIC_CRS = CRS.from_epsg(32648)

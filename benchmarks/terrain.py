@@ -384,8 +384,8 @@ def bench_province(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     import whitezone as wz
-    from whitezone.models import best_from_links
     from whitezone.analysis import model_for
+    from whitezone.models import best_from_links
     from whitezone.rasters import coverage_rasters
 
     warnings.simplefilter("ignore")  # validity notes are the CLI's business here

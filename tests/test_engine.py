@@ -18,6 +18,7 @@ pytest.importorskip("dask_geopandas",
 
 import whitezone as wz
 from whitezone import engine
+from whitezone.analysis import model_for
 from whitezone.classify import classify_points, classify_villages, technologies_of
 from whitezone.engine import (
     DASK_MISSING,
@@ -27,7 +28,6 @@ from whitezone.engine import (
     dask_client,
 )
 from whitezone.errors import WhitezoneError
-from whitezone.analysis import model_for
 
 KINDS = ("radius", "pathloss", "terrain")
 

@@ -15,8 +15,8 @@ from affine import Affine
 from pyproj import CRS, Transformer
 
 from whitezone.errors import WhitezoneError
-from whitezone.hexagons import H3_MISSING, hexagon_coverage, hexagon_summary
 from whitezone.grid import CoverageGrid, RasterGrid
+from whitezone.hexagons import H3_MISSING, hexagon_coverage, hexagon_summary
 
 
 def _has_h3() -> bool:

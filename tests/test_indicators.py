@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from whitezone import WhitezoneError
+from whitezone.analysis import analyse
 from whitezone.classes import NO_COMMUNE
 from whitezone.indicators import aggregate, check_reconciliation, summarise
-from whitezone.analysis import analyse
 from whitezone.project import read_project
 
 DATA = Path(__file__).parent / "data"

@@ -7,11 +7,11 @@ import rasterio
 from conftest import X0, Y0, lonlat
 from rasterio.transform import from_origin
 
+from whitezone.analysis import analyse
+from whitezone.facilities import classify_pois, poi_summary
 from whitezone.indicators import area_coverage, site_counts
 from whitezone.models import PathLossModel, RadiusModel
 from whitezone.operators import operator_classes, operator_summary
-from whitezone.analysis import analyse
-from whitezone.facilities import classify_pois, poi_summary
 from whitezone.population import population_by_class
 from whitezone.postal import postal_by_commune
 from whitezone.project import read_project

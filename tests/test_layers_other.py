@@ -28,8 +28,7 @@ from whitezone import (
     read_project,
     read_sites,
 )
-from whitezone.layers import COMMUNE_POST_OFFICE
-from whitezone.layers import check_raster
+from whitezone.layers import COMMUNE_POST_OFFICE, check_raster
 
 
 def problems(func, *args, **kwargs):

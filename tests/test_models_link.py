@@ -10,12 +10,12 @@ import shapely
 from affine import Affine
 from pyproj import CRS
 
+from whitezone.dem import Dem
 from whitezone.models import make_model
 from whitezone.models.link import DEFAULT_BUDGETS, LinkBudget, PathLossModel
 from whitezone.models.pathloss import path_loss_db
 from whitezone.models.terrain import TerrainModel
 from whitezone.project import ModelSettings
-from whitezone.dem import Dem
 
 UTM = CRS.from_epsg(32648)
 

@@ -5,8 +5,8 @@ import pandas as pd
 import rasterio
 
 from whitezone.classify import classify_points
-from whitezone.models import RadiusModel
 from whitezone.grid import grid_for
+from whitezone.models import RadiusModel
 from whitezone.rasters import coverage_rasters
 
 

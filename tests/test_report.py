@@ -16,9 +16,8 @@ import pandas as pd
 import pytest
 
 from whitezone import load_layers
-from whitezone.files import write_excel
 from whitezone.analysis import analyse
-from whitezone.project import read_project
+from whitezone.files import write_excel
 from whitezone.i18n import (
     column_label,
     format_cell,
@@ -27,6 +26,7 @@ from whitezone.i18n import (
     format_short,
     vi_sort_key,
 )
+from whitezone.project import read_project
 from whitezone.report import (
     FIGURE_KEYS,
     parameters_table,

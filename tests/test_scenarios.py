@@ -3,9 +3,9 @@
 import pandas as pd
 import pytest
 
+from whitezone.analysis import analyse
 from whitezone.cli import main
 from whitezone.models import RadiusModel
-from whitezone.analysis import analyse
 from whitezone.project import ScenarioSettings, read_project
 from whitezone.scenarios import apply_scenario, run_scenario
 

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from pyproj import CRS
 from scipy.spatial.distance import cdist
 
+from whitezone.dem import Dem
 from whitezone.errors import InputError
 from whitezone.models import RadiusModel
 from whitezone.siting import (
@@ -33,7 +34,6 @@ from whitezone.siting import (
     solve_mclp,
     solve_set_cover,
 )
-from whitezone.dem import Dem
 
 UTM48 = CRS.from_epsg(32648)
 X0, Y0 = 500_000.0, 2_320_000.0
