@@ -124,9 +124,10 @@ def tally(
 
     Parameters
     ----------
-    keys : array-like
-        The group of each village (a commune id, an operator, a hexagon).
-        With ``labels``, integer positions into ``labels`` instead.
+    keys : array-like or MultiIndex
+        The group of each village (a commune id, an operator, a hexagon), or
+        a MultiIndex for groups of several columns.  With ``labels``, integer
+        positions into ``labels`` instead.
     classes : mapping
         Column suffix -> the class of each village (names such as ``"none"``,
         or anything else for unclassified), e.g. ``{"": class_any, "_4g":
@@ -156,8 +157,12 @@ def tally(
     C2         1              0                      1              0.0
     """
     if labels is None:
-        codes, uniques = pd.factorize(pd.Series(np.asarray(keys, dtype=object)), use_na_sentinel=False)
-        index = pd.Index(np.asarray(uniques, dtype=object))
+        if isinstance(keys, pd.MultiIndex):  # groups of several columns
+            codes, index = keys.factorize()
+        else:
+            codes, uniques = pd.factorize(pd.Series(np.asarray(keys, dtype=object)),
+                                          use_na_sentinel=False)  # fmt: skip
+            index = pd.Index(np.asarray(uniques, dtype=object))
     else:
         codes = np.asarray(keys, dtype=np.int64)
         index = pd.Index(labels)

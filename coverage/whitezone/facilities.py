@@ -15,7 +15,7 @@ import pandas as pd
 from pyproj import CRS
 
 from .broadband import within_reach
-from .classes import commune_key
+from .classes import commune_key, tally
 from .classify import classify_points
 from .indicators import by_level
 from .layers import assign_communes
@@ -80,17 +80,18 @@ def poi_summary(pois: pd.DataFrame, communes: pd.DataFrame) -> pd.DataFrame:
         ``pois_covered`` (weak or good signal), ``pois_good``, ``pois_none``,
         ``pois_broadband`` and their percentages of ``pois``.
     """
-    cls = pois["class_any"].astype(object)
-    frame = pd.DataFrame({
-        "commune_id": commune_key(pois),
-        "kind": pois["kind"].astype(object),
-        "pois": 1,
-        "pois_covered": cls.isin(["weak", "good"]).astype(np.int64),
-        "pois_good": (cls == "good").astype(np.int64),
-        "pois_none": (cls == "none").astype(np.int64),
-        "pois_broadband": (pois["fixed_broadband"] == True).fillna(False).astype(np.int64),  # noqa: E712
+    # The one tally of classes, with (commune, kind) as the group; broadband rides as people.
+    keys = pd.MultiIndex.from_arrays([commune_key(pois), pois["kind"].astype(object)])
+    broadband = (pois["fixed_broadband"] == True).fillna(False).to_numpy(dtype=float)  # noqa: E712
+    counts = tally(keys, {"": pois["class_any"]}, broadband)
+    per_commune = pd.DataFrame({
+        "commune_id": counts.index.get_level_values(0), "kind": counts.index.get_level_values(1),
+        "pois": counts["villages"].to_numpy(),
+        "pois_covered": (counts["villages_weak"] + counts["villages_good"]).to_numpy(),
+        "pois_good": counts["villages_good"].to_numpy(),
+        "pois_none": counts["villages_none"].to_numpy(),
+        "pois_broadband": counts["population"].to_numpy().round().astype(np.int64),
     })  # fmt: skip
-    per_commune = frame.groupby(["commune_id", "kind"], sort=False).sum().reset_index()
     ratios = {"pct_covered": ("pois_covered", "pois"), "pct_good": ("pois_good", "pois"),
               "pct_broadband": ("pois_broadband", "pois")}  # fmt: skip
     return by_level(per_commune, communes, key="kind", ratios=ratios)

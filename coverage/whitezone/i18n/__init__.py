@@ -8,7 +8,7 @@ between thousands, a comma before the decimals, as the provincial reports
 do: "3.018 người/1 điểm", "chiếm 2,0%"), English ``1,234.5``.
 
 Modules: :mod:`.catalogue` (the texts), :mod:`.formats` (numbers),
-:mod:`.columns` (column labels and report headers), :mod:`.collate`
+:mod:`.headers` (column labels and report headers), :mod:`.collate`
 (Vietnamese alphabetical order).
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from .catalogue import MESSAGES
 from .collate import vi_sort_key
-from .columns import TECH_SUFFIX, column_label, column_labels, header
+from .headers import TECH_SUFFIX, column_label, column_labels, header
 from .formats import (
     DECIMALS,
     MISSING,

@@ -22,7 +22,7 @@ from ..errors import InputError, Problem
 from ..project import ModelSettings
 from ._best import best_from_links, empty_best, merge_best
 from ._pairs import pairs_within
-from .base import CoverageModel, ModelWrapper, Parameter, Prepared
+from .protocol import CoverageModel, ModelWrapper, Parameter, Prepared
 from .link import DEFAULT_BUDGETS, LinkBudget, PathLossModel
 from .radius import RadiusModel
 from .terrain import TerrainModel

@@ -27,7 +27,7 @@ from ..dem import Dem
 from ..project import ModelSettings
 from ._best import empty_best
 from ._pairs import site_coordinates
-from .base import Parameter
+from .protocol import Parameter
 from .diffraction import profile_diffraction
 from .link import PathLossModel
 
