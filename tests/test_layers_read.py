@@ -88,13 +88,17 @@ def test_csv_utf8_with_bom(tmp_path):
     assert out["village"].tolist() == ["Bản Một"]
 
 
-def test_cp1258_fallback_warns(tmp_path):
+def test_cp1258_fallback_is_a_recorded_repair(tmp_path):
     path = tmp_path / "v.csv"
     # Only characters Windows-1258 holds precomposed: ư, Đ, ô.
     path.write_bytes("village_id,village,lon,lat\nV1,Bưu Đông,105.5,21.5\n".encode("cp1258"))
-    with pytest.warns(UserWarning, match=r"v\.csv: not UTF-8, read as Windows-1258"):
-        table = raw(path)
+    table = raw(path)
     assert table.frame["village"].tolist() == ["Bưu Đông"]
+    assert [kind for kind, _ in table.notes] == ["encoding_cp1258"]
+    # The layer lists it with its repairs (so `whitezone check` and the report show it).
+    with pytest.warns(RepairWarning, match=r"v\.csv: not UTF-8, read as Windows-1258"):
+        villages = read_villages(path)
+    assert [r.kind for r in villages.attrs["repairs"]] == ["encoding_cp1258"]
 
 
 def test_cp1258_tone_marks_are_composed(tmp_path):
@@ -102,8 +106,7 @@ def test_cp1258_tone_marks_are_composed(tmp_path):
     # Windows-1258 stores "ả" as "a" + combining hook above, which is how Excel writes it.
     text = "village_id,village,lon,lat\nV1,Ba\u0309n Bưu,105.5,21.5\n"
     path.write_bytes(text.encode("cp1258"))
-    with pytest.warns(UserWarning, match="Windows-1258"):
-        table = raw(path)
+    table = raw(path)
     assert table.frame["village"].tolist() == ["Bản Bưu"]
 
 

@@ -711,6 +711,10 @@ def read_project(path: str | Path) -> Project:
         or has unknown or invalid settings.
     """
     path = Path(path)
+    if path.is_dir():
+        found = sorted(p.name for p in path.glob("*.toml"))
+        hint = f" such as {found[0]!r}" if found else ""
+        raise InputError(Problem(str(path), f"is a folder; give the project file (TOML) in it{hint}"))
     if not path.is_file():
         raise InputError(Problem(str(path), "project file not found"))
     try:

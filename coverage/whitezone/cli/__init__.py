@@ -37,9 +37,16 @@ logger = logging.getLogger(__name__)
 COMMANDS = (run, check, whatif, priority, visibility, sample)
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with a one-line error: ``error: whitezone sites: argument --budget: ...`` (exit 2)."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every command."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="whitezone",
         description="Where people have no mobile signal, weak signal, no post office within "
         "reach or no fixed broadband.",

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from .catalogue import MESSAGES
 from .collate import vi_sort_key
-from .headers import TECH_SUFFIX, column_label, column_labels, header
 from .formats import (
     DECIMALS,
     MISSING,
@@ -28,6 +27,7 @@ from .formats import (
     format_short,
     is_missing,
 )
+from .headers import TECH_SUFFIX, column_label, column_labels, header
 from .messages import LANGS, Messages, message, value_label
 
 __all__ = [

@@ -585,6 +585,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     'sub.site_technologies': ('Cộng', 'Total'),
     'sub.communes': ('Số xã', 'Communes'),
     # coded values added with the redesign ---------------------------------------------------
+    'value.encoding_cp1258': ('Đọc theo bảng mã Windows-1258', 'Read as Windows-1258'),
+    'repair.encoding_cp1258': ('Tệp không phải UTF-8; đã đọc theo bảng mã tiếng Việt Windows-1258. '
+                               'Nên lưu lại dưới dạng "CSV UTF-8" để chắc chắn dấu tiếng Việt đúng.',
+        'The file is not UTF-8; it was read as Windows-1258 (Vietnamese). Save it as "CSV UTF-8" '
+        'to be sure the accents are right.'),
+    'value.commune_overlap': ('Các xã chồng lấn nhau', 'Communes overlap'),
+    'repair.commune_overlap': ('Ranh giới các xã này chồng lên nhau (sau khi sửa hình học); diện '
+                               'tích chồng lấn được ghi kèm — cần kiểm tra lại ranh giới.',
+        'These communes overlap (after any repair of their geometry); the overlapping area is '
+        'given — check the boundaries.'),
     'value.lose': ('Mất sóng hoàn toàn', 'Loses all signal'),
     'value.worse': ('Sóng kém đi', 'Signal gets worse'),
     'value.gain': ('Sóng tốt lên', 'Signal gets better'),
@@ -593,7 +603,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     'value.active': ('Đang hoạt động', 'Active'),
     'value.planned': ('Quy hoạch', 'Planned'),
     'value.off': ('Ngừng hoạt động', 'Off'),
-    'value.overlap': ('Các xã chồng lấn nhau', 'Communes overlap'),
     'value.cell group': ('nhóm cell', 'cell group'),
     # where a row is in a file ---------------------------------------------------------------
     'where.row': ('dòng {n}', 'row {n}'),

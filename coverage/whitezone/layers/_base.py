@@ -103,7 +103,10 @@ def prepare(source: LayerSource, *, wanted: tuple[str, ...], required: tuple[str
         need += ("lon", "lat")
     found = match_columns(raw.frame.columns, wanted, required=need, explicit=source.columns,
                           problems=problems)  # fmt: skip
-    return Prepared(raw, found, problems, Repairs(source.name))
+    repairs = Repairs(source.name)
+    for kind, message in raw.notes:
+        repairs.add(kind, raw.rows, f"{raw.source}: {message}")
+    return Prepared(raw, found, problems, repairs)
 
 
 def geometry_of(

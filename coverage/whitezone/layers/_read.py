@@ -13,9 +13,9 @@ import csv
 import io
 import logging
 import unicodedata
-import warnings
+import zipfile
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -23,13 +23,17 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-from ..errors import InputError, Problem, Problems
+from ..errors import InputError, MissingExtraError, Problem, Problems
 from ._columns import ALIASES, fold
 
 logger = logging.getLogger(__name__)
 
 TABULAR_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}
 PARQUET_SUFFIXES = {".parquet", ".geoparquet"}
+#: Largest total an XLSX may unpack to: a national list of villages is tens of MB.
+MAX_XLSX_UNPACKED_BYTES = 512 * 2**20
+#: Formats GDAL stores as a folder (an Esri file geodatabase).
+DIRECTORY_FORMATS = {".gdb"}
 # A header is looked for in the first rows: Excel sheets often carry a title.
 HEADER_SEARCH_ROWS = 30
 
@@ -48,12 +52,16 @@ class RawLayer:
         Where each row is in the file, for messages.
     is_vector : bool
         True when the file had geometries.
+    notes : list of (kind, message)
+        Repairs the reading made to the whole file (an encoding guessed),
+        recorded with the layer's repairs.
     """
 
     source: str
     frame: pd.DataFrame
     rows: np.ndarray
     is_vector: bool
+    notes: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _header_row(rows: list[list[object]], wanted: Iterable[str]) -> tuple[int, int]:
@@ -104,12 +112,18 @@ def _table_from_rows(
     return RawLayer(source, frame, np.asarray(labels, dtype=object), is_vector=False)
 
 
-def _decode(path: Path) -> str:
+#: The note recorded when a CSV is read as Windows-1258.
+CP1258_NOTE = ("encoding_cp1258", "not UTF-8, read as Windows-1258 (Vietnamese); save as CSV UTF-8 "
+               "to be sure accents are right")  # fmt: skip
+
+
+def _decode(path: Path) -> tuple[str, list[tuple[str, str]]]:
+    """The text of a CSV and the notes of how it was read."""
     data = path.read_bytes()
     try:
         # NFC: decomposed tone marks (Windows-1258, some Mac exports) compare
         # unequal to the composed letters people type.
-        return unicodedata.normalize("NFC", data.decode("utf-8-sig"))
+        return unicodedata.normalize("NFC", data.decode("utf-8-sig")), []
     except UnicodeDecodeError:
         pass
     try:
@@ -118,9 +132,7 @@ def _decode(path: Path) -> str:
     except UnicodeDecodeError:
         raise InputError(Problem(path.name, "the file is not UTF-8 text; save it as "
                                  '"CSV UTF-8" from Excel')) from None  # fmt: skip
-    warnings.warn(f"{path.name}: not UTF-8, read as Windows-1258 (Vietnamese); save as "
-                  "CSV UTF-8 to be sure accents are right", stacklevel=3)  # fmt: skip
-    return unicodedata.normalize("NFC", text)
+    return unicodedata.normalize("NFC", text), [CP1258_NOTE]
 
 
 def _delimiter(text: str, wanted: list[str], *, tsv: bool) -> str:
@@ -144,20 +156,55 @@ def _delimiter(text: str, wanted: list[str], *, tsv: bool) -> str:
 
 def read_csv_rows(path: Path, wanted: Iterable[str]) -> RawLayer:
     """Read a CSV with its delimiter (``,`` ``;`` tab ``|``) sniffed and BOM removed."""
-    text = _decode(path)
+    text, notes = _decode(path)
     wanted = list(wanted)
     delimiter = _delimiter(text, wanted, tsv=path.suffix.lower() == ".tsv")
     rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     if not rows:
         raise InputError(Problem(path.name, "the file is empty"))
     rows = [[c if c.strip() else None for c in row] for row in rows]
-    return _table_from_rows(rows, path.name, wanted)
+    raw = _table_from_rows(rows, path.name, wanted)
+    raw.notes.extend(notes)
+    return raw
+
+
+def check_workbook(path: Path) -> None:
+    """Refuse a workbook that is not safe to open: XML parsed without defusedxml, or a zip bomb.
+
+    Workbooks come from other agencies and are untrusted.  openpyxl parses
+    them with defusedxml (no entity expansion, no external entities) when it
+    is installed — it is a dependency, and this checks it is in use — and an
+    XLSX is a zip archive whose parts could unpack to far more than any
+    sheet of villages or towers holds (:data:`MAX_XLSX_UNPACKED_BYTES`).
+
+    Raises
+    ------
+    InputError
+        Not a zip archive, or one that unpacks to more than the limit.
+    MissingExtraError
+        openpyxl would parse XML without defusedxml.
+    """
+    import openpyxl.xml
+
+    if not openpyxl.xml.DEFUSEDXML:
+        raise MissingExtraError("reading workbooks safely needs defusedxml: pip install defusedxml "
+                                "(and OPENPYXL_DEFUSEDXML not set to False)")  # fmt: skip
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputError(Problem(path.name, f"cannot open the workbook: not an .xlsx file ({exc})")) from None
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise InputError(Problem(path.name, f"the workbook unpacks to {unpacked / 2**20:,.0f} MB, more "
+                                 f"than the {MAX_XLSX_UNPACKED_BYTES / 2**20:,.0f} MB any input needs; "
+                                 "it is refused (a zip bomb?) — save the sheet as CSV UTF-8"))  # fmt: skip
 
 
 def read_excel_rows(path: Path, wanted: Iterable[str], sheet: str | int | None) -> RawLayer:
-    """Read an Excel sheet, finding the header row even below title rows."""
+    """Read an Excel sheet, finding the header row even below title rows (:func:`check_workbook` first)."""
     import openpyxl
 
+    check_workbook(path)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
@@ -175,7 +222,11 @@ def read_excel_rows(path: Path, wanted: Iterable[str], sheet: str | int | None) 
         else:
             raise InputError(Problem(path.name, f"sheet {sheet!r} not found; sheets: "
                                      f"{', '.join(book.sheetnames)}"))  # fmt: skip
-        rows = [list(r) for r in ws.iter_rows(min_row=1, values_only=True)]
+        try:  # read-only workbooks parse the sheet here
+            rows = [list(r) for r in ws.iter_rows(min_row=1, values_only=True)]
+        except Exception as exc:
+            raise InputError(Problem(path.name, f"cannot read the sheet {ws.title!r}: "
+                                     f"{type(exc).__name__}: {exc}")) from None  # fmt: skip
     finally:
         book.close()
     if not rows:
@@ -245,6 +296,9 @@ def read_raw(path: str | Path, *, role: str, wanted: Iterable[str],
     if not path.exists():
         raise InputError(Problem(str(path), f"the {role} file was not found"))
     suffix = path.suffix.lower()
+    if path.is_dir() and suffix not in DIRECTORY_FORMATS:
+        raise InputError(Problem(str(path), f"is a folder, not a file; name the {role} file in it "
+                                 "(a .csv, .xlsx, .gpkg, .shp ...)"))  # fmt: skip
     if suffix == ".xls":
         raise InputError(Problem(path.name, "old Excel .xls files are not read; save the sheet "
                                  "as .xlsx (Excel Workbook)"))  # fmt: skip

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..crs import WGS84
+from ..crs import WGS84, equal_area_crs
 from ..errors import InputError, Problem
 from ..project import LayerSource
 from ._base import as_source, finish, geometry_of, prepare
@@ -82,6 +82,7 @@ def read_communes(
                                   row=raw.rows[i], column=prep.found[name])  # fmt: skip
     prep.problems.raise_if_any()
     require_crs_in_region(frame.set_geometry(geometry), raw.rows, raw.source)
+    _report_overlaps(geometry, ids, raw.rows, prep)
     inner = shapely.point_on_surface(geometry.to_numpy())
     if clon is None:
         clon, clat = shapely.get_x(inner), shapely.get_y(inner)
@@ -104,6 +105,44 @@ def read_communes(
         crs=WGS84,
     )
     return finish(out, prep)
+
+
+#: Overlaps smaller than this (km²) are digitising slivers, not worth a note.
+MIN_OVERLAP_KM2 = 0.01
+
+
+def _report_overlaps(geometry: gpd.GeoSeries, ids: pd.Series, rows: np.ndarray, prep) -> None:
+    """Note communes whose polygons overlap (after any repair), with the area they share.
+
+    Villages are counted in the first commune that holds them, so an overlap
+    moves villages silently unless it is reported; a self-intersecting
+    "bowtie" fixed by ``make_valid`` can cover its neighbours.
+    """
+    located = ~(geometry.isna() | geometry.is_empty).to_numpy()
+    if located.sum() < 2:
+        return
+    polys = np.asarray(geometry.to_crs(equal_area_crs([gpd.GeoDataFrame(geometry=geometry)])).array)
+    index = np.flatnonzero(located)
+    tree = shapely.STRtree(polys[index])
+    pairs = np.concatenate([tree.query(polys[index], predicate=p) for p in ("overlaps", "contains")],
+                           axis=1)  # fmt: skip
+    pairs = pairs[:, pairs[0] < pairs[1]] if pairs.size else pairs
+    if pairs.size == 0:
+        return
+    a, b = index[pairs[0]], index[pairs[1]]
+    area = shapely.area(shapely.intersection(polys[a], polys[b])) / 1e6
+    big = area >= MIN_OVERLAP_KM2
+    if not big.any():
+        return
+    a, b, area = a[big], b[big], area[big]
+    order = np.argsort(-area)
+    shown = "; ".join(f"{ids.iloc[i]} and {ids.iloc[j]} by {x:,.2f} km²"
+                      for i, j, x in zip(a[order][:10], b[order][:10], area[order][:10], strict=True))  # fmt: skip
+    more = f" and {len(a) - 10} more pairs" if len(a) > 10 else ""
+    involved = np.unique(np.concatenate([a, b]))
+    prep.repairs.add("commune_overlap", rows[involved],
+                     f"{len(a)} pair(s) of communes overlap: {shown}{more}; villages in an overlap "
+                     "count in the first of them (file order)")  # fmt: skip
 
 
 def region_of(communes: gpd.GeoDataFrame) -> tuple[float, float, float, float]:

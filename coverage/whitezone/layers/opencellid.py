@@ -3,9 +3,11 @@
 OpenCelliD publishes cells, not sites: one row per cell (``radio, mcc, net,
 area, cell, unit, lon, lat, range, samples, changeable, created, updated,
 averageSignal``), with or without that header, plain or gzipped.  Cells of one
-network (MCC + MNC) whose positions lie within ``cluster_m`` of each other are
-merged into one site carrying every technology seen; the site's position is
-the mean of its cells.  ``range`` (metres, OpenCelliD's estimate of the cell's
+network (MCC + MNC) are merged into sites by distance to the site's first
+cell: the first cell in file order not yet in a site starts one, and every
+other cell of that network within ``cluster_m`` of it joins it.  A site
+carries every technology its cells have; its position is their mean.  (No
+chain of neighbours 40 m apart can make one "site" of a whole street.)  ``range`` (metres, OpenCelliD's estimate of the cell's
 reach) is kept per site-technology as ``range_km`` (the largest of the cells).
 """
 
@@ -112,12 +114,9 @@ def read_opencellid(path: str | Path, *, mcc: tuple[int, ...] | int | None = Non
     metric = utm_crs(float(np.median(lon)), float(np.median(lat)))
     # The transformer GeoSeries.to_crs would use, on the arrays: the same numbers.
     x, y = Transformer.from_crs(WGS84, metric, always_xy=True).transform(lon, lat)
-    # Cluster per network: same MCC and MNC, within cluster_m (connected components).
+    # Cluster per network: same MCC and MNC, each site within cluster_m of its first cell.
     network = frame["mcc"].to_numpy().astype(np.int64) * 1000 + frame["net"].to_numpy().astype(np.int64)
-    offset = network * 1e7  # separates networks in space so one tree serves all
-    pairs = cKDTree(np.column_stack([x + offset, y])).query_pairs(cluster_m, output_type="ndarray")
-    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
-    _, label = connected_components(graph, directed=False)
+    label = _sites_of(x, y, network, cluster_m)
     # Sites numbered per network in order of first appearance, so ids are stable.
     first_row = np.full(label.max() + 1, n, dtype=np.int64)
     np.minimum.at(first_row, label, np.arange(n))
@@ -180,6 +179,48 @@ def read_opencellid(path: str | Path, *, mcc: tuple[int, ...] | int | None = Non
     out.attrs["repairs"] = []
     out.attrs["source"] = name
     return out
+
+
+def _sites_of(x: np.ndarray, y: np.ndarray, network: np.ndarray, cluster_m: float) -> np.ndarray:
+    """The site of each cell: a new site at the first free cell, which takes every free cell
+    of its network within ``cluster_m``.
+
+    Cells farther than ``cluster_m`` from every other cell of their network
+    are sites of their own, and groups whose cells all lie within
+    ``cluster_m`` of each other are one site, both found at once as the
+    connected components of the neighbour graph; only components wider than
+    ``cluster_m`` (a chain of neighbours) are split, cell by cell in file
+    order.
+    """
+    n = len(x)
+    offset = network * 1e7  # separates networks in space so one tree serves all
+    tree = cKDTree(np.column_stack([x + offset, y]))
+    pairs = tree.query_pairs(cluster_m, output_type="ndarray")
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    count, label = connected_components(graph, directed=False)
+    frame = pd.DataFrame({"label": label, "x": x, "y": y})
+    box = frame.groupby("label").agg(x0=("x", "min"), x1=("x", "max"), y0=("y", "min"), y1=("y", "max"))
+    wide = np.flatnonzero(np.hypot(box["x1"] - box["x0"], box["y1"] - box["y0"]).to_numpy() > cluster_m)
+    if wide.size == 0:
+        return label
+    label = label.copy()
+    for component in wide:
+        cells = np.flatnonzero(label == component)  # ascending: file order
+        local = cKDTree(np.column_stack([x[cells], y[cells]]))
+        free = np.ones(len(cells), dtype=bool)
+        first = True
+        for i in range(len(cells)):
+            if not free[i]:
+                continue
+            members = [j for j in local.query_ball_point([x[cells[i]], y[cells[i]]], cluster_m)
+                       if free[j]]  # fmt: skip
+            free[members] = False
+            if first:  # the component's first site keeps its label
+                first = False
+                continue
+            label[cells[members]] = count
+            count += 1
+    return label
 
 
 def _read_cells(path: Path, has_header: bool, *, numbers: bool) -> pd.DataFrame | None:

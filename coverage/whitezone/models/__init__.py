@@ -22,8 +22,8 @@ from ..errors import InputError, Problem
 from ..project import ModelSettings
 from ._best import best_from_links, empty_best, merge_best
 from ._pairs import pairs_within
-from .protocol import CoverageModel, ModelWrapper, Parameter, Prepared
 from .link import DEFAULT_BUDGETS, LinkBudget, PathLossModel
+from .protocol import CoverageModel, ModelWrapper, Parameter, Prepared
 from .radius import RadiusModel
 from .terrain import TerrainModel
 

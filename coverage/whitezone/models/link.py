@@ -45,8 +45,8 @@ from ..errors import ModelValidityWarning
 from ..project import ModelSettings
 from ._best import best_from_links
 from ._pairs import pairs_within, site_coordinates
-from .protocol import Parameter, Prepared
 from .pathloss import ENVIRONMENTS, max_range_km, path_loss_db
+from .protocol import Parameter, Prepared
 
 __all__ = ["DEFAULT_BUDGETS", "LinkBudget", "PathLossModel"]
 

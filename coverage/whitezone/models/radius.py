@@ -23,8 +23,8 @@ from ..classes import GOOD, NONE, WEAK
 from ..project import DEFAULT_RADIUS_KM, ModelSettings
 from ._best import empty_best
 from ._pairs import kd_tree, pairs_within, site_coordinates, spatial_order
-from .protocol import Parameter
 from .link import DEFAULT_BUDGETS
+from .protocol import Parameter
 
 
 @dataclass(frozen=True)

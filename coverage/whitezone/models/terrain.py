@@ -27,9 +27,9 @@ from ..dem import Dem
 from ..project import ModelSettings
 from ._best import empty_best
 from ._pairs import site_coordinates
-from .protocol import Parameter
 from .diffraction import profile_diffraction
 from .link import PathLossModel
+from .protocol import Parameter
 
 __all__ = ["DIFFRACTION_METHODS", "TerrainModel"]
 

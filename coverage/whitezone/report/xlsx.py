@@ -14,7 +14,7 @@ import re
 
 import pandas as pd
 
-from ..i18n import column_label, column_labels, format_short, message
+from ..i18n import column_kind, column_label, column_labels, format_short, message
 from ..result import Result
 from . import tables as T
 from .params import definitions, parameters_sheet
@@ -25,6 +25,10 @@ __all__ = ["SHEETS", "report_sheets", "sheet_name"]
 SHEETS = ("summary", "province", "districts", "communes", "technologies", "operators", "sites",
           "postal", "post_kinds", "broadband", "pois", "layers", "repairs", "parameters",
           "definitions")  # fmt: skip
+
+#: Excel number format per kind of column (:func:`whitezone.i18n.column_kind`), with the
+#: decimals the report prints; Excel writes the separators of the reader's locale.
+NUMBER_FORMATS = {"count": "#,##0", "pct": "0.0", "km": "0.000", "area": "#,##0.00"}
 
 _INVALID = re.compile(r"[\[\]:*?/\\]")
 
@@ -96,7 +100,10 @@ def report_sheets(result: Result, repairs: pd.DataFrame) -> dict[str, pd.DataFra
         if frame is None:
             continue
         name = sheet_name(message(f"sheet.{key}", lang), sheets)
-        labelled = frame.rename(columns=column_labels(frame.columns, lang, far_km=far_km))
-        labelled.attrs = {}
+        labels = column_labels(frame.columns, lang, far_km=far_km)
+        labelled = frame.rename(columns=labels)
+        labelled.attrs = {"number_formats": {
+            labels[col]: NUMBER_FORMATS[column_kind(col)] for col in frame.columns
+            if column_kind(col) in NUMBER_FORMATS and pd.api.types.is_numeric_dtype(frame[col])}}
         sheets[name] = labelled
     return sheets

@@ -91,7 +91,8 @@ def default_height_m(technology: str, *, model=None) -> float:
 def _technology(value: str) -> str:
     tech = normalise_technology(value)
     if tech is None:
-        raise ValueError(f"unknown technology {value!r}; expected one of {', '.join(TECHNOLOGIES)}")
+        raise InputError(Problem("siting", f"unknown technology {value!r}; expected one of "
+                                 f"{', '.join(TECHNOLOGIES)}", column="technology"))
     return tech
 
 
@@ -99,7 +100,7 @@ def _technologies(technology: str | Sequence[str]) -> list[str]:
     items = [technology] if isinstance(technology, str) else list(technology)
     out = list(dict.fromkeys(_technology(t) for t in items))
     if not out:
-        raise ValueError("give at least one technology")
+        raise InputError(Problem("siting", "give at least one technology", column="technology"))
     return out
 
 
@@ -127,7 +128,7 @@ def _build(geometry: gpd.GeoSeries, ids: Sequence[str], source: str, *,
             else values  # fmt: skip
         frame[name] = values[rep]
     if float(cost) <= 0 or not np.isfinite(cost):
-        raise ValueError(f"cost must be positive, got {cost}")
+        raise InputError(Problem("siting", f"cost must be positive, got {cost}", column="cost"))
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry.to_numpy()[rep], crs=WGS84),
                             crs=WGS84)  # fmt: skip
 
@@ -216,7 +217,8 @@ def from_grid(
         Candidates ``G-00001``... in row-major order from the south-west.
     """
     if spacing_km <= 0:
-        raise ValueError(f"spacing_km must be positive, got {spacing_km}")
+        raise InputError(Problem("siting", f"the grid spacing must be positive, got {spacing_km}",
+                                 column="grid_km"))
     if crs is None:
         geo = gpd.GeoSeries([area], crs=WGS84) if isinstance(area, shapely.Geometry) \
             else gpd.GeoSeries(area.geometry)  # fmt: skip
@@ -566,13 +568,15 @@ def make_candidates(
                 raise ValueError('candidates "file" need path=')
             parts.append(from_file(path, **common))
         else:
-            raise ValueError(f"unknown candidates {kind!r}; expected villages, grid, hilltops, "
-                             "file or a GeoDataFrame")  # fmt: skip
+            raise InputError(Problem("siting", f"unknown candidates {kind!r}; expected villages, "
+                                     "grid, hilltops, a file or a GeoDataFrame",
+                                     column="candidates"))  # fmt: skip
     out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     out = gpd.GeoDataFrame(out, geometry="geometry", crs=WGS84)
     dup = out["candidate_id"].duplicated()
     if dup.any():
-        raise ValueError(f"candidate ids given twice: {', '.join(out['candidate_id'][dup][:5])}")
+        raise InputError(Problem("siting", "candidate ids given twice: "
+                                 f"{', '.join(out['candidate_id'][dup][:5])}", column="candidates"))
     logger.info("%d candidate site-technologies (%s)", len(out),
                 ", ".join(f"{s}: {c}" for s, c in out["source"].value_counts().items()))  # fmt: skip
     return out

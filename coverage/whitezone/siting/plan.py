@@ -351,7 +351,8 @@ def demand_villages(villages: gpd.GeoDataFrame, *, target: str = "none") -> gpd.
     (unlocated) are never demand.
     """
     if target not in TARGETS:
-        raise ValueError(f"unknown target {target!r}; expected one of {tuple(TARGETS)}")
+        raise InputError(Problem("siting", f"unknown target {target!r}; expected one of "
+                                 f"{', '.join(TARGETS)}", column="target"))
     classes, _ = TARGETS[target]
     mask = villages["class_any"].astype("string").isin(classes).fillna(False).to_numpy(dtype=bool)
     mask = mask.copy()
@@ -436,9 +437,11 @@ def plan_sites(
     PlanResult
     """
     if weight not in _WEIGHTS:
-        raise ValueError(f"unknown weight {weight!r}; expected one of {_WEIGHTS}")
+        raise InputError(Problem("siting", f"unknown weight {weight!r}; expected one of "
+                                 f"{', '.join(_WEIGHTS)}", column="weight"))
     if target not in TARGETS:
-        raise ValueError(f"unknown target {target!r}; expected one of {tuple(TARGETS)}")
+        raise InputError(Problem("siting", f"unknown target {target!r}; expected one of "
+                                 f"{', '.join(TARGETS)}", column="target"))
     level = TARGETS[target][1]
     demand = demand_villages(result.villages, target=target).copy()
     layers, model = result.layers, result.model
@@ -447,7 +450,8 @@ def plan_sites(
     if isinstance(candidates, os.PathLike) or (isinstance(candidates, str)
                                                and candidates not in kinds):  # fmt: skip
         if not os.path.exists(candidates):
-            raise ValueError(f"candidates {str(candidates)!r} is neither one of {kinds} nor a file")
+            raise InputError(Problem("siting", f"candidates {str(candidates)!r} is neither one of "
+                                     f"{', '.join(kinds)} nor a file", column="candidates"))
         cands = make_candidates("file", path=candidates, **common)
     elif isinstance(candidates, gpd.GeoDataFrame):
         cands = as_candidates(candidates, **common)
@@ -456,8 +460,9 @@ def plan_sites(
         for i, item in enumerate(wanted):  # a file among the kinds (the CLI's --candidates)
             if isinstance(item, os.PathLike) or (isinstance(item, str) and item not in kinds):
                 if not os.path.exists(item):
-                    raise ValueError(f"candidates {str(item)!r} is neither one of {kinds} "
-                                     "nor a file")  # fmt: skip
+                    raise InputError(Problem("siting", f"candidates {str(item)!r} is neither "
+                                             f"one of {', '.join(kinds)} nor a file",
+                                             column="candidates"))  # fmt: skip
                 wanted[i] = from_file(item, **common)
         hills = any(isinstance(item, str) and item == "hilltops" for item in wanted)
         dem = _hilltop_dem(result) if hills else None
