@@ -21,6 +21,8 @@ S1: 4G at (3, 7); S2: 2G+4G at (16, 5).  Radii: 2G (6, 12), 4G (2.5, 5).
 from __future__ import annotations
 
 import csv
+import re
+import shutil
 import textwrap
 import warnings
 from pathlib import Path
@@ -171,3 +173,55 @@ def tiny_layers(tiny):
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
+
+
+# -- a headless browser with no network (tests marked "browser") -----------------------------
+
+#: A failed basemap tile (the only thing a page may need the network for).
+TILE_URL = re.compile(r"https?://\S+/\d+/\d+/\d+(?:@2x)?\.(?:png|jpe?g|webp|pbf)\b", re.I)
+
+
+def _executable(*candidates: str) -> str | None:
+    for candidate in candidates:
+        found = shutil.which(candidate)
+        if found:
+            return found
+    return None
+
+
+@pytest.fixture
+def driver(tmp_path):
+    """Headless Chromium with every host unresolvable and a dead proxy (skipped when missing)."""
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+    from selenium.webdriver.chrome.service import Service
+
+    browser = _executable("/usr/bin/chromium", "chromium", "chromium-browser")
+    chromedriver = _executable("/usr/bin/chromedriver", "chromedriver")
+    if browser is None or chromedriver is None:
+        pytest.skip("Chromium and chromedriver are not installed (Debian: chromium chromium-driver)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = browser
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--disable-dev-shm-usage", "--window-size=1400,900",
+                f"--user-data-dir={tmp_path / 'chromium-profile'}",
+                # No network at all: no name resolves, and any connection goes to a dead proxy.
+                "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost",
+                "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>"):  # fmt: skip
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    drv = webdriver.Chrome(options=options, service=Service(chromedriver))
+    drv.set_page_load_timeout(60)
+    try:
+        yield drv
+    finally:
+        drv.quit()
+
+
+def page_errors(driver, path: Path) -> list[str]:
+    """Open a page; return its JavaScript errors (failed basemap tiles aside)."""
+    driver.get_log("browser")  # drop what an earlier page left
+    driver.get(Path(path).resolve().as_uri())
+    driver.execute_script("return document.readyState")
+    errors = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    return [m for m in errors if not TILE_URL.search(m)]

@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import whitezone
@@ -93,3 +94,95 @@ def test_unknown_command_is_usage_error():
     with pytest.raises(SystemExit) as exc:
         main(["frobnicate"])
     assert exc.value.code == 2
+
+
+# -- bad input anywhere: exit 2, one line, no traceback ---------------------------------------
+
+
+def _one_line_error(proc, *fragments):
+    assert proc.returncode == 2, (proc.returncode, proc.stderr)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, proc.stderr
+    for fragment in fragments:
+        assert fragment in errors[0], (fragment, errors[0])
+
+
+@pytest.mark.parametrize("args, fragments", [
+    (["sites", "{p}", "--candidates", "hilltop"], ["'hilltop'", "villages, grid, hilltops"]),
+    (["sites", "{p}", "--candidates", "{d}/missing.csv"], ["missing.csv", "nor a file"]),
+    (["sites", "{p}", "--technology", "6G"], ["--technology", "'6G'", "2G, 3G, 4G, 5G"]),
+    (["sites", "{p}", "--budget", "-3"], ["--budget", "-3"]),
+    (["sites", "{p}", "--time-limit", "0"], ["--time-limit"]),
+    (["scenario", "{p}", "--switch-off", "6G"], ["'6G'"]),
+    (["scenario", "{p}", "--switch-off", "5G"], ["no technology '5G'", "2G, 4G"]),
+    (["scenario", "{p}", "--remove-operator", "Vietel"], ["'Vietel'", "VNPT, Viettel"]),
+    (["scenario", "{p}", "--remove-site", "XYZ-1"], ["'XYZ-1'", "S1, S2, S3"]),
+    (["viewshed", "{p}", "--site", "S1"], ["DEM"]),
+    (["run", "{p}", "--hexagons", "99"], ["--hexagons"]),
+    (["check", "{d}"], ["is a folder", "project.toml"]),
+])  # fmt: skip
+def test_bad_options_exit_2_with_one_line(tiny, args, fragments):
+    folder = tiny.parent
+    extra = ["-q"] if args[0] != "check" else []
+    proc = run_cli(*[a.format(p=tiny, d=folder) for a in args], *extra)
+    _one_line_error(proc, *fragments)
+
+
+def test_a_layer_that_is_a_folder(tiny):
+    (tiny.parent / "sites.csv").rename(tiny.parent / "sites.bak")
+    (tiny.parent / "sites.csv").mkdir()
+    _one_line_error(run_cli("check", str(tiny)), "sites.csv", "is a folder")
+
+
+def test_operator_names_match_without_case_or_accents(tiny, capsys):
+    assert main(["scenario", str(tiny), "--remove-operator", "viettel", "-q"]) == 0
+    table = pd.read_csv(tiny.parent / "out" / "scenarios.csv")
+    assert table["villages_lose"].iloc[0] + table["villages_worse"].iloc[0] >= 1
+
+
+def test_output_to_a_closed_pipe_is_no_error(tiny):
+    env = {**os.environ, "PYTHONPATH": PKG_ROOT}
+    for command in ("check", "run"):
+        done = subprocess.run(f'"{sys.executable}" -m whitezone.cli {command} "{tiny}" | head -1',
+                              shell=True, capture_output=True, text=True, env=env, timeout=600)  # fmt: skip
+        assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
+        assert len(done.stdout.splitlines()) == 1
+
+
+@pytest.mark.parametrize("module, args", [
+    ("h3", ["run", "{p}", "--hexagons", "7", "-q"]),
+    ("dask_geopandas", ["run", "{p}", "--engine", "dask", "-q"]),
+])
+def test_a_missing_extra_is_exit_2_with_the_pip_command(tiny, module, args):
+    code = (f"import sys; sys.modules[{module!r}] = None; from whitezone.cli import main; "
+            f"sys.exit(main({[a.format(p=tiny) for a in args]!r}))")  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": PKG_ROOT}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          timeout=600)  # fmt: skip
+    _one_line_error(proc, "pip install")
+
+
+def test_check_counts_rows_sites_and_raster_cells(capsys):
+    assert main(["check", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    from whitezone.datasets import sample_project
+    from whitezone.layers._read import read_raw
+
+    rows = len(read_raw(sample_project().layers["sites"].path, role="sites", wanted=["site_id"]).frame)
+    line = next(x for x in out.splitlines() if x.strip().startswith("sites"))
+    assert line.split()[1] == str(rows)                       # the file's rows, not site-technologies
+    assert "sites," in line and "site-technologies" in line
+    dem = next(x for x in out.splitlines() if x.strip().startswith("dem"))
+    assert "<NA>" not in dem and "cells of" in dem
+
+
+def test_check_lists_an_encoding_guess_as_a_repair(tiny, capsys):
+    villages = tiny.parent / "villages.csv"
+    import re
+
+    text = re.sub(r"Bản \w+", "Bưu Đông", villages.read_text(encoding="utf-8"))
+    villages.write_bytes(text.encode("cp1258"))
+    assert main(["check", str(tiny)]) == 0
+    out = capsys.readouterr().out
+    assert "encoding_cp1258" in out and "no repair was needed" not in out

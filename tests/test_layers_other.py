@@ -112,6 +112,26 @@ def test_bow_tie_repaired_with_make_valid(tmp_path):
     assert geom.contains(shapely.Point(out["center_lon"][0], out["center_lat"][0]))
 
 
+def test_overlapping_communes_are_reported_with_their_area(tmp_path):
+    # A bow tie over the whole square of its neighbour, repaired, still overlaps it by 50 km².
+    bow = shapely.Polygon([lonlat(0, 0), lonlat(10, 10), lonlat(10, 0), lonlat(0, 10), lonlat(0, 0)])
+    path = commune_file(tmp_path, {"commune_id": ["C1", "C2", "C3"], "commune": ["A", "B", "C"]},
+                        [bow, square(0, 0, 10, 10), square(10, 0, 20, 10)])  # fmt: skip
+    with pytest.warns(RepairWarning, match=r"C1 and C2 by 50\.0\d km²"):
+        out = read_communes(path)
+    overlap = [r for r in out.attrs["repairs"] if r.kind == "commune_overlap"]
+    assert len(overlap) == 1 and overlap[0].rows == ("feature 1", "feature 2")
+
+
+def test_neighbours_sharing_a_boundary_do_not_overlap(tmp_path):
+    path = commune_file(tmp_path, {"commune_id": ["C1", "C2"], "commune": ["A", "B"]},
+                        [square(0, 0, 10, 10), square(10, 0, 20, 10)])  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = read_communes(path)
+    assert out.attrs["repairs"] == []
+
+
 def test_duplicate_commune_ids_and_blank_names(tmp_path):
     path = commune_file(
         tmp_path,
@@ -537,6 +557,18 @@ def test_opencellid_cluster_distance(tmp_path):
     )
     assert read_opencellid(path)["site_id"].tolist() == ["452-04-1", "452-04-2"]
     assert read_opencellid(path, cluster_m=80.0)["site_id"].tolist() == ["452-04-1", "452-04-1"]
+
+
+def test_opencellid_a_chain_of_neighbours_is_not_one_site(tmp_path):
+    # Five cells 40 m apart along a street: each site holds the cells within 50 m of its first.
+    path = tmp_path / "cells.csv"
+    lon, lat = 105.8, 21.0
+    path.write_text("\n".join(cell("LTE", 452, 4, *offset(lon, lat, 40.0 * i), cell_id=i)
+                              for i in range(5)) + "\n", encoding="utf-8")  # fmt: skip
+    out = read_opencellid(path)
+    assert out["cells"].tolist() == [2, 2, 1]     # (0, 40 m), (80, 120 m), (160 m)
+    xs = [_GEOD.inv(lon, lat, p.x, p.y)[2] for p in out.geometry]
+    assert xs == pytest.approx([20.0, 100.0, 160.0], abs=0.5)
 
 
 def test_opencellid_mcc_leaves_nothing(tmp_path):

@@ -588,3 +588,60 @@ def test_csv_in_projected_crs(tmp_path):
     out = read_villages(path, crs="EPSG:9210")
     assert out.geometry.x[0] == pytest.approx(105.8, abs=1e-7)
     assert out.geometry.y[0] == pytest.approx(21.1, abs=1e-7)
+
+
+# -- untrusted workbooks ----------------------------------------------------------------------
+
+
+def _workbook_with_sheet_xml(path: Path, sheet_xml: str) -> Path:
+    """A valid workbook whose first sheet's XML is replaced by ``sheet_xml``."""
+    import zipfile
+
+    book = openpyxl.Workbook()
+    book.active.append(["village_id", "lon", "lat"])
+    plain = path.with_suffix(".plain.xlsx")
+    book.save(plain)
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = sheet_xml.encode()
+            dst.writestr(item, data)
+    return path
+
+
+BILLION_LAUGHS = """<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
+<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>
+<row r="1"><c r="A1" t="inlineStr"><is><t>&lol3;</t></is></c></row></sheetData></worksheet>"""
+
+
+def test_workbooks_are_parsed_with_defusedxml():
+    import openpyxl.xml
+
+    assert openpyxl.xml.DEFUSEDXML
+
+
+def test_entity_expansion_in_a_workbook_is_refused(tmp_path):
+    path = _workbook_with_sheet_xml(tmp_path / "bomb.xlsx", BILLION_LAUGHS)
+    with pytest.raises(InputError, match=r"bomb\.xlsx.*(Entities|entit|DTD)"):
+        raw(path)
+
+
+def test_a_workbook_unpacking_to_absurd_size_is_refused(tmp_path, monkeypatch):
+    from whitezone.layers import _read
+
+    path = _workbook_with_sheet_xml(tmp_path / "big.xlsx", "<worksheet xmlns=\"http://schemas."
+                                    "openxmlformats.org/spreadsheetml/2006/main\"><sheetData>"
+                                    + " " * 200_000 + "</sheetData></worksheet>")  # fmt: skip
+    monkeypatch.setattr(_read, "MAX_XLSX_UNPACKED_BYTES", 100_000)
+    with pytest.raises(InputError, match=r"big\.xlsx: the workbook unpacks to .* refused"):
+        raw(path)
+
+
+def test_a_file_named_xlsx_that_is_not_a_workbook(tmp_path):
+    path = tmp_path / "fake.xlsx"
+    path.write_text("village_id,lon,lat\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"fake\.xlsx: cannot open the workbook: not an \.xlsx"):
+        raw(path)

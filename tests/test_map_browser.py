@@ -15,14 +15,12 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
-import re
-import shutil
 import struct
 import warnings
 from pathlib import Path
 
 import pytest
-from conftest import lonlat
+from conftest import TILE_URL, lonlat
 
 pytestmark = pytest.mark.browser
 
@@ -31,46 +29,6 @@ XSS_COMMUNE = '<img src=y onerror="window.__xss=2"><script>window.__xss=3</scrip
 XSS_PROJECT = "Tiny </title><script>window.__xss=4</script>"
 V1_XY_KM = (2.0, 7.0)  # tests/conftest.py
 C1_EMPTY_XY_KM = (6.0, 2.5)  # inside commune C1, away from every village and site
-
-#: A failed basemap tile (the only thing allowed to need the network).
-_TILE = re.compile(r"https?://\S+/\d+/\d+/\d+(?:@2x)?\.(?:png|jpe?g|webp|pbf)\b", re.I)
-
-
-def _executable(*candidates: str) -> str | None:
-    for candidate in candidates:
-        found = shutil.which(candidate)
-        if found:
-            return found
-    return None
-
-
-@pytest.fixture
-def driver(tmp_path):
-    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
-    from selenium.webdriver.chrome.service import Service
-
-    browser = _executable("/usr/bin/chromium", "chromium", "chromium-browser")
-    chromedriver = _executable("/usr/bin/chromedriver", "chromedriver")
-    if browser is None or chromedriver is None:
-        pytest.skip("Chromium and chromedriver are not installed (Debian: chromium chromium-driver)")
-    options = webdriver.ChromeOptions()
-    options.binary_location = browser
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--disable-dev-shm-usage", "--window-size=1200,900",
-                f"--user-data-dir={tmp_path / 'chromium-profile'}",
-                # No network at all: no name resolves, and any connection goes to a dead proxy.
-                "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost",
-                "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>"):  # fmt: skip
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    drv = webdriver.Chrome(options=options, service=Service(chromedriver))
-    drv.set_page_load_timeout(60)
-    try:
-        yield drv
-    finally:
-        drv.quit()
-
 
 def _poison(project: Path) -> None:
     """Put HTML/script injections into a village name, a commune name and the project name."""
@@ -229,10 +187,10 @@ def test_self_contained_map_works_offline_and_shows_names_as_text(driver, map_pa
                 requests.append(params["request"]["url"])
     assert any(u.startswith("file:") for u in requests), "no request of the page was logged"
     remote = [u for u in requests if not u.startswith(("file:", "data:", "blob:", "about:"))]
-    assert [u for u in remote if not _TILE.search(u)] == [], remote
+    assert [u for u in remote if not TILE_URL.search(u)] == [], remote
     # ... and the console shows no error but failed tile loads.
     errors = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
-    assert [m for m in errors if not _TILE.search(m)] == [], errors
+    assert [m for m in errors if not TILE_URL.search(m)] == [], errors
 
     # A screenshot with something drawn on it.
     shot = tmp_path / "map.png"

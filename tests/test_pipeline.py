@@ -139,3 +139,10 @@ def test_dask_engine_gives_the_same_run(tiny):
     pd.testing.assert_frame_equal(single.summaries.communes, tiled.summaries.communes)
     pd.testing.assert_frame_equal(pd.DataFrame(single.villages), pd.DataFrame(tiled.villages))
     assert type(tiled.model) is type(single.model)
+
+
+def test_counts_are_written_as_whole_numbers(tiny, tiny_run):
+    lines = (tiny.parent / "out" / "villages.csv").read_text(encoding="utf-8-sig").splitlines()
+    header = lines[0].split(",")
+    population = [line.split(",")[header.index("population")] for line in lines[1:]]
+    assert population == ["100", "200", "300", "50", "10", "40"]

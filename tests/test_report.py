@@ -424,3 +424,50 @@ def test_every_repair_is_named_and_explained_in_vietnamese(result_en):
     assert "explanation" not in repairs_table(repairs, "en")
     html = report_html(in_lang(result_en, "vi"), repairs, today=DAY)
     assert "Giải thích" in html and "không được xếp loại sóng" in html
+
+
+# -- nothing English in a Vietnamese report -----------------------------------------------------
+
+
+def test_vietnamese_parameters_and_definitions_name_the_bdvhx_in_vietnamese(result_vi):
+    from whitezone.report import definitions
+
+    text = " ".join(parameters_table(result_vi)["value"].astype(str)) + " ".join(
+        definitions(result_vi)["definition"])
+    assert "commune post office" not in text and "Điểm BĐ-VHX" in text
+
+
+def test_vietnamese_repairs_name_rows_in_vietnamese(result_vi):
+    from whitezone.report.tables import repairs_table, where_label
+
+    table = repairs_table(result_vi.layers.repairs_table(), "vi")
+    assert table["rows"].tolist() == ["dòng 6"]
+    assert where_label("row 65, row 67, feature 5", "vi") == "dòng 65, dòng 67, đối tượng 5"
+    assert where_label("row 65, feature 5", "en") == "row 65, feature 5"
+
+
+def test_vietnamese_map_and_figures_write_numbers_the_vietnamese_way(result_vi, monkeypatch):
+    from matplotlib.axes import Axes
+
+    from whitezone.maps import coverage_map
+    from whitezone.maps.static import static_maps
+
+    page = coverage_map(result_vi).get_root().render()
+    assert "R = 5,64 km" in page and "R = 5.64" not in page
+    assert '"decimal":","' in page and '"group":"."' in page   # the popups' numbers
+    titles = []
+    original = Axes.set_title
+    monkeypatch.setattr(Axes, "set_title", lambda self, text, *a, **k: titles.append(text)
+                        or original(self, text, *a, **k))  # fmt: skip
+    static_maps(result_vi)
+    assert any("R = 5,64 km" in t for t in titles), titles
+
+
+def test_workbook_cells_carry_number_formats(result_vi, tmp_path):
+    path = write_excel(report_sheets(result_vi, result_vi.layers.repairs_table()), tmp_path / "r.xlsx")
+    sheet = openpyxl.load_workbook(path)["Toàn tỉnh"]
+    header = [c.value for c in sheet[1]]
+    formats = {name: sheet.cell(row=2, column=i + 1).number_format for i, name in enumerate(header)}
+    assert formats[column_label("villages", "vi")] == "#,##0"
+    assert formats[column_label("pct_none", "vi")] == "0.0"
+    assert formats[column_label("service_radius_km", "vi")] == "0.000"

@@ -290,3 +290,11 @@ def test_project_file(paths):
 def test_sample_stays_small(paths):
     total = sum(p.stat().st_size for p in paths.values())
     assert total < 3_000_000
+
+
+def test_a_generated_project_writes_inside_its_own_folder(tmp_path):
+    from whitezone.project import read_project
+
+    paths = sample.make_sample(tmp_path / "demo", seed=3)
+    project = read_project(paths["project"])
+    assert project.output.is_relative_to((tmp_path / "demo").resolve())

@@ -36,3 +36,21 @@ def test_bad_siting_settings(tiny, capsys):
     assert main(["sites", str(tiny)]) == 2
     err = capsys.readouterr().err
     assert "siting.k" in err and "siting.target" in err
+
+
+def test_sites_printout_says_what_it_can_stand_for(tiny, capsys):
+    assert main(["sites", str(tiny), "--target", "weak", "--budget", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "optimal" in out and "greedy" not in out          # proven optimal: one word
+    assert "Cost per person" not in out                       # no costs were given
+    rows = [line.split() for line in out.splitlines() if line.strip().startswith(("1 ", "2 "))]
+    assert [row[-1] for row in rows][-1] == "100.0"           # cumulative share in percent
+    assert main(["sites", str(tiny), "--target", "weak", "--budget", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "No site was chosen" in out and "Empty DataFrame" not in out
+
+
+def test_sites_printout_in_vietnamese(tiny, capsys):
+    assert main(["sites", str(tiny), "--target", "weak", "--budget", "1", "--lang", "vi"]) == 0
+    out = capsys.readouterr().out
+    assert "thôn, bản (240 người) cần phủ sóng" in out and "tối ưu" in out

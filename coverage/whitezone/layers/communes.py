@@ -126,7 +126,10 @@ def _report_overlaps(geometry: gpd.GeoSeries, ids: pd.Series, rows: np.ndarray, 
     tree = shapely.STRtree(polys[index])
     pairs = np.concatenate([tree.query(polys[index], predicate=p) for p in ("overlaps", "contains")],
                            axis=1)  # fmt: skip
-    pairs = pairs[:, pairs[0] < pairs[1]] if pairs.size else pairs
+    if pairs.size == 0:
+        return
+    pairs = np.unique(np.sort(pairs, axis=0), axis=1)  # each pair once, either way round
+    pairs = pairs[:, pairs[0] < pairs[1]]
     if pairs.size == 0:
         return
     a, b = index[pairs[0]], index[pairs[1]]
