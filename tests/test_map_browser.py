@@ -205,3 +205,79 @@ def test_self_contained_map_works_offline_and_shows_names_as_text(driver, map_pa
     with Image.open(shot) as image:
         colors = image.convert("RGB").getcolors(maxcolors=1 << 20) or []
     assert len(colors) >= 16, "the screenshot is (nearly) blank"
+
+
+_CONTROL_AND_DATA = """
+    var map = window.__wzMap, box = document.querySelector('.leaflet-control-layers')
+        .getBoundingClientRect(), page = map.getContainer().getBoundingClientRect();
+    var east = -Infinity;
+    map.eachLayer(function (layer) {
+        if (layer.getBounds && layer.feature === undefined && layer.getLayers) {
+            var b = layer.getBounds();
+            if (b.isValid()) { east = Math.max(east, map.latLngToContainerPoint(b.getNorthEast()).x); }
+        }
+    });
+    return [box.left - page.left, east];
+"""
+
+
+def test_every_map_the_tool_writes_opens_without_error(driver, tiny, tmp_path):
+    """map.html, map_scenarios.html and map_sites.html of one project, each in Chromium."""
+    from conftest import page_errors
+
+    from whitezone.cli import main
+
+    text = tiny.read_text(encoding="utf-8").replace('lang = "en"', 'lang = "vi"')
+    tiny.write_text(text, encoding="utf-8")
+    assert main(["run", str(tiny), "-q"]) == 0
+    assert main(["scenario", str(tiny), "--switch-off", "2G", "-q"]) == 0
+    assert main(["sites", str(tiny), "--target", "weak", "--budget", "1", "-q"]) == 0
+    out = tiny.parent / "out"
+    pages = sorted(out.glob("*.html"))
+    assert {p.name for p in pages} >= {"map.html", "map_scenarios.html", "map_sites.html",
+                                       "report.html"}  # fmt: skip
+    for page in pages:
+        assert page_errors(driver, page) == [], page.name
+        if page.name == "report.html":
+            continue
+        assert driver.execute_script(_FIND_MAP) >= 1, page.name
+        overlays = driver.execute_script(
+            "return Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))"
+            ".map(function (l) { return l.textContent.trim(); });")  # fmt: skip
+        # The scale bar is metric only.
+        scales = driver.execute_script("return Array.from(document.querySelectorAll("
+                                       "'.leaflet-control-scale-line')).map(e => e.textContent);")
+        assert len(scales) == 1 and not any(u in scales[0] for u in ("mi", "ft")), scales
+        # The open layer control leaves the province visible at 1400 x 900.
+        control_left, data_east = driver.execute_script(_CONTROL_AND_DATA)
+        assert 0 < data_east <= control_left, (page.name, control_left, data_east)
+        if page.name == "map_scenarios.html":
+            assert any("mất sóng hoàn toàn" in o for o in overlays), overlays
+            assert any("sóng kém đi" in o for o in overlays), overlays
+        if page.name == "map_sites.html":
+            legend = driver.execute_script("return document.querySelector('.wz-legend').textContent")
+            assert "★" in legend and "Vị trí trạm ưu tiên" in legend
+
+
+def test_village_popup_shows_the_code_and_vietnamese_numbers(driver, tiny, tmp_path):
+    import warnings
+
+    from whitezone import read_project
+    from whitezone.maps import coverage_map
+    from whitezone.maps.offline import save_map
+    from whitezone.pipeline import run
+
+    text = tiny.read_text(encoding="utf-8").replace('lang = "en"', 'lang = "vi"')
+    tiny.write_text(text, encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = run(read_project(tiny), write=False)
+    path = save_map(coverage_map(result), tmp_path / "map.html", self_contained=True)
+    driver.get(path.as_uri())
+    assert driver.execute_script(_FIND_MAP) >= 1
+    lon, lat = lonlat(3.0, 4.0)   # V2: 3 km from S1, the postal point P1 is at V1 (3.16 km)
+    assert driver.execute_script(_FIRE_CLICK, lat, lon) >= 1
+    _wait(lambda: "V2" in _popup_text(driver))
+    popup = _popup_text(driver)
+    assert "Mã thônV2" in popup                       # the village code
+    assert "3,16" in popup and "3.16" not in popup   # km with a decimal comma
