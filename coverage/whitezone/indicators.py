@@ -125,7 +125,7 @@ def derive(table: pd.DataFrame) -> pd.DataFrame:
     table = table.copy()
     suffixes = [""] + sorted({c[len("villages_none"):] for c in table if c.startswith("villages_none_")})
     for sfx in suffixes:
-        for cat in CLASSES:
+        for cat in CATEGORIES:
             table[f"pct_{cat}{sfx}"] = _pct(table[f"villages_{cat}{sfx}"], table["villages"])
             table[f"pct_population_{cat}{sfx}"] = _pct(table[f"population_{cat}{sfx}"], table["population"])
     if "post_points" in table:

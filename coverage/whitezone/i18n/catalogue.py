@@ -577,6 +577,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     'map.legend_priority': ('Vị trí trạm ưu tiên (★)', 'Priority site (★)'),
     'map.legend_changes': ('Thay đổi theo kịch bản', 'Changes in the scenarios'),
     'map.run': ('Lần chạy {run_id}, whitezone {version}', 'Run {run_id}, whitezone {version}'),
+    'column.pct_population_unclassified': ('Tỷ lệ dân số chưa xác định (%)', 'People not classified (%)'),
     'column.site_technologies_tech': ('Số trạm BTS {tech}', '{tech} site-technologies'),
     'sub.villages': ('Số thôn', 'Villages'),
     'sub.population': ('Người', 'People'),
