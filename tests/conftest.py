@@ -171,6 +171,16 @@ def tiny_layers(tiny):
 
 
 @pytest.fixture
+def tiny_run(tiny):
+    """The whole job run on the tiny province (outputs in ``out/`` beside its project)."""
+    from whitezone.pipeline import run
+    from whitezone.project import read_project
+
+    with pytest.warns(Warning):
+        return run(read_project(tiny))
+
+
+@pytest.fixture
 def rng():
     return np.random.default_rng(12345)
 

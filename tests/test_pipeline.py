@@ -17,12 +17,6 @@ EXPECTED_FILES = {
 }  # fmt: skip
 
 
-@pytest.fixture
-def tiny_run(tiny):
-    with pytest.warns(Warning):
-        return run(read_project(tiny))
-
-
 def test_all_outputs_written(tiny, tiny_run):
     out = tiny.parent / "out"
     assert set(tiny_run.outputs) == EXPECTED_FILES

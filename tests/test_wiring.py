@@ -20,29 +20,23 @@ from whitezone.project import read_project
 from whitezone.report import headline
 
 
-@pytest.fixture
-def tiny_result(tiny):
-    with pytest.warns(Warning):
-        return run(read_project(tiny))
-
-
-def test_villages_beyond_the_service_radius_are_counted_against_the_runs_r(tiny, tiny_result):
+def test_villages_beyond_the_service_radius_are_counted_against_the_runs_r(tiny, tiny_run):
     out = tiny.parent / "out"
     villages = pd.read_csv(out / "villages.csv")
     province = pd.read_csv(out / "summary_province.csv").iloc[0]
     communes = pd.read_csv(out / "summary_communes.csv")
     r = float(service_radius_km(communes["area_km2"].sum(), province["post_points"]))
     assert province["service_radius_km"] == pytest.approx(r, abs=1e-3)
-    assert tiny_result.service_radius_km == pytest.approx(r, abs=1e-3)
+    assert tiny_run.service_radius_km == pytest.approx(r, abs=1e-3)
     expected = int((villages["post_distance_km"] > r).sum())
     assert expected > 0
     assert province["villages_beyond_service_radius"] == expected
     assert communes["villages_beyond_service_radius"].sum() == expected
 
 
-def test_every_headline_figure_is_the_summary_it_quotes(tiny, tiny_result, capsys):
+def test_every_headline_figure_is_the_summary_it_quotes(tiny, tiny_run, capsys):
     province = pd.read_csv(tiny.parent / "out" / "summary_province.csv").iloc[0]
-    rows = headline(tiny_result)
+    rows = headline(tiny_run)
     assert {r.key for r in rows} >= {"none", "weak", "good", "centres", "posts", "radius", "nobb"}
     for row in rows:
         for column, value in row.values.items():

@@ -120,6 +120,15 @@ class ModelValidityWarning(WhitezoneWarning):
     """
 
 
+def known_names(names, *, limit: int = 30) -> str:
+    """Names a user may choose from, sorted, for a message: ``A, B, C ... (120 in all)``."""
+    names = sorted({str(n) for n in names})
+    if not names:
+        return "none"
+    shown = ", ".join(names[:limit])
+    return shown + (f" ... ({len(names)} in all)" if len(names) > limit else "")
+
+
 class Problems:
     """Collect the problems of one layer and raise them together.
 

@@ -24,7 +24,7 @@ import pandas as pd
 
 from .classes import CLASSES, NONE, commune_key, tally
 from .classify import classify_villages
-from .errors import InputError, Problem
+from .errors import InputError, Problem, known_names
 from .i18n import Messages
 from .indicators import commune_indicators, summarise
 from .layers import read_sites
@@ -42,9 +42,8 @@ CHANGES = ("lose", "worse", "gain", "same")
 
 
 def _unknown(scenario: ScenarioSettings, setting: str, names, known, what: str) -> Problem:
-    shown = ", ".join(sorted(map(str, known))[:30]) + (" ..." if len(known) > 30 else "")
     return Problem(f"scenario {scenario.name!r}", f"no {what} {', '.join(map(repr, names))} in "
-                   f"the sites; {what}s: {shown or 'none'}", column=setting)  # fmt: skip
+                   f"the sites; {what}s: {known_names(known)}", column=setting)  # fmt: skip
 
 
 def check_scenario(sites: gpd.GeoDataFrame, scenario: ScenarioSettings) -> None:

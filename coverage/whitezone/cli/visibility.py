@@ -7,7 +7,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from ..dem import load_dem
-from ..errors import InputError, Problem
+from ..errors import InputError, Problem, known_names
 from ..i18n import Messages
 from ..layers import load_layers
 from ..result import RunInfo
@@ -41,9 +41,8 @@ def command(args: argparse.Namespace) -> int:
         raise InputError(Problem(source, 'a viewshed needs a DEM: add dem = "..." under [layers]'))
     site = layers.sites[layers.sites["site_id"] == args.site]
     if site.empty:
-        known = sorted(layers.sites["site_id"].astype(str).unique())
-        shown = ", ".join(known[:20]) + (f" ... ({len(known)} sites)" if len(known) > 20 else "")
-        raise InputError(Problem("--site", f"no site {args.site!r}; sites: {shown}"))
+        raise InputError(Problem("--site", f"no site {args.site!r}; sites: "
+                                 f"{known_names(layers.sites['site_id'])}"))  # fmt: skip
     point = site.to_crs(layers.crs).geometry.iloc[0]
     if args.height_m:
         height = args.height_m

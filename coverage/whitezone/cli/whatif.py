@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import re
-import unicodedata
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,6 +10,7 @@ from ..analysis import analyse
 from ..errors import InputError, Problem
 from ..i18n import Messages
 from ..layers import load_layers
+from ..layers._columns import fold
 from ..outputs import write_scenarios
 from ..project import ScenarioSettings
 from ..scenarios import describe, run_scenario
@@ -40,9 +39,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 def _slug(text: str) -> str:
     """A file-name-safe form of a label: ``Tắt sóng 2G, 3G`` -> ``tat_song_2g_3g``."""
-    bare = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
-    bare = "".join(c for c in bare if not unicodedata.combining(c)).lower()
-    return re.sub(r"[^0-9a-z]+", "_", bare).strip("_")[:60] or "scenario"
+    return fold(text)[:60] or "scenario"
 
 
 def _from_flags(args: argparse.Namespace, lang: str) -> ScenarioSettings:
