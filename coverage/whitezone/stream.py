@@ -410,8 +410,9 @@ def classify_file(
         crs = metric_crs([], crs=crs)
     # The sites are filtered and projected once, and the model prepared for
     # them once, not once per chunk.
+    # Projected once: each chunk's classify_points then finds them in its CRS already.
     active = sites[(sites["status"] == "active") & sites["technology"].isin(techs)]
-    active = active.reset_index(drop=True)
+    active = active.reset_index(drop=True).to_crs(crs)
     tech_code = pd.Categorical(active["technology"], categories=techs).codes.astype(np.int64)
     prepared = model.prepare(active, tech_code, len(techs), site_xy=site_coordinates(active, crs))
     chunk_model = _Prepared(model, prepared, len(active))
@@ -547,6 +548,15 @@ def _text(values: pa.Array) -> pa.Array:
     return pc.if_else(risky, pc.binary_join_element_wise("'", values, ""), values)
 
 
+def _arrow_text(values: pd.Series) -> pa.Array:
+    """A text column as Arrow strings (nulls kept); categories decoded without a Python pass."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy()
+        names = pa.array(values.cat.categories.astype(str).to_numpy(dtype=object), type=pa.string())
+        return pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0), names).dictionary_decode()
+    return pa.array(values.astype("string").array).cast(pa.string())
+
+
 def _arrow(table: pd.DataFrame) -> pa.Table:
     """The chunk's rows as Arrow: text as text (formula-like text quoted), numbers as float64."""
     cols = {}
@@ -554,7 +564,7 @@ def _arrow(table: pd.DataFrame) -> pa.Table:
         values = table[name]
         if isinstance(values.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(values) \
                 or values.dtype == object:  # fmt: skip
-            cols[name] = _text(pa.array(values.astype("string").array).cast(pa.string()))
+            cols[name] = _text(_arrow_text(values))
         elif str(values.dtype) == "boolean":
             cols[name] = pa.array(values.array, type=pa.bool_())
         elif pd.api.types.is_integer_dtype(values):
