@@ -345,7 +345,7 @@ def test_bad_mcc(tmp_path):
     assert p.message == "expected a mobile country code or a list of them, got ['VN']"
 
 
-def test_format_only_for_sites(tmp_path):
+def test_formats_only_where_a_layer_has_them(tmp_path):
     text = """
     [layers]
     communes = "c.gpkg"
@@ -355,7 +355,9 @@ def test_format_only_for_sites(tmp_path):
     err = problems_of(write_project(tmp_path, text, layers=False))
     columns = sorted(p.column for p in err.problems)
     assert columns == ["layers.sites.format", "layers.villages.format"]
-    assert all("only sites accept format = 'opencellid'" in p.message for p in err.problems)
+    assert all("sites accept format = 'opencellid'" in p.message for p in err.problems)
+    assert all("measurements accept format = 'opencellid-measurements'" in p.message
+               for p in err.problems)  # fmt: skip
 
 
 def test_settings_sections(tmp_path):

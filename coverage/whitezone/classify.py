@@ -63,7 +63,9 @@ def classify_points(
     DataFrame
         Index of ``points``; per technology ``class_<tech>``, ``site_<tech>``
         (serving site id), ``distance_km_<tech>``, ``signal_dbm_<tech>``
-        (NaN for models without signal), and ``class_any`` — the class names
+        (NaN for models without signal), ``p_good_<tech>`` and
+        ``p_weak_<tech>`` (the probability that the signal reaches the good
+        and the weak threshold, for models with a signal), and ``class_any`` — the class names
         ``none``/``weak``/``good``, ``<NA>`` for points without location.
     """
     model = model or RadiusModel()
@@ -84,6 +86,7 @@ def classify_points(
     # built (a national site list saves ~1 GB), and every model reads them.
     best = model.best(xy, active, tech_code, len(techs), site_xy=site_coordinates(active, crs))
     logger.debug("best servers of %d points among %d site-technologies", len(geoms), len(active))
+    chances = model.coverage_probability(best, active) if len(active) else {}
     # Site ids as strings once, then taken per technology (NA where no server).
     site_ids = active["site_id"].astype("string").array
     out = {}
@@ -97,6 +100,8 @@ def classify_points(
             clear = best["line_of_sight"][:, k]
             out[f"line_of_sight_{t}"] = pd.array(clear == 1, dtype="boolean")
             out[f"line_of_sight_{t}"][clear < 0] = pd.NA
+        for key, values in chances.items():
+            out[f"{key}_{t}"] = values[:, k]
     any_level = best["level"].max(axis=1) if techs else np.zeros(len(geoms), np.int8)
     out["class_any"] = _names(any_level, located)
     return pd.DataFrame(out, index=points.index)

@@ -64,7 +64,11 @@ LAYER_NAMES: tuple[str, ...] = (
     "pois",
     "dem",
     "population",
+    "measurements",
 )
+#: Layer -> the formats it may declare besides the default.
+LAYER_FORMATS: dict[str, tuple[str, ...]] = {"sites": ("opencellid",),
+                                             "measurements": ("opencellid-measurements",)}
 REQUIRED_LAYERS: tuple[str, ...] = ("communes", "villages", "sites")
 MODEL_KINDS: tuple[str, ...] = ("radius", "pathloss", "terrain")
 FORMULAS: tuple[str, ...] = ("auto", "hata", "cost231", "extended_hata", "free_space")
@@ -72,7 +76,11 @@ ENVIRONMENTS: tuple[str, ...] = ("urban", "suburban", "open", "rural")
 DIFFRACTIONS: tuple[str, ...] = ("bullington", "bullington_p526", "deygout")
 BUDGET_KEYS: tuple[str, ...] = ("frequency_mhz", "eirp_dbm", "height_m", "good_dbm", "weak_dbm")
 _MODEL_KEYS = ("kind", "radius", "budget", "formula", "environment", "receiver_height_m",
-               "diffraction", "k_factor", "dem_resolution_m", "max_range_km")  # fmt: skip
+               "diffraction", "k_factor", "dem_resolution_m", "max_range_km", "calibration",
+               "location_sigma_db", "reliability")  # fmt: skip
+#: Location variability (dB) of the signal around a model's median when no calibration
+#: says otherwise: the planning default with Hata-type models (6-10 dB outdoors; REFERENCES).
+DEFAULT_LOCATION_SIGMA_DB = 8.0
 
 #: Default (good, weak) radii in km per technology.  The outer (weak) radius is
 #: the coverage circle public coverage explorers draw around a cell: GSM 12 km
@@ -159,6 +167,16 @@ class ModelSettings:
         Grid the DEM is warped to; default its own resolution.
     max_range_km : float
         No link is computed beyond this distance.
+    calibration : Path, optional
+        A ``calibration.toml`` written by ``whitezone calibrate``: offsets,
+        distance slopes and location variability fitted to measurements.
+    location_sigma_db : float
+        Location variability σ of the signal (log-normal shadowing) where the
+        calibration gives none.
+    reliability : float
+        How sure a class must be: a village is good where P(signal ≥ good
+        threshold) ≥ reliability (0.5, the default, is the median: the
+        classes of the model's median signal).
     """
 
     kind: str = "radius"
@@ -173,6 +191,9 @@ class ModelSettings:
     k_factor: float = 4.0 / 3.0
     dem_resolution_m: float | None = None
     max_range_km: float = 60.0
+    calibration: Path | None = None
+    location_sigma_db: float = DEFAULT_LOCATION_SIGMA_DB
+    reliability: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -429,8 +450,10 @@ def _parse_layers(
             else:
                 mcc = tuple(mcc)
         fmt = spec.get("format")
-        if fmt is not None and (name != "sites" or fmt != "opencellid"):
-            problems.add(f"unknown format {fmt!r}; only sites accept format = 'opencellid'",
+        if fmt is not None and fmt not in LAYER_FORMATS.get(name, ()):
+            allowed = "; ".join(f"{layer} accept format = {', '.join(map(repr, f))}"
+                                for layer, f in LAYER_FORMATS.items())  # fmt: skip
+            problems.add(f"unknown format {fmt!r} for {name}; {allowed}",
                          column=f"layers.{name}.format")  # fmt: skip
         out[name] = LayerSource(
             name=name,
@@ -540,7 +563,7 @@ def _parse_siting(problems: Problems, base: Path, table: Any) -> dict[str, Any]:
     return out
 
 
-def _parse_model(problems: Problems, table: Mapping[str, Any]) -> ModelSettings:
+def _parse_model(problems: Problems, table: Mapping[str, Any], base: Path) -> ModelSettings:
     for key in table:
         if key not in _MODEL_KEYS:
             problems.add(f"unknown setting {key!r}{_suggest(key, _MODEL_KEYS)}", column=f"model.{key}")
@@ -555,11 +578,25 @@ def _parse_model(problems: Problems, table: Mapping[str, Any]) -> ModelSettings:
             value = getattr(ModelSettings, key)
         picked[key] = value
     numbers = {}
-    for key in ("receiver_height_m", "k_factor", "dem_resolution_m", "max_range_km"):
+    for key in ("receiver_height_m", "k_factor", "dem_resolution_m", "max_range_km",
+                "location_sigma_db"):  # fmt: skip
         if key in table:
             number = _number(problems, f"model.{key}", table[key])
             if number is not None:
                 numbers[key] = number
+    if "reliability" in table:
+        value = _number(problems, "model.reliability", table["reliability"])
+        if value is not None and not 0.0 < value < 1.0:
+            problems.add(f"expected a probability between 0 and 1 (0.5: the median; 0.9: nine "
+                         f"times in ten), got {value:g}", column="model.reliability")  # fmt: skip
+        elif value is not None:
+            numbers["reliability"] = value
+    if "calibration" in table:
+        if isinstance(table["calibration"], str):
+            numbers["calibration"] = (base / table["calibration"]).resolve()
+        else:
+            problems.add(f'expected a file name such as "calibration.toml", got '
+                         f"{table['calibration']!r}", column="model.calibration")  # fmt: skip
     return ModelSettings(
         radius_km=_parse_radius(problems, table.get("radius", {})),
         budgets=_parse_budgets(problems, table.get("budget", {})),
@@ -596,7 +633,7 @@ def project_from_dict(data: Mapping[str, Any], *, base_dir: Path, source: str = 
     if not isinstance(model_table, Mapping):
         problems.add("expected a [model] table", column="model")
     else:
-        model = _parse_model(problems, model_table)
+        model = _parse_model(problems, model_table, base_dir)
 
     lang = data.get("lang", "vi")
     if lang not in _LANGS:

@@ -46,8 +46,9 @@ def village_table(villages: pd.DataFrame, *, technologies: list[str], signal: bo
         ``commune_id``, ``commune``, ``population``, ``households``,
         ``status``, ``class_any``, ``class_<tech>``, then per technology
         ``site_<tech>``, ``distance_km_<tech>`` (rounded to metres),
-        ``signal_dbm_<tech>`` (0.1 dB) and ``line_of_sight_<tech>`` (when the
-        model gives it), then ``operators_good``, ``operators_weak``,
+        ``signal_dbm_<tech>`` (0.1 dB), ``p_good_<tech>`` and ``p_weak_<tech>``
+        (the probability of reaching each threshold) and
+        ``line_of_sight_<tech>`` (when the model gives them), then ``operators_good``, ``operators_weak``,
         ``post_distance_km``, ``fixed_broadband``, ``source_row``.  A
         GeoDataFrame keeps its geometry.
     """
@@ -67,6 +68,9 @@ def village_table(villages: pd.DataFrame, *, technologies: list[str], signal: bo
         out[f"distance_km_{t}"] = v[f"distance_km_{t}"].round(3)
         if signal:
             out[f"signal_dbm_{t}"] = v[f"signal_dbm_{t}"].round(1)
+        for key in ("p_good", "p_weak"):
+            if f"{key}_{t}" in v:
+                out[f"{key}_{t}"] = v[f"{key}_{t}"].round(3)
         if f"line_of_sight_{t}" in v:
             out[f"line_of_sight_{t}"] = v[f"line_of_sight_{t}"]
     for col in VILLAGE_LAST:

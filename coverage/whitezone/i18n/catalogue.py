@@ -596,6 +596,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                'tích chồng lấn được ghi kèm — cần kiểm tra lại ranh giới.',
         'These communes overlap (after any repair of their geometry); the overlapping area is '
         'given — check the boundaries.'),
+    'value.measurements': ('Số liệu đo sóng', 'Signal measurements'),
+    'value.implausible_signal': ('Mức thu không hợp lý', 'Implausible signal'),
+    'repair.implausible_signal': ('Mức thu ngoài khoảng -150 đến -20 dBm (không máy điện thoại nào '
+                                  'báo như vậy); không dùng để kiểm định và hiệu chỉnh mô hình.',
+        'Signals outside -150 to -20 dBm (no phone reports them); left out of the validation and '
+        'the calibration.'),
     'value.lose': ('Mất sóng hoàn toàn', 'Loses all signal'),
     'value.worse': ('Sóng kém đi', 'Signal gets worse'),
     'value.gain': ('Sóng tốt lên', 'Signal gets better'),
@@ -630,6 +636,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     'param.diffraction': ('Nhiễu xạ địa hình', 'terrain diffraction'),
     'param.dem_grid': ('Lưới DEM (m)', 'DEM grid (m)'),
     'param.area_grid': ('Lưới tính diện tích có sóng (m)', 'area with signal: grid (m)'),
+    'param.reliability': ('Độ tin cậy yêu cầu của lớp sóng (xác suất)',
+        'reliability a class needs (probability)'),
+    'param.location_sigma': ('Độ lệch chuẩn theo vị trí σ (khi không hiệu chỉnh)',
+        'location variability σ (where not calibrated)'),
+    'param.calibration': ('Tệp hiệu chỉnh mô hình', 'calibration file'),
+    'param.correction': ('{tech}: hiệu chỉnh (độ lệch / độ dốc mỗi decade / σ)',
+        '{tech}: correction (offset / slope per decade / σ)'),
     'param.cpo_kind': ('Loại điểm tính là BĐ-VHX', 'postal kind counted as BĐ-VHX'),
     'param.radius_r': ('Bán kính R dùng để đếm thôn, bản xa điểm bưu chính (km)',
         'service radius R for villages beyond R (km)'),

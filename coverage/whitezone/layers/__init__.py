@@ -25,6 +25,7 @@ from ._geometry import Repair
 from ._raster import check_raster, raster_info
 from .communes import read_communes, region_of
 from .fiber import read_fiber
+from .measurements import read_measurements
 from .opencellid import read_opencellid
 from .pois import read_pois
 from .post_offices import COMMUNE_POST_OFFICE, read_post_offices
@@ -41,6 +42,7 @@ __all__ = [
     "load_layers",
     "read_communes",
     "read_fiber",
+    "read_measurements",
     "read_opencellid",
     "read_pois",
     "read_post_offices",
@@ -62,6 +64,8 @@ class Layers:
     post_offices, fiber, pois : GeoDataFrame or None
     dem, population : Path or None
         Rasters, checked to open.
+    measurements : GeoDataFrame or None
+        Signal measurements (drive tests), for validation and calibration.
     crs : pyproj.CRS
         The metric CRS used for distances and areas.
     repairs : list of Repair
@@ -83,6 +87,7 @@ class Layers:
     pois: gpd.GeoDataFrame | None = None
     dem: Path | None = None
     population: Path | None = None
+    measurements: gpd.GeoDataFrame | None = None
     repairs: list[Repair] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
     checksums: dict[str, dict] = field(default_factory=dict)
@@ -111,7 +116,7 @@ class Layers:
             size), ``read as`` (the CRS) and ``source`` (the file).
         """
         rows = []
-        for name in ("communes", "villages", "sites", "post_offices", "fiber", "pois"):
+        for name in ("communes", "villages", "sites", "post_offices", "fiber", "pois", "measurements"):
             frame = getattr(self, name)
             if frame is None:
                 continue
@@ -176,20 +181,22 @@ def load_layers(project: Project) -> Layers:
     dem = attempt(check_raster, src["dem"].path, role="dem") if "dem" in src else None
     population = (attempt(check_raster, src["population"].path, role="population")
                   if "population" in src else None)  # fmt: skip
+    measurements = (attempt(read_measurements, src["measurements"], communes=communes)
+                    if "measurements" in src else None)  # fmt: skip
     if sites is not None:
         attempt(require_sites, sites, sites.attrs.get("source", "sites"))
     if problems:
         raise InputError(problems)
     crs = metric_crs([communes], crs=project.crs)
     repairs: list[Repair] = []
-    for frame in (communes, villages, sites, posts, fiber, pois):
+    for frame in (communes, villages, sites, posts, fiber, pois, measurements):
         if frame is not None:
             repairs.extend(frame.attrs.get("repairs", []))
     sources = {name: str(s.path) for name, s in src.items()}
     files = {**sources, **({"project": str(project.path)} if project.path else {})}
     layers = Layers(communes=communes, villages=villages, sites=sites, crs=crs,
                     post_offices=posts, fiber=fiber, pois=pois, dem=dem, population=population,
-                    repairs=repairs, sources=sources, checksums=input_checksums(files))  # fmt: skip
+                    measurements=measurements, repairs=repairs, sources=sources, checksums=input_checksums(files))  # fmt: skip
     logger.info("loaded %d communes, %d villages, %d site-technologies", len(communes),
                 len(villages), len(sites))  # fmt: skip
     return layers

@@ -44,6 +44,11 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "kind": ("kind", "type", "category", "loai", "loai_hinh", "loai_diem"),
     "reach_km": ("reach_km", "reach", "cu_ly"),
     "poi_id": ("poi_id", "ma", "id"),
+    "signal_dbm": ("signal_dbm", "signal", "rsrp", "rscp", "rssi", "ss_rsrp", "dbm", "rx_level",
+                   "rxlev", "signal_strength", "level", "average_signal", "averagesignal",
+                   "muc_thu", "muc_thu_dbm", "cuong_do_tin_hieu", "cuong_do_song", "cuong_do"),
+    "cell_id": ("cell_id", "cellid", "cell", "ci", "eci", "nci", "ma_cell", "ma_o"),
+    "time": ("time", "timestamp", "datetime", "date_time", "measured", "thoi_gian", "thoi_diem"),
     "fixed_broadband": ("fixed_broadband", "broadband", "bang_rong", "bang_rong_co_dinh",
                         "internet_co_dinh", "co_bang_rong"),
 }  # fmt: skip

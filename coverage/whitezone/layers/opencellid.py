@@ -167,6 +167,7 @@ def read_opencellid(path: str | Path, *, mcc: tuple[int, ...] | int | None = Non
             "radius_km": radius,
             "azimuth_deg": np.nan,
             "beamwidth_deg": np.nan,
+            "cell_id": pd.array([pd.NA] * len(groups), dtype="string"),
             "status": "active",
             "source_row": ("cell group " + pd.Series(g_site).astype(str)).astype("string").array,
             "range_km": g_range,

@@ -20,7 +20,7 @@ from .communes import region_of
 from .opencellid import read_opencellid
 
 COLUMNS = ("site_id", "technology", "operator", "height_m", "frequency_mhz", "eirp_dbm",
-           "radius_km", "azimuth_deg", "beamwidth_deg", "status", "lon", "lat")  # fmt: skip
+           "radius_km", "azimuth_deg", "beamwidth_deg", "cell_id", "status", "lon", "lat")  # fmt: skip
 REQUIRED = ("site_id", "technology")
 STATUSES = ("active", "planned", "off")
 
@@ -67,8 +67,9 @@ def read_sites(
     GeoDataFrame
         EPSG:4326 points: ``site_id``, ``operator``, ``technology`` (2G..5G),
         ``height_m``, ``frequency_mhz``, ``eirp_dbm``, ``radius_km``,
-        ``azimuth_deg``, ``beamwidth_deg``, ``status`` (active, planned, off),
-        ``source_row``.
+        ``azimuth_deg``, ``beamwidth_deg``, ``cell_id`` (the cell's identity,
+        as measurement logs name it; <NA> when not given), ``status``
+        (active, planned, off), ``source_row``.
 
     Raises
     ------
@@ -134,12 +135,16 @@ def read_sites(
     prep.problems.raise_if_any()
     row_of = np.asarray(row_of, dtype=np.int64)
     operator = prep.text("operator")
+    cell = prep.column("cell_id")
+    cell = (clean_ids(cell).reset_index(drop=True) if cell is not None
+            else pd.Series(pd.NA, index=range(len(raw.frame)), dtype="string"))  # fmt: skip
     out = gpd.GeoDataFrame(
         {
             "site_id": ids.to_numpy()[row_of],
             "operator": operator.to_numpy()[row_of],
             "technology": np.asarray(techs, dtype=object),
             **{k: v[row_of] for k, v in numbers.items()},
+            "cell_id": pd.array(cell.to_numpy()[row_of], dtype="string"),
             "status": status.to_numpy()[row_of],
             "source_row": raw.rows[row_of],
         },

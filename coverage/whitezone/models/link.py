@@ -39,12 +39,14 @@ from typing import ClassVar
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from scipy.special import ndtr, ndtri
 
 from ..classes import GOOD, NONE, WEAK
 from ..errors import ModelValidityWarning
-from ..project import ModelSettings
+from ..project import DEFAULT_LOCATION_SIGMA_DB, ModelSettings
 from ._best import best_from_links
 from ._pairs import pairs_within, site_coordinates
+from .calibration import MIN_DISTANCE_KM, Calibration, read_calibration
 from .pathloss import ENVIRONMENTS, max_range_km, path_loss_db
 from .protocol import Parameter, Prepared
 
@@ -103,6 +105,14 @@ class PathLossModel:
         Handset height above ground.
     max_range_km : float
         No link is computed beyond this, whatever the budget allows.
+    calibration : Calibration, optional
+        Offsets and distance slopes added to the loss, and σ, fitted to
+        measurements (:mod:`whitezone.models.calibration`).
+    location_sigma_db : float
+        Location variability σ where the calibration gives none.
+    reliability : float
+        A class holds where the probability of the signal reaching its
+        threshold is at least this (0.5: the median signal decides).
     """
 
     budgets: Mapping[str, LinkBudget] = field(default_factory=lambda: dict(DEFAULT_BUDGETS))
@@ -110,6 +120,9 @@ class PathLossModel:
     environment: str = "suburban"
     receiver_height_m: float = 1.5
     max_range_km: float = 60.0
+    calibration: Calibration | None = field(default=None, repr=False)
+    location_sigma_db: float = DEFAULT_LOCATION_SIGMA_DB
+    reliability: float = 0.5
     kind: str = "pathloss"
     yields_dbm: ClassVar[bool] = True
     optional_keys: ClassVar[tuple[str, ...]] = ()
@@ -124,16 +137,23 @@ class PathLossModel:
         if env not in ENVIRONMENTS:
             raise ValueError(f"unknown environment {self.environment!r}; expected {ENVIRONMENTS}")
         object.__setattr__(self, "environment", env)
+        if not 0.0 < self.reliability < 1.0:
+            raise ValueError(f"reliability must be between 0 and 1, got {self.reliability!r}")
+        if not self.location_sigma_db > 0:
+            raise ValueError(f"location_sigma_db must be positive, got {self.location_sigma_db!r}")
 
     @staticmethod
     def settings_of(settings: ModelSettings) -> dict:
         """The keyword arguments a project's ``[model]`` settings give a link-budget model."""
         budgets = {tech: replace(DEFAULT_BUDGETS[tech], **settings.budgets.get(tech, {}))
                    for tech in DEFAULT_BUDGETS}  # fmt: skip
+        calibration = read_calibration(settings.calibration) if settings.calibration else None
         return {"budgets": budgets, "formula": settings.formula,
                 "environment": settings.environment,
                 "receiver_height_m": settings.receiver_height_m,
-                "max_range_km": settings.max_range_km}  # fmt: skip
+                "max_range_km": settings.max_range_km, "calibration": calibration,
+                "location_sigma_db": settings.location_sigma_db,
+                "reliability": settings.reliability}  # fmt: skip
 
     @classmethod
     def from_settings(cls, settings: ModelSettings, *, dem=None) -> PathLossModel:
@@ -153,7 +173,15 @@ class PathLossModel:
         rows = [Parameter("param.formula", (("text", f"formula.{self.formula}"),
                                             ("text", f"environment.{self.environment}"))),
                 Parameter("param.receiver_height", (self.receiver_height_m,)),
-                Parameter("param.max_range", (self.max_range_km,))]  # fmt: skip
+                Parameter("param.max_range", (self.max_range_km,)),
+                Parameter("param.reliability", (self.reliability,)),
+                Parameter("param.location_sigma", (self.location_sigma_db,), ("dB",))]  # fmt: skip
+        if self.calibration is not None:
+            rows.append(Parameter("param.calibration", (self.calibration.source,)))
+            for tech, c in sorted(self.calibration.technology.items()):
+                rows.append(Parameter("param.correction", (c.offset_db, c.slope_db_per_decade,
+                                                           c.sigma_db), ("dB", "dB", "dB"),
+                                      {"tech": tech}))  # fmt: skip
         table = {**DEFAULT_BUDGETS, **self.budgets}
         for tech in technologies:
             b = table[tech]
@@ -175,7 +203,13 @@ class PathLossModel:
                 "none": ("rule.link.none", {})}  # fmt: skip
 
     def parameters(self, sites: gpd.GeoDataFrame) -> pd.DataFrame:
-        """Per site-technology: frequency, EIRP, height and thresholds, overrides applied."""
+        """Per site-technology: frequency, EIRP, height, thresholds, calibration and σ.
+
+        ``good_dbm`` and ``weak_dbm`` are the thresholds; ``margin_db`` is
+        what the reliability adds to them before a class is given
+        (σ·Φ⁻¹(reliability), 0 at 0.5); ``offset_db`` and
+        ``slope_db_per_decade`` the calibration's correction (NaN: none).
+        """
         table = {**DEFAULT_BUDGETS, **self.budgets}
         tech = pd.Series(sites["technology"].to_numpy())
         out = pd.DataFrame(index=range(len(sites)))
@@ -185,13 +219,32 @@ class PathLossModel:
                 own = sites[name].to_numpy(dtype=float)
                 default = np.where(np.isfinite(own), own, default)
             out[name] = default
+        out["offset_db"] = np.nan
+        out["slope_db_per_decade"] = np.nan
+        out["sigma_db"] = self.location_sigma_db
+        if self.calibration is not None and len(sites):
+            operator = sites["operator"].to_numpy(dtype=object) if "operator" in sites else None
+            fitted = self.calibration.table(sites["technology"].to_numpy(dtype=object), operator)
+            out["offset_db"] = fitted["offset_db"].to_numpy(dtype=float)
+            out["slope_db_per_decade"] = fitted["slope_db_per_decade"].to_numpy(dtype=float)
+            sigma = fitted["sigma_db"].to_numpy(dtype=float)
+            out["sigma_db"] = np.where(np.isfinite(sigma), sigma, self.location_sigma_db)
+        out["margin_db"] = out["sigma_db"] * float(ndtri(self.reliability))
         return out
 
     def reach_km(self, sites: gpd.GeoDataFrame) -> np.ndarray:
-        """Distance at which the signal falls to the weak threshold (flat ground)."""
+        """Distance at which the signal falls to the weak threshold (flat ground).
+
+        With a calibration, the budget is widened by the most its correction
+        ever lowers the loss over the distances a link can have, so no link
+        the calibrated model would serve is ever left out.
+        """
         p = self.parameters(sites)
-        return max_range_km(p["eirp_dbm"].to_numpy() - p["weak_dbm"].to_numpy(),
-                            p["frequency_mhz"].to_numpy(), p["height_m"].to_numpy(),
+        budget = p["eirp_dbm"].to_numpy() - p["weak_dbm"].to_numpy() - p["margin_db"].to_numpy()
+        ends = [Calibration.extra_loss_db(p["offset_db"], p["slope_db_per_decade"], d)
+                for d in (MIN_DISTANCE_KM, self.max_range_km)]  # fmt: skip
+        budget = budget + np.maximum(0.0, -np.minimum(*ends))
+        return max_range_km(budget, p["frequency_mhz"].to_numpy(), p["height_m"].to_numpy(),
                             self.receiver_height_m, formula=self.formula,
                             environment=self.environment, limit_km=self.max_range_km)  # fmt: skip
 
@@ -225,6 +278,41 @@ class PathLossModel:
                              "signal_dbm": signal,
                              "level": self.levels(signal, site, params)})  # fmt: skip
 
+    def pair_links(self, targets: np.ndarray, sites: gpd.GeoDataFrame, target: np.ndarray,
+                   site: np.ndarray, *, site_xy: np.ndarray | None = None,
+                   calibrated: bool = True) -> pd.DataFrame:  # fmt: skip
+        """The links of given (target, site) pairs, however far apart (no reach is applied).
+
+        What validation and calibration compare with measurements: the
+        signal each measurement's serving site gives at its place.
+
+        Parameters
+        ----------
+        targets : ndarray, shape (n, 2)
+        sites : GeoDataFrame
+        target, site : ndarray of int
+            Positions in ``targets`` and ``sites``, one pair per row.
+        site_xy : ndarray, optional
+        calibrated : bool
+            Include the calibration's correction (False: the model as it
+            stands, to fit one).
+
+        Returns
+        -------
+        DataFrame
+            As :meth:`links`, one row per pair, in order.
+        """
+        xy = site_coordinates(sites, site_xy)
+        target = np.asarray(target, dtype=np.int64)
+        site = np.asarray(site, dtype=np.int64)
+        params = self.parameters(sites)
+        dist_km = np.hypot(*(np.asarray(targets, dtype=float)[target] - xy[site]).T) / 1000.0
+        signal = self._formula_signal(params, site, dist_km, calibrated=calibrated)
+        signal = signal - self.extra_loss_db(targets, xy, target, site, params)
+        return pd.DataFrame({"target": target, "site": site, "distance_km": dist_km,
+                             "signal_dbm": signal,
+                             "level": self.levels(signal, site, params)})  # fmt: skip
+
     def formula_links(self, targets: np.ndarray, sites: gpd.GeoDataFrame, *,
                       site_xy: np.ndarray | None = None):  # fmt: skip
         """Pairs within reach and their signal from the path-loss formula alone.
@@ -240,6 +328,11 @@ class PathLossModel:
         xy = site_coordinates(sites, site_xy)
         target, site, dist_m = pairs_within(targets, xy, self.reach_km(sites) * 1000.0)
         dist_km = dist_m / 1000.0
+        return params, target, site, dist_km, self._formula_signal(params, site, dist_km)
+
+    def _formula_signal(self, params: pd.DataFrame, site: np.ndarray, dist_km: np.ndarray, *,
+                        calibrated: bool = True) -> np.ndarray:  # fmt: skip
+        """EIRP minus the formula's loss (and the calibration's correction) at each distance."""
         p = params.iloc[site]
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ModelValidityWarning)
@@ -250,15 +343,44 @@ class PathLossModel:
             # Counts differ per batch; without them Python shows the note once per run.
             text = _COUNTS.sub(lambda m: "links outside: " + _BOUND_COUNT.sub("", m.group(1)),
                                str(w.message))  # fmt: skip
-            warnings.warn(text, ModelValidityWarning, stacklevel=3)
-        return params, target, site, dist_km, p["eirp_dbm"].to_numpy() - loss
+            warnings.warn(text, ModelValidityWarning, stacklevel=4)
+        if calibrated:
+            loss = loss + Calibration.extra_loss_db(p["offset_db"].to_numpy(),
+                                                    p["slope_db_per_decade"].to_numpy(), dist_km)  # fmt: skip
+        return p["eirp_dbm"].to_numpy() - loss
 
     @staticmethod
     def levels(signal: np.ndarray, site: np.ndarray, params: pd.DataFrame) -> np.ndarray:
-        """Class level of each link from its site's thresholds."""
-        good = params["good_dbm"].to_numpy()[site]
-        weak = params["weak_dbm"].to_numpy()[site]
+        """Class level of each link from its site's thresholds (raised by the reliability's margin)."""
+        margin = params["margin_db"].to_numpy()[site]
+        good = params["good_dbm"].to_numpy()[site] + margin
+        weak = params["weak_dbm"].to_numpy()[site] + margin
         return np.where(signal >= good, GOOD, np.where(signal >= weak, WEAK, NONE)).astype(np.int8)
+
+    def coverage_probability(self, best: dict[str, np.ndarray],
+                             sites: gpd.GeoDataFrame) -> dict[str, np.ndarray]:  # fmt: skip
+        """P(good) and P(weak or better) at each target from its best server's median signal.
+
+        Log-normal shadowing of σ dB around the model's median S:
+        ``P(signal ≥ T) = Φ((S − T) / σ)`` (REFERENCES: ½·erfc((T − S)/(σ√2))).
+
+        Returns
+        -------
+        dict
+            ``p_good`` and ``p_weak``, arrays like ``best["signal_dbm"]``
+            (NaN where no site serves).
+        """
+        site = best["site"]
+        signal = best["signal_dbm"]
+        served = site >= 0
+        p = self.parameters(sites)
+        out = {}
+        for key, column in (("p_good", "good_dbm"), ("p_weak", "weak_dbm")):
+            values = np.full(signal.shape, np.nan)
+            s = site[served]
+            values[served] = ndtr((signal[served] - p[column].to_numpy()[s]) / p["sigma_db"].to_numpy()[s])
+            out[key] = values
+        return out
 
     def best(self, targets: np.ndarray, sites: gpd.GeoDataFrame, tech_code: np.ndarray,
              n_tech: int, *, site_xy: np.ndarray | None = None) -> dict[str, np.ndarray]:  # fmt: skip

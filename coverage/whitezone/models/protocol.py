@@ -100,6 +100,17 @@ class CoverageModel(Protocol):
         """
         ...
 
+    def pair_links(self, targets: np.ndarray, sites: gpd.GeoDataFrame, target: np.ndarray,
+                   site: np.ndarray, *, site_xy: np.ndarray | None = None,
+                   calibrated: bool = True) -> pd.DataFrame:  # fmt: skip
+        """The links of given (target, site) pairs, reach not applied (validation, calibration)."""
+        ...
+
+    def coverage_probability(self, best: dict[str, np.ndarray],
+                             sites: gpd.GeoDataFrame) -> dict[str, np.ndarray]:  # fmt: skip
+        """``p_good`` and ``p_weak`` of each best server's signal; empty for models without spread."""
+        ...
+
     def footprints(self, sites: gpd.GeoDataFrame, *, site_xy: np.ndarray) -> np.ndarray | None:
         """The exact area each site-technology covers (weak or good), or None.
 

@@ -103,6 +103,24 @@ class RadiusModel:
         """The link budgets' default mast (the radius model itself has no height)."""
         return float(DEFAULT_BUDGETS[technology].height_m)
 
+    def coverage_probability(self, best, sites) -> dict:
+        """None: distance classes have no spread to give a probability."""
+        return {}
+
+    def pair_links(self, targets: np.ndarray, sites: gpd.GeoDataFrame, target: np.ndarray,
+                   site: np.ndarray, *, site_xy: np.ndarray | None = None,
+                   calibrated: bool = True) -> pd.DataFrame:  # fmt: skip
+        """The class each given (target, site) pair has by its distance (no signal)."""
+        good, weak = self.radii_km(sites)
+        xy = site_coordinates(sites, site_xy)
+        target = np.asarray(target, dtype=np.int64)
+        site = np.asarray(site, dtype=np.int64)
+        dist_km = np.hypot(*(np.asarray(targets, dtype=float)[target] - xy[site]).T) / 1000.0
+        level = np.where(dist_km <= good[site], GOOD, np.where(dist_km <= weak[site], WEAK, NONE))
+        return pd.DataFrame({"target": target, "site": site, "distance_km": dist_km,
+                             "signal_dbm": np.full(len(target), np.nan),
+                             "level": level.astype(np.int8)})  # fmt: skip
+
     def links(self, targets: np.ndarray, sites: gpd.GeoDataFrame, *,
               site_xy: np.ndarray | None = None) -> pd.DataFrame:  # fmt: skip
         """Links within each site's weak radius, classed by distance.
