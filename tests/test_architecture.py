@@ -27,7 +27,7 @@ LEVELS = [
     ("classify", ["classify", "grid", "engine", "result", "schema"]),
     ("indicators", ["indicators", "postal", "broadband", "facilities", "operators", "population",
                     "hexagons", "stream", "rasters"]),
-    ("computation", ["analysis", "scenarios", "siting"]),
+    ("computation", ["analysis", "scenarios", "siting", "validation", "tuning"]),
     ("writers", ["report", "maps", "outputs"]),
     ("pipeline", ["pipeline"]),
     ("cli", ["cli"]),

@@ -20,7 +20,6 @@ import pandas as pd
 from .broadband import broadband_by_commune, within_reach
 from .classify import classify_points, classify_villages, technologies_of
 from .crs import equal_area_crs
-from .dem import load_dem
 from .engine import LOCAL_SCHEDULERS, DaskModel, dask_client
 from .facilities import classify_pois, poi_summary
 from .grid import coverage_grid
@@ -32,7 +31,7 @@ from .indicators import (
     summarise,
 )
 from .layers import Layers, assign_communes
-from .models import CoverageModel, make_model, needs_dem
+from .models import CoverageModel, model_for
 from .operators import operator_classes, operator_summary
 from .population import population_by_class
 from .postal import nearest_distance_km, postal_by_commune, service_radius_km
@@ -69,24 +68,6 @@ def area_grid_m(project: Project, model: CoverageModel, *,
     if box_area_m2:
         default = max(default, float(np.ceil(np.sqrt(box_area_m2 / MAX_GRID_CELLS) / 50.0) * 50.0))
     return default
-
-
-def model_for(project: Project, layers: Layers) -> CoverageModel:
-    """The coverage model a project asks for, with its DEM loaded when it needs one.
-
-    The DEM is warped onto the run's metric grid over the box holding the
-    communes and the active sites (profiles never leave it), 1 km wider.
-    """
-    dem = None
-    source = str(project.path or "project")
-    if needs_dem(project.model.kind) and layers.dem is not None:
-        active = layers.sites[layers.sites["status"] == "active"]
-        boxes = np.vstack([layers.communes.to_crs(layers.crs).total_bounds,
-                           active.to_crs(layers.crs).total_bounds])  # fmt: skip
-        bounds = (boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max())
-        dem = load_dem(layers.dem, crs=layers.crs, bounds=bounds,
-                       resolution_m=project.model.dem_resolution_m, margin_m=1000.0)  # fmt: skip
-    return make_model(project.model, dem=dem, source=source)
 
 
 def analyse(layers: Layers, project: Project, *, model: CoverageModel | None = None,

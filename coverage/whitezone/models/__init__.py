@@ -17,9 +17,12 @@ default mast of a new site.  Adding a model is a class here, an entry in
 
 from __future__ import annotations
 
-from ..dem import Dem
+import numpy as np
+
+from ..dem import Dem, load_dem
 from ..errors import InputError, Problem
-from ..project import ModelSettings
+from ..layers import Layers
+from ..project import ModelSettings, Project
 from ._best import best_from_links, empty_best, merge_best
 from ._pairs import pairs_within
 from .link import DEFAULT_BUDGETS, LinkBudget, PathLossModel
@@ -43,6 +46,7 @@ __all__ = [
     "empty_best",
     "make_model",
     "merge_best",
+    "model_for",
     "needs_dem",
     "pairs_within",
 ]
@@ -79,3 +83,21 @@ def make_model(settings: ModelSettings, *, dem: Dem | None = None, source: str =
         raise InputError(Problem(source, f"the {settings.kind} model needs a DEM: add "
                                  'dem = "your_dem.tif" under [layers]', column="model.kind"))  # fmt: skip
     return MODELS[settings.kind].from_settings(settings, dem=dem)
+
+
+def model_for(project: Project, layers: Layers) -> CoverageModel:
+    """The coverage model a project asks for, with its DEM loaded when it needs one.
+
+    The DEM is warped onto the run's metric grid over the box holding the
+    communes and the active sites (profiles never leave it), 1 km wider.
+    """
+    dem = None
+    source = str(project.path or "project")
+    if needs_dem(project.model.kind) and layers.dem is not None:
+        active = layers.sites[layers.sites["status"] == "active"]
+        boxes = np.vstack([layers.communes.to_crs(layers.crs).total_bounds,
+                           active.to_crs(layers.crs).total_bounds])  # fmt: skip
+        bounds = (boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max())
+        dem = load_dem(layers.dem, crs=layers.crs, bounds=bounds,
+                       resolution_m=project.model.dem_resolution_m, margin_m=1000.0)  # fmt: skip
+    return make_model(project.model, dem=dem, source=source)

@@ -160,6 +160,14 @@ class PathLossModel:
         """The model of a project's ``[model]`` settings."""
         return cls(**cls.settings_of(settings))
 
+    def thresholds(self) -> dict[str, tuple[float, float]]:
+        """Good and weak thresholds (dBm) of each technology's budget."""
+        return {t: (b.good_dbm, b.weak_dbm) for t, b in {**DEFAULT_BUDGETS, **self.budgets}.items()}
+
+    def without_calibration(self) -> PathLossModel:
+        """A copy without the calibration's corrections (the σ falls back to ``location_sigma_db``)."""
+        return replace(self, calibration=None)
+
     def footprints(self, sites: gpd.GeoDataFrame, *, site_xy: np.ndarray) -> None:
         """None: the coverage is sampled on a grid (no closed form)."""
         return None

@@ -111,6 +111,14 @@ class CoverageModel(Protocol):
         """``p_good`` and ``p_weak`` of each best server's signal; empty for models without spread."""
         ...
 
+    def thresholds(self) -> dict[str, tuple[float, float]] | None:
+        """Good and weak thresholds (dBm) per technology, or None for a model without a signal."""
+        ...
+
+    def without_calibration(self) -> CoverageModel:
+        """The model as it stands before any calibration (what a calibration is fitted to)."""
+        ...
+
     def footprints(self, sites: gpd.GeoDataFrame, *, site_xy: np.ndarray) -> np.ndarray | None:
         """The exact area each site-technology covers (weak or good), or None.
 

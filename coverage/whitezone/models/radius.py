@@ -103,6 +103,14 @@ class RadiusModel:
         """The link budgets' default mast (the radius model itself has no height)."""
         return float(DEFAULT_BUDGETS[technology].height_m)
 
+    def thresholds(self) -> None:
+        """None: classes by distance, not by signal."""
+        return None
+
+    def without_calibration(self) -> RadiusModel:
+        """Itself: nothing to remove."""
+        return self
+
     def coverage_probability(self, best, sites) -> dict:
         """None: distance classes have no spread to give a probability."""
         return {}
