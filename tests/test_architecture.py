@@ -22,13 +22,13 @@ PACKAGE = Path(__file__).resolve().parents[1] / "coverage" / "whitezone"
 LEVELS = [
     ("vocabulary", ["_version", "errors", "technology", "classes", "i18n", "crs", "project",
                     "files", "staging"]),
-    ("load", ["layers", "dem", "viewshed", "datasets"]),
+    ("load", ["layers", "dem", "viewshed"]),
     ("models", ["models"]),
     ("classify", ["classify", "grid", "engine", "result", "schema"]),
     ("indicators", ["indicators", "postal", "broadband", "facilities", "operators", "population",
                     "hexagons", "stream", "rasters"]),
     ("computation", ["analysis", "scenarios", "siting", "validation", "tuning"]),
-    ("writers", ["report", "maps", "outputs"]),
+    ("writers", ["report", "maps", "outputs", "datasets"]),
     ("pipeline", ["pipeline"]),
     ("cli", ["cli"]),
 ]  # fmt: skip

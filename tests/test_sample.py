@@ -27,7 +27,7 @@ else:  # pragma: no cover
 
 UTM = "EPSG:32648"
 DMS = re.compile(r"^(\d{2,3})°(\d{2})'(\d{2}\.\d)\"([NSEW])$")
-LAYERS = ("communes", "villages", "sites", "post_offices", "fiber", "pois", "dem")
+LAYERS = ("communes", "villages", "sites", "post_offices", "fiber", "pois", "dem", "measurements")
 
 
 @pytest.fixture(scope="module")

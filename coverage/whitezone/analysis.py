@@ -37,6 +37,7 @@ from .population import population_by_class
 from .postal import nearest_distance_km, postal_by_commune, service_radius_km
 from .project import Project
 from .result import Result
+from .validation import compare, pair_measurements
 
 __all__ = ["MAX_GRID_CELLS", "STEPS", "analyse", "area_grid_m", "model_for"]
 
@@ -190,13 +191,19 @@ def analyse(layers: Layers, project: Project, *, model: CoverageModel | None = N
     summaries.operators = operator_summary(villages, by_operator, layers.sites, names, site_commune)
     if pois is not None:
         summaries.pois = poi_summary(pois, names)
+    checked = None
+    if layers.measurements is not None and len(layers.measurements):
+        checked = compare(layers.measurements, pair_measurements(layers.measurements, layers.sites,
+                                                                  model, crs=layers.crs),
+                          model, budgets=project.model.budgets)  # fmt: skip
     timings[current[0]] = time.perf_counter() - clock
     commune_layer = communes[["commune_id", "geometry"]].merge(
         summaries.communes, on="commune_id", how="left"
     )
     return Result(project=project, layers=layers, villages=villages, communes=commune_layer,
                   summaries=summaries, technologies=techs, model=model, pois=pois,
-                  coverage=grid, service_radius_km=radius, timings=timings)  # fmt: skip
+                  coverage=grid, service_radius_km=radius, validation=checked,
+                  timings=timings)  # fmt: skip
 
 
 def _names_where(classes: pd.DataFrame, value: str) -> pd.Series:

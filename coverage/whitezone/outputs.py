@@ -24,16 +24,19 @@ import pandas as pd
 
 from .files import write_csv, write_excel, write_gpkg, write_gpkg_layers, write_text
 from .hexagons import hexagon_coverage, hexagon_summary
+from .i18n import message
 from .maps import coverage_map
 from .maps.offline import save_map
 from .maps.static import static_maps
 from .rasters import coverage_rasters
 from .report import report_html, report_sheets
-from .result import Result
+from .report.html import validation_html
+from .result import Result, Validation
 from .schema import village_table, with_lon_lat
 from .staging import OutputFolder
+from .tuning import CalibrationResult
 
-__all__ = ["write_outputs", "write_plan", "write_scenarios"]
+__all__ = ["write_calibration", "write_outputs", "write_plan", "write_scenarios", "write_validation"]
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +117,8 @@ def write_outputs(result: Result, folder: str | Path | None = None, *,
         write_excel(report_sheets(result, repairs), out.path("report.xlsx"))
         write_text(report_html(result, repairs, figures=static_maps(result)), out.path("report.html"))
         _map(result, out, "map.html", coverage_map(result), self_contained)
+        if result.validation is not None:
+            _validation_files(result, result.validation, out)
         if resolution is not None:
             cells = hexagon_summary(result.villages, resolution=resolution)
             write_csv(pd.DataFrame(cells.drop(columns="geometry")), out.path("summary_hexagons.csv"))
@@ -130,6 +135,50 @@ def write_outputs(result: Result, folder: str | Path | None = None, *,
             ))  # fmt: skip
     result.outputs = {**_paths(out), "run.json": out.folder / "run.json"}
     return result.outputs
+
+
+def _validation_files(result: Result, validation: Validation, out: OutputFolder) -> None:
+    write_csv(validation.summary, out.path("validation_summary.csv"))
+    write_csv(with_lon_lat(validation.points), out.path("validation_points.csv"))
+    run = message("manifest.run", result.project.lang, **asdict(result.run))
+    write_text(validation_html(validation, title=result.project.name, lang=result.project.lang,
+                               run=run, communes=result.communes), out.path("validation.html"))  # fmt: skip
+
+
+def write_validation(result: Result, validation: Validation,
+                     folder: str | Path | None = None) -> dict[str, Path]:  # fmt: skip
+    """Write ``validation_summary.csv``, ``validation_points.csv`` and ``validation.html``.
+
+    Parameters
+    ----------
+    result : Result
+        The run (its project, communes and run id).
+    validation : Validation
+        From :func:`whitezone.validation.validate`.
+
+    Returns
+    -------
+    dict
+        File name -> path.
+    """
+    with _transaction(result, folder, "validate") as out:
+        _validation_files(result, validation, out)
+    return _paths(out)
+
+
+def write_calibration(result: Result, calibration: CalibrationResult,
+                      folder: str | Path | None = None) -> dict[str, Path]:  # fmt: skip
+    """Write ``calibration.toml`` (for ``[model] calibration``) and ``calibration_summary.csv``.
+
+    The summary holds one row per correction with the cross-validated
+    errors of its technology before and after.
+    """
+    table = calibration.table.merge(calibration.cross_validation.drop(columns=["measurements", "sites"]),
+                                    on="technology", how="left")  # fmt: skip
+    with _transaction(result, folder, "calibrate", folds=int(table["folds"].max())) as out:
+        write_text(calibration.toml(), out.path("calibration.toml"))
+        write_csv(table, out.path("calibration_summary.csv"))
+    return _paths(out)
 
 
 def write_scenarios(result: Result, runs: list, folder: str | Path | None = None, *,

@@ -23,7 +23,7 @@ from .layers import Layers
 from .models import CoverageModel
 from .project import Project
 
-__all__ = ["Result", "RunInfo", "Summaries"]
+__all__ = ["Result", "RunInfo", "Summaries", "Validation"]
 
 
 @dataclass
@@ -47,6 +47,33 @@ class Summaries:
     province: pd.DataFrame
     operators: pd.DataFrame | None = None
     pois: pd.DataFrame | None = None
+
+
+@dataclass
+class Validation:
+    """A model compared with measurements.
+
+    Attributes
+    ----------
+    points : GeoDataFrame
+        Each measurement: ``measurement_id``, ``technology``, ``operator``,
+        ``site_id`` (serving), ``served_by`` (log, cell, model, none),
+        ``distance_km``, ``measured_dbm``, ``predicted_dbm``, ``error_db``,
+        ``measured_class``, ``predicted_class``, ``source_row``; points in
+        EPSG:4326.
+    summary : DataFrame
+        :data:`SUMMARY_COLUMNS`, per technology and operator, per
+        technology (operator ``all``), and one ``all`` row.
+    confusion : DataFrame
+        Measured class (rows) by predicted class (columns), counts.
+    yields_dbm : bool
+        Whether the model gave signals (else only the class columns are filled).
+    """
+
+    points: gpd.GeoDataFrame
+    summary: pd.DataFrame
+    confusion: pd.DataFrame
+    yields_dbm: bool
 
 
 @dataclass(frozen=True)
@@ -99,6 +126,9 @@ class Result:
     service_radius_km : float or None
         The province's average postal service radius R, the one villages
         beyond R are counted against (None without postal points).
+    validation : Validation or None
+        The model compared with the project's measurements, when it has some
+        (:func:`whitezone.validation.validate`).
     run : RunInfo
         The run's identity, shown by the report and the map.
     outputs : dict
@@ -118,6 +148,7 @@ class Result:
     coverage: CoverageGrid | None = None
     priority_sites: gpd.GeoDataFrame | None = None
     service_radius_km: float | None = None
+    validation: Validation | None = None
     run: RunInfo = field(default_factory=RunInfo.new)
     outputs: dict[str, Path] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)

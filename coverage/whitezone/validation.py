@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import logging
 import warnings
-from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -34,7 +33,7 @@ from .errors import InputError, Problem
 from .layers import load_layers
 from .layers._columns import fold
 from .models import DEFAULT_BUDGETS, CoverageModel, model_for
-from .result import Result
+from .result import Result, Validation
 
 __all__ = ["ALL", "SUMMARY_COLUMNS", "Validation", "cohen_kappa", "compare", "confusion_matrix",
            "pair_measurements", "summary_statistics", "validate"]  # fmt: skip
@@ -48,33 +47,6 @@ SUMMARY_COLUMNS = ("technology", "operator", "measurements", "mean_error_db", "s
                    "rmse_db", "mae_db", "correlation", "class_agreement", "kappa")  # fmt: skip
 #: Where the serving site came from: the log's site, its cell, or the model's best server.
 SERVED_BY = ("log", "cell", "model", "none")
-
-
-@dataclass
-class Validation:
-    """A model compared with measurements.
-
-    Attributes
-    ----------
-    points : GeoDataFrame
-        Each measurement: ``measurement_id``, ``technology``, ``operator``,
-        ``site_id`` (serving), ``served_by`` (log, cell, model, none),
-        ``distance_km``, ``measured_dbm``, ``predicted_dbm``, ``error_db``,
-        ``measured_class``, ``predicted_class``, ``source_row``; points in
-        EPSG:4326.
-    summary : DataFrame
-        :data:`SUMMARY_COLUMNS`, per technology and operator, per
-        technology (operator ``all``), and one ``all`` row.
-    confusion : DataFrame
-        Measured class (rows) by predicted class (columns), counts.
-    yields_dbm : bool
-        Whether the model gave signals (else only the class columns are filled).
-    """
-
-    points: gpd.GeoDataFrame
-    summary: pd.DataFrame
-    confusion: pd.DataFrame
-    yields_dbm: bool
 
 
 def confusion_matrix(measured, predicted) -> pd.DataFrame:

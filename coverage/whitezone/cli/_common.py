@@ -9,9 +9,9 @@ from pathlib import Path
 
 from ..datasets import sample_project
 from ..i18n import Messages
-from ..project import Project, read_project
+from ..project import MODEL_KINDS, Project, read_project
 
-__all__ = ["add_project", "positive", "print_outputs", "project_of", "whole"]
+__all__ = ["add_model", "add_project", "positive", "print_outputs", "project_of", "whole"]
 
 
 def add_project(parser: argparse.ArgumentParser, *, output: bool = True, quiet: bool = True) -> None:
@@ -26,6 +26,12 @@ def add_project(parser: argparse.ArgumentParser, *, output: bool = True, quiet: 
                         "project's, else vi)")  # fmt: skip
 
 
+def add_model(parser: argparse.ArgumentParser) -> None:
+    """``--model KIND``: run with another coverage model than the project's."""
+    parser.add_argument("--model", choices=MODEL_KINDS,
+                        help="the coverage model to use (default: the project's [model] kind)")
+
+
 def project_of(args: argparse.Namespace) -> Project:
     """The project a command names (default the embedded sample), with ``-o`` and ``--lang`` applied."""
     project = read_project(args.project) if args.project else sample_project()
@@ -33,6 +39,8 @@ def project_of(args: argparse.Namespace) -> Project:
         project = project.with_output(args.output)
     if getattr(args, "lang", None):
         project = replace(project, lang=args.lang)
+    if getattr(args, "model", None):
+        project = project.with_model(kind=args.model)
     if not args.project and not getattr(args, "quiet", False):
         print(Messages(project.lang)("headline.sample", name=project.name))
     return project

@@ -43,6 +43,7 @@ distances in UTM 48N) seed 2020 gives 1.7 % none and 9.0 % weak; seeds 1-7 give
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -60,6 +61,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra, minimum_spanning_tree
 from scipy.spatial import cKDTree
 
+from ..errors import ModelValidityWarning
+from ..models import PathLossModel
 from ..project import DEFAULT_RADIUS_KM
 
 __all__ = ["make_sample"]
@@ -91,7 +94,16 @@ SYLLABLES = ("Nậm", "Pá", "Mường", "Huổi", "Na", "Phìn", "Sín", "Chà"
 
 FILES = {"communes": "communes.gpkg", "villages": "villages.csv", "sites": "bts.xlsx",
          "post_offices": "post_offices.csv", "fiber": "fiber.gpkg", "pois": "pois.csv",
-         "dem": "dem.tif", "project": "project.toml", "readme": "README.md"}  # fmt: skip
+         "dem": "dem.tif", "measurements": "drive_test.csv", "project": "project.toml",
+         "readme": "README.md"}  # fmt: skip
+#: The drive test's "true" propagation: the path-loss model's signal, less this much loss
+#: (offset dB + slope dB per decade of km), plus log-normal shadowing of this σ (dB) —
+#: what `whitezone calibrate` should find again.
+TRUE_OFFSET_DB, TRUE_SLOPE_DB_PER_DECADE, TRUE_SIGMA_DB = 6.0, 10.0, 7.0
+#: A drive test logs every this many metres along the roads (the fiber routes here) ...
+DRIVE_STEP_M = 250.0
+#: ... down to what its scanner can measure (dBm).
+SCANNER_FLOOR_DBM = -130.0
 
 _TO_UTM = Transformer.from_crs(4326, 32648, always_xy=True)
 _TO_LL = Transformer.from_crs(32648, 4326, always_xy=True)
@@ -320,6 +332,56 @@ def _sites(rng, vxy, pop, valley, town_xy):
     return sites
 
 
+def _drive_test(sites: pd.DataFrame, fiber: gpd.GeoDataFrame, seed: int) -> pd.DataFrame:
+    """A drive test along the fiber routes, from a known "true" propagation (see TRUE_*).
+
+    Its own random stream (``[seed, 1]``) leaves every other file as it was.  At
+    each point and technology the scanner logs the site the path-loss model
+    serves it from, at that model's median signal less the true correction plus
+    shadowing; points no site reaches, or below the scanner's floor, log
+    nothing.  Three rows carry signals no phone reports (left out on reading).
+    """
+    rng = np.random.default_rng([seed, 1])
+    lines = fiber.to_crs(32648).geometry.to_numpy()
+    points = np.concatenate([shapely.get_coordinates(shapely.line_interpolate_point(
+        line, np.arange(0.0, line.length, DRIVE_STEP_M))) for line in lines])  # fmt: skip
+    cells = sites[sites["status"] == "active"].assign(technology=lambda f: f["technology"].str.split(","))
+    cells = cells.explode("technology").reset_index(drop=True)
+    site_xy = np.column_stack(_TO_UTM.transform(cells["lon"].to_numpy(), cells["lat"].to_numpy()))
+    model = PathLossModel()
+    rows = []
+    with warnings.catch_warnings():  # masts below Hata's 30 m: known, and the truth is ours
+        warnings.simplefilter("ignore", ModelValidityWarning)
+        chosen = {tech: model.best(points, cells[cells["technology"] == tech].reset_index(drop=True),
+                                   np.zeros(int((cells["technology"] == tech).sum()), dtype=np.int64),
+                                   1, site_xy=site_xy[(cells["technology"] == tech).to_numpy()])
+                  for tech in ("2G", "3G", "4G")}  # fmt: skip
+    for tech, best in chosen.items():
+        part = cells[cells["technology"] == tech].reset_index(drop=True)
+        served = np.flatnonzero(best["site"][:, 0] >= 0)
+        site = best["site"][served, 0]
+        d = np.maximum(best["distance_km"][served, 0], 0.1)
+        signal = (best["signal_dbm"][served, 0]
+                  - (TRUE_OFFSET_DB + TRUE_SLOPE_DB_PER_DECADE * np.log10(d))
+                  + rng.normal(0.0, TRUE_SIGMA_DB, len(served)))  # fmt: skip
+        # The scanner's floor; and no log under the mast, where the near field is not modelled.
+        keep = (signal >= SCANNER_FLOOR_DBM) & (best["distance_km"][served, 0] >= 0.1)
+        rows.append(pd.DataFrame({"point": served[keep], "technology": tech,
+                                  "operator": part["operator"].to_numpy()[site[keep]],
+                                  "site_id": part["site_id"].to_numpy()[site[keep]],
+                                  "signal": np.round(signal[keep], 1)}))  # fmt: skip
+    log = pd.concat(rows).sort_values(["point", "technology"], kind="stable").reset_index(drop=True)
+    lon, lat = _TO_LL.transform(points[log["point"], 0], points[log["point"], 1])
+    start = pd.Timestamp("2026-06-01 07:00:00")
+    out = pd.DataFrame({
+        "Thời gian": (start + pd.to_timedelta(log["point"] * 20, unit="s")).dt.strftime("%Y-%m-%d %H:%M:%S"),
+        "Kinh độ": np.round(lon, 6), "Vĩ độ": np.round(lat, 6), "Công nghệ": log["technology"],
+        "Nhà mạng": log["operator"], "Mã trạm": log["site_id"], "Mức thu (dBm)": log["signal"]})  # fmt: skip
+    for i, value in zip(rng.choice(len(out), 3, replace=False), (0.0, -180.0, 5.0), strict=True):
+        out.loc[i, "Mức thu (dBm)"] = value  # a scanner's glitches: left out on reading
+    return out
+
+
 def _fiber(dem, transform, points, towns, centres, commune_pop, villages_utm):
     """Fiber routes: least-cost paths over the DEM joining the towns, then spurs to centres.
 
@@ -462,6 +524,7 @@ post_offices = "post_offices.csv"
 fiber = "fiber.gpkg"
 pois = "pois.csv"
 dem = "dem.tif"
+measurements = "drive_test.csv"
 
 [columns.villages]
 village_id = "Mã thôn"
@@ -487,7 +550,14 @@ sites of three operators with {site_techs} site-technologies (`bts.xlsx`, sheet 
 on row 3, degree-minute-second coordinates), {posts} postal points, {vhx} of them commune post
 offices (`post_offices.csv`: semicolons, decimal commas), {routes} fiber routes (`fiber.gpkg`),
 {pois} schools, health stations and commune offices (`pois.csv`), a 3 arc-second DEM
-(`dem.tif`) and the project file (`project.toml`).
+(`dem.tif`), a drive test of {measurements:,} measurements along the fiber routes
+(`drive_test.csv`) and the project file (`project.toml`).
+
+The drive test comes from a known "true" propagation: the path-loss model of
+`[model] kind = "pathloss"` (default budgets), with {offset:g} dB + {slope:g} dB per decade of
+distance more loss, and log-normal shadowing of σ = {sigma:g} dB (seeded), logged where the
+scanner reads at least {floor:g} dBm; three rows carry signals no phone reports. `whitezone
+calibrate --model pathloss` finds these figures again.
 
 Calibration: operators' sites go to the towns and along the valleys, 4G fills in where the
 signal is weak and universal-service sites go to the largest unserved clusters, each wave
@@ -498,7 +568,7 @@ until a share of villages is served. With the radius model of `project.toml` the
 """
 
 
-def _write(paths, communes, communes_ll, v, sites, posts, fiber, pois, dem, transform):
+def _write(paths, communes, communes_ll, v, sites, posts, fiber, pois, dem, transform, drive):
     for key in ("communes", "fiber"):
         paths[key].unlink(missing_ok=True)  # a GeoPackage would otherwise keep old layers
     gpd.GeoDataFrame(communes, geometry=communes_ll, crs=4326).to_file(
@@ -524,6 +594,7 @@ def _write(paths, communes, communes_ll, v, sites, posts, fiber, pois, dem, tran
                "predictor": 2, "zlevel": 9}  # fmt: skip
     with rasterio.open(paths["dem"], "w", **profile) as dst:
         dst.write(dem, 1)
+    drive.to_csv(paths["measurements"], index=False, encoding="utf-8-sig")
     paths["project"].write_text(PROJECT_TOML, encoding="utf-8")
 
 
@@ -604,7 +675,8 @@ def make_sample(outdir: str | Path, *, seed: int = 2020) -> dict[str, Path]:
     posts, pois = _services(rng, v, communes, communes_ll, town, near)
 
     paths = {k: out / name for k, name in FILES.items()}
-    _write(paths, communes, communes_ll, v, sites, posts, fiber, pois, dem, transform)
+    drive = _drive_test(sites, fiber, seed)
+    _write(paths, communes, communes_ll, v, sites, posts, fiber, pois, dem, transform, drive)
     facts = {
         "seed": seed, "area_km2": outline.area / 1e6, "districts": N_DISTRICTS,
         "communes": N_COMMUNES, "villages": len(v), "population": int(pop.sum()),
@@ -612,6 +684,8 @@ def make_sample(outdir: str | Path, *, seed: int = 2020) -> dict[str, Path]:
         "site_techs": int(sites.technology.str.count(",").sum()) + len(sites),
         "posts": len(posts), "vhx": int((posts.kind == "BĐ-VHX").sum()), "routes": len(fiber),
         "pois": len(pois), "none": 100 * shares["none"], "weak": 100 * shares["weak"],
+        "measurements": len(drive), "offset": TRUE_OFFSET_DB, "slope": TRUE_SLOPE_DB_PER_DECADE,
+        "sigma": TRUE_SIGMA_DB, "floor": SCANNER_FLOOR_DBM,
         "no_fiber": 100 * (1 - near.mean())}  # fmt: skip
     paths["readme"].write_text(README.format(**facts), encoding="utf-8")
     logger.info("sample province (seed %d) written to %s: %s", seed, out,

@@ -585,6 +585,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     'sub.centers': ('Số TT xã', 'Centres'),
     'sub.site_technologies': ('Cộng', 'Total'),
     'sub.communes': ('Số xã', 'Communes'),
+    'column.measurements': ('Số điểm đo', 'Measurements'),
+    'column.mean_error_db': ('Sai số trung bình (dB)', 'Mean error (dB)'),
+    'column.std_error_db': ('Độ lệch chuẩn của sai số (dB)', 'Standard deviation of the error (dB)'),
+    'column.rmse_db': ('Sai số toàn phương trung bình (RMSE, dB)', 'Root mean square error (dB)'),
+    'column.mae_db': ('Sai số tuyệt đối trung bình (dB)', 'Mean absolute error (dB)'),
+    'column.correlation': ('Hệ số tương quan', 'Correlation'),
+    'column.class_agreement': ('Tỷ lệ trùng lớp sóng', 'Class agreement'),
+    'column.kappa': ('Hệ số kappa của Cohen', "Cohen's kappa"),
+    'column.measured': ('Lớp sóng đo được', 'Measured class'),
+    'column.predicted': ('Lớp sóng theo mô hình', 'Predicted class'),
+    'column.offset_db': ('Độ lệch (dB)', 'Offset (dB)'),
+    'column.slope_db_per_decade': ('Độ dốc (dB/decade)', 'Slope (dB per decade)'),
+    'column.sigma_db': ('Độ lệch chuẩn σ (dB)', 'σ (dB)'),
+    'column.sites_used': ('Số trạm', 'Sites'),
+    'column.folds': ('Số phần kiểm định chéo', 'Folds'),
+    'column.rmse_before_db': ('RMSE trước hiệu chỉnh (dB)', 'RMSE before (dB)'),
+    'column.rmse_after_db': ('RMSE sau hiệu chỉnh (dB)', 'RMSE after (dB)'),
     # coded values added with the redesign ---------------------------------------------------
     'value.encoding_cp1258': ('Đọc theo bảng mã Windows-1258', 'Read as Windows-1258'),
     'repair.encoding_cp1258': ('Tệp không phải UTF-8; đã đọc theo bảng mã tiếng Việt Windows-1258. '
@@ -829,6 +846,51 @@ MESSAGES: dict[str, tuple[str, str]] = {
     'check.rows': ('số bản ghi', 'rows'),
     'check.features': ('{n} bản ghi', '{n} rows'),
     'check.raster': ('raster {width} × {height} ô, {crs}', 'raster {width} × {height} cells, {crs}'),
+    # validation and calibration -----------------------------------------------------------
+    'validation.title': ('KIỂM ĐỊNH MÔ HÌNH PHỦ SÓNG BẰNG SỐ LIỆU ĐO SÓNG',
+        'Validation of the coverage model against measurements'),
+    'validation.measured_dbm': ('Mức thu đo được (dBm)', 'Measured (dBm)'),
+    'validation.predicted_dbm': ('Mức thu theo mô hình (dBm)', 'Predicted (dBm)'),
+    'validation.error_db': ('Sai số (dB)', 'Error (dB)'),
+    'validation.distance_km': ('Khoảng cách tới trạm phục vụ (km)', 'Distance to the serving site (km)'),
+    'validation.count': ('Số điểm đo', 'Measurements'),
+    'validation.median': ('trung vị', 'median'),
+    'validation.normal': ('phân bố chuẩn cùng trung bình và độ lệch', 'normal of the same mean and σ'),
+    'validation.agree': ('trùng lớp sóng', 'same class'),
+    'validation.disagree': ('khác lớp sóng', 'other class'),
+    'validation.line': ('{n} điểm đo: sai số trung bình {mean} dB, RMSE {rmse} dB, trùng lớp sóng '
+                        '{agree}, kappa {kappa}',
+        '{n} measurements: mean error {mean} dB, RMSE {rmse} dB, class agreement {agree}, '
+        'kappa {kappa}'),
+    'calibrate.line': ('{tech}: độ lệch {offset} dB, độ dốc {slope} dB/decade, σ {sigma} dB; RMSE '
+                       'kiểm định chéo {before} → {after} dB ({folds} phần theo trạm)',
+        '{tech}: offset {offset} dB, slope {slope} dB per decade, σ {sigma} dB; cross-validated '
+        'RMSE {before} → {after} dB ({folds} folds by site)'),
+    'calibrate.use': ('Dùng trong tệp dự án: [model] calibration = "{file}"',
+        'Use it in the project file: [model] calibration = "{file}"'),
+    'report.validation': ('VII. KIỂM ĐỊNH MÔ HÌNH BẰNG SỐ LIỆU ĐO', 'VII. Model validation'),
+    'report.t_validation': ('Sai số của mô hình so với số liệu đo sóng',
+        'Model error against the measurements'),
+    'report.t_confusion': ('Lớp sóng đo được (hàng) và theo mô hình (cột)',
+        'Measured (rows) and predicted (columns) classes'),
+    'report.n_validation': ('Sai số = mức thu theo mô hình − mức thu đo được (dương: mô hình lạc '
+                            'quan hơn thực tế). Lớp sóng đo được theo ngưỡng của từng công nghệ; '
+                            'hệ số kappa đo mức trùng lớp vượt trên ngẫu nhiên (1: hoàn toàn, 0: '
+                            'như ngẫu nhiên). Sau khi hiệu chỉnh, sai số trung bình gần 0 dB và độ '
+                            'lệch chuẩn không quá 8 dB là mức thường đạt được.',
+        'Error = predicted − measured signal (positive: the model is optimistic). Measured '
+        "classes follow each technology's thresholds; kappa is the agreement beyond chance (1 "
+        'perfect, 0 no better than chance). After tuning, a mean error near 0 dB and a standard '
+        'deviation of at most 8 dB are usual.'),
+    'report.n_validation_radius': ('Mô hình bán kính không tính mức thu: chỉ so sánh lớp sóng.',
+        'The radius model gives no signal: only the classes are compared.'),
+    'report.f_scatter': ('Mức thu theo mô hình và đo được', 'Predicted against measured signal'),
+    'report.f_distance': ('Sai số theo khoảng cách tới trạm', 'Error against distance to the site'),
+    'report.f_histogram': ('Phân bố sai số', 'Distribution of the error'),
+    'report.f_error_map': ('Bản đồ sai số tại các điểm đo', 'Map of the errors at the measurements'),
+    'report.f_agreement_map': ('Bản đồ trùng lớp sóng tại các điểm đo',
+        'Map of class agreement at the measurements'),
+    'map.p_good': ('Xác suất sóng tốt {tech} (%)', 'P(good signal) {tech} (%)'),
     # the run's manifest, shown by the report and the map ------------------------------------
     'manifest.run': ('Lần chạy {run_id} lúc {time}, whitezone {version}',
         'Run {run_id} at {time}, whitezone {version}'),

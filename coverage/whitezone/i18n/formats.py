@@ -29,12 +29,14 @@ __all__ = [
 MISSING = "–"
 
 #: Decimals per kind of column.
-DECIMALS = {"count": 0, "pct": 1, "km": 3, "area": 2}
+DECIMALS = {"count": 0, "pct": 1, "km": 3, "area": 2, "db": 1, "ratio": 3}
+#: Columns of shares 0..1 and coefficients (three decimals).
+_RATIO_COLUMNS = frozenset({"correlation", "kappa", "class_agreement"})
 
 _TEXT_COLUMNS = frozenset({
     "province", "district", "commune", "commune_id", "operator", "kind", "technology", "level",
     "area", "indicator", "setting", "value", "unit", "layer", "message", "rows", "source",
-    "read_as", "term", "definition", "post_kind",
+    "read_as", "term", "definition", "post_kind", "measured", "predicted",
 })  # fmt: skip
 
 
@@ -109,15 +111,21 @@ def format_bool(value) -> str:
 
 
 def column_kind(column: str) -> str:
-    """How a column's values print: ``count``, ``pct``, ``km``, ``area`` or ``text``.
+    """How a column's values print: ``count``, ``pct``, ``km``, ``area``, ``db``, ``ratio`` or ``text``.
 
     Examples
     --------
     >>> [column_kind(c) for c in ("pct_none_4g", "service_radius_km", "area_covered_km2", "sites")]
     ['pct', 'km', 'area', 'count']
+    >>> [column_kind(c) for c in ("rmse_db", "measured_dbm", "kappa")]
+    ['db', 'db', 'ratio']
     """
     if column in _TEXT_COLUMNS:
         return "text"
+    if column in _RATIO_COLUMNS:
+        return "ratio"
+    if column.endswith(("_db", "_dbm")):
+        return "db"
     if column.startswith("pct"):
         return "pct"
     if "km2" in column:

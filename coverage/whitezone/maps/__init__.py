@@ -229,6 +229,9 @@ def _village_layer(fmap, result: Result, t: Messages) -> None:
         fields[t("map.serving_site")] = pd.Series(server, index=frame.index)
     if result.model.yields_dbm:
         fields[t("map.best_signal_dbm")] = frame[[f"signal_dbm_{x}" for x in techs]].max(axis=1)
+    for x in techs:
+        if f"p_good_{x}" in frame:
+            fields[t("map.p_good", tech=x.upper())] = (100.0 * frame[f"p_good_{x}"]).round(1)
     for col in ("operators_good", "post_distance_km", "fixed_broadband"):
         if col in frame:
             fields[t(f"map.{col}")] = frame[col]

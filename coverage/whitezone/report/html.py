@@ -14,6 +14,7 @@ import base64
 from datetime import date
 from html import escape
 
+import geopandas as gpd
 import pandas as pd
 
 from ..i18n import (
@@ -26,13 +27,14 @@ from ..i18n import (
     is_missing,
     message,
 )
-from ..result import Result
+from ..result import Result, Validation
 from . import tables as T
+from .measured import validation_figures, validation_section
 from .params import definitions, model_name, parameters_table
 from .prose import summary_sentences
 from .style import CSS
 
-__all__ = ["FIGURE_KEYS", "report_html"]
+__all__ = ["FIGURE_KEYS", "render_table", "report_html", "validation_html"]
 
 #: Where a figure can go: the summary, or the start of a section.
 FIGURE_KEYS = ("summary", "mobile", "postal", "broadband", "pois")
@@ -252,6 +254,23 @@ def _sources(page: _Page) -> None:
     page.add("</section>")
 
 
+def _validation(page: _Page) -> None:
+    """Section VII: the model against the project's measurements (when it has some)."""
+    r, lang, v = page.result, page.lang, page.result.validation
+    page.section("validation", wide=True)
+
+    def number(kind: str) -> str:
+        if kind == "table":
+            page.tables += 1
+            return f"{text('table', lang)} {page.tables}. "
+        page.figure_count += 1
+        return f"{text('figure', lang)} {page.figure_count}. "
+
+    page.add(validation_section(v, lang, figures=validation_figures(v, lang, communes=r.communes),
+                                table_html=lambda frame: render_table(frame, lang), number=number))  # fmt: skip
+    page.add("</section>")
+
+
 def report_html(result: Result, repairs: pd.DataFrame, *, figures: dict[str, bytes] | None = None,
                 today: date | None = None) -> str:  # fmt: skip
     """The report as one self-contained, printable HTML page.
@@ -303,8 +322,10 @@ def report_html(result: Result, repairs: pd.DataFrame, *, figures: dict[str, byt
     page.add(f"<section id='summary'><h2>{_esc(text('summary', lang))}</h2><p class='lead'>"
              f"{_esc(' '.join(summary_sentences(result)))}</p>")  # fmt: skip
     page.figure("summary")
-    toc = "".join(f"<li><a href='#{k}'>{_esc(text(k, lang))}</a></li>"
-                  for k in ("mobile", "postal", "broadband", "pois", "input", "sources"))
+    sections = ["mobile", "postal", "broadband", "pois", "input", "sources"]
+    if result.validation is not None:
+        sections.append("validation")
+    toc = "".join(f"<li><a href='#{k}'>{_esc(text(k, lang))}</a></li>" for k in sections)
     page.add(f"<nav class='toc'><h3>{_esc(text('contents', lang))}</h3><ul>{toc}</ul></nav>"
              "</section>")
     _mobile(page)
@@ -313,5 +334,27 @@ def report_html(result: Result, repairs: pd.DataFrame, *, figures: dict[str, byt
     _pois(page)
     _inputs(page, repairs)
     _sources(page)
+    if result.validation is not None:
+        _validation(page)
     page.add("</body></html>")
     return "\n".join(page.parts)
+
+
+def validation_html(validation: Validation, *, title: str, lang: str, run: str,
+                    communes: gpd.GeoDataFrame | None = None) -> str:  # fmt: skip
+    """``validation.html``: one self-contained page (no external resource), every text escaped."""
+    counter = {"table": 0, "figure": 0}
+
+    def number(kind: str) -> str:
+        counter[kind] += 1
+        return f"{message('report.' + kind, lang)} {counter[kind]}. "
+
+    body = validation_section(validation, lang,
+                              figures=validation_figures(validation, lang, communes=communes),
+                              table_html=lambda frame: render_table(frame, lang), number=number)  # fmt: skip
+    day = date.today().strftime("%d/%m/%Y") if lang == "vi" else date.today().isoformat()
+    return (f"<!DOCTYPE html><html lang='{escape(lang)}'><head><meta charset='utf-8'>"
+            f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
+            f"<header class='cover'><h1>{escape(message('validation.title', lang))}</h1>"
+            f"<p class='project'>{escape(title)}</p><p class='meta'>{escape(day)} · {escape(run)}</p>"
+            f"</header><section id='validation'>{body}</section></body></html>")  # fmt: skip
