@@ -57,7 +57,7 @@ class Validation:
     ----------
     points : GeoDataFrame
         Each measurement: ``measurement_id``, ``technology``, ``operator``,
-        ``site_id`` (serving), ``served_by`` (log, cell, model, none),
+        ``site_id`` (serving), ``served_by`` (log, cell, model, nearest, none),
         ``distance_km``, ``measured_dbm``, ``predicted_dbm``, ``error_db``,
         ``measured_class``, ``predicted_class``, ``source_row``; points in
         EPSG:4326.

@@ -26,6 +26,7 @@ import warnings
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from scipy.spatial import cKDTree
 
 from .classes import CLASSES, class_names
 from .classify import project_xy, site_coordinates
@@ -45,8 +46,9 @@ ALL = "all"
 #: Columns of ``validation_summary.csv``.
 SUMMARY_COLUMNS = ("technology", "operator", "measurements", "mean_error_db", "std_error_db",
                    "rmse_db", "mae_db", "correlation", "class_agreement", "kappa")  # fmt: skip
-#: Where the serving site came from: the log's site, its cell, or the model's best server.
-SERVED_BY = ("log", "cell", "model", "none")
+#: Where the serving site came from: the log's site, its cell, the model's best server, the
+#: nearest site (beyond every modelled reach), or none of its technology and operator.
+SERVED_BY = ("log", "cell", "model", "nearest", "none")
 
 
 def confusion_matrix(measured, predicted) -> pd.DataFrame:
@@ -111,6 +113,12 @@ def _thresholds(model: CoverageModel, budgets) -> pd.DataFrame:
     return pd.DataFrame(table, index=["good", "weak"]).T
 
 
+def _key(ids: pd.Series, technology: np.ndarray) -> pd.Series:
+    """``id|technology`` per row (blank ids give keys no site has)."""
+    text = ids.astype("string").fillna("").to_numpy(dtype=object)
+    return pd.Series(text + "|" + technology.astype(object))
+
+
 def pair_measurements(measurements: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, model: CoverageModel,
                       *, crs) -> pd.DataFrame:  # fmt: skip
     """The serving site of each measurement (position in the active sites) and where it came from.
@@ -134,7 +142,7 @@ def pair_measurements(measurements: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, m
     by_site = pd.Series(np.arange(len(active)), index=key)
     by_site = by_site[~by_site.index.duplicated()]
     logged = measurements["site_id"].notna().to_numpy()
-    found = pd.Series(measurements["site_id"].astype(str).to_numpy() + "|" + tech).map(by_site)
+    found = _key(measurements["site_id"], tech).map(by_site)
     hit = logged & found.notna().to_numpy()
     site[hit] = found[hit].to_numpy(dtype=np.int64)
     served[hit] = "log"
@@ -143,7 +151,7 @@ def pair_measurements(measurements: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, m
         by_cell = pd.Series(np.arange(len(active)), index=cells)
         by_cell = by_cell[~by_cell.index.duplicated()]
         todo = (site < 0) & measurements["cell_id"].notna().to_numpy()
-        found = pd.Series(measurements["cell_id"].astype(str).to_numpy() + "|" + tech).map(by_cell)
+        found = _key(measurements["cell_id"], tech).map(by_cell)
         hit = todo & found.notna().to_numpy()
         site[hit] = found[hit].to_numpy(dtype=np.int64)
         served[hit] = "cell"
@@ -171,6 +179,13 @@ def pair_measurements(measurements: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, m
             ok = chosen >= 0
             site[rows[ok]] = members[chosen[ok]]
             served[rows[ok]] = "model"
+            # Beyond every site's modelled reach (a phone still measured something): the
+            # nearest site of the technology, so the model's error there is counted too.
+            far = rows[~ok]
+            if far.size:
+                _, nearest = cKDTree(site_xy[members]).query(xy[far])
+                site[far] = members[nearest]
+                served[far] = "nearest"
     out = pd.DataFrame({"site": site, "served_by": served}, index=measurements.index)
     out.attrs.update(active=active, xy=xy, site_xy=site_xy)
     return out
