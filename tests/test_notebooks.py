@@ -12,6 +12,7 @@ of working directory).
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import site
@@ -23,7 +24,8 @@ import pytest
 import whitezone
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-NAMES = ("01_sample_walkthrough.ipynb", "02_bring_your_own_data.ipynb")
+NAMES = ("01_sample_walkthrough.ipynb", "02_bring_your_own_data.ipynb",
+         "03_calibrate_to_a_drive_test.ipynb")
 CELL_TIMEOUT_S = 300
 KERNEL = "whitezone-tests"
 
@@ -102,6 +104,14 @@ def test_notebook_runs(name, tmp_path):
     shown = "\n".join(_outputs_text(cell) for cell in nb.cells)
     if name.startswith("01"):
         assert "leaflet" in shown.lower(), "the interactive map was not displayed"
+    elif name.startswith("03"):
+        # calibration finds the drive test's truth again: within 1 dB, 2 dB/decade, 0.7 dB
+        for line in shown.splitlines():
+            if "(found − true)" in line:
+                found = ast.literal_eval(line[line.index("{"):line.index("}") + 1])
+                assert abs(found["offset_db"]) < 1 and abs(found["slope_db_per_decade"]) < 2
+                assert abs(found["sigma_db"]) < 0.7
+        assert shown.count("(found − true)") == 3
     else:
         # the deliberate mistakes are reported with file, row and column
         assert "thon_loi.csv, row 14, column 'Vĩ độ'" in shown

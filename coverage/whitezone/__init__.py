@@ -20,7 +20,8 @@ The modules, from the bottom up: the vocabulary (:mod:`.classes`,
 indicators (:mod:`.indicators`, :mod:`.postal`, :mod:`.broadband`,
 :mod:`.facilities`, :mod:`.operators`, :mod:`.population`,
 :mod:`.hexagons`); the computation (:mod:`.analysis`, :mod:`.scenarios`,
-:mod:`.siting`, :mod:`.engine`, :mod:`.stream`); the writers
+:mod:`.siting`, :mod:`.validation`, :mod:`.tuning`, :mod:`.engine`,
+:mod:`.stream`); the writers
 (:mod:`.report`, :mod:`.maps`, :mod:`.rasters`, :mod:`.outputs`); and at the
 top :mod:`.pipeline` and :mod:`.cli`.
 """
@@ -46,6 +47,7 @@ from .layers import (
     load_layers,
     read_communes,
     read_fiber,
+    read_measurements,
     read_opencellid,
     read_pois,
     read_post_offices,
@@ -60,14 +62,17 @@ from .models import (
     TerrainModel,
     make_model,
 )
-from .outputs import write_outputs, write_plan, write_scenarios
+from .outputs import write_calibration, write_outputs, write_plan, write_scenarios, write_validation
 from .pipeline import run
 from .project import LayerSource, ModelSettings, Project, read_project
-from .result import Result, RunInfo, Summaries
+from .result import Result, RunInfo, Summaries, Validation
 from .scenarios import run_scenario
 from .siting import plan_sites
+from .tuning import CalibrationResult, calibrate
+from .validation import validate
 
 __all__ = [
+    "CalibrationResult",
     "CoverageModel",
     "InputError",
     "LayerSource",
@@ -85,10 +90,12 @@ __all__ = [
     "RunInfo",
     "Summaries",
     "TerrainModel",
+    "Validation",
     "WhitezoneError",
     "WhitezoneWarning",
     "__version__",
     "analyse",
+    "calibrate",
     "check_reconciliation",
     "classify_points",
     "classify_villages",
@@ -100,6 +107,7 @@ __all__ = [
     "plan_sites",
     "read_communes",
     "read_fiber",
+    "read_measurements",
     "read_opencellid",
     "read_pois",
     "read_post_offices",
@@ -110,7 +118,10 @@ __all__ = [
     "run_scenario",
     "sample_project",
     "summarise",
+    "validate",
+    "write_calibration",
     "write_outputs",
     "write_plan",
     "write_scenarios",
+    "write_validation",
 ]
