@@ -152,3 +152,34 @@ def test_terrain_branch_and_bound_equals_all_links(seed):
     np.testing.assert_array_equal(fast["site"], slow["site"])
     np.testing.assert_array_equal(fast["level"], slow["level"])
     np.testing.assert_allclose(fast["signal_dbm"], slow["signal_dbm"])
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_best_by_groups_of_alike_sites_equals_the_best_of_all_links(seed):
+    """The nearest of alike sites is their best: the grouped search equals every link's reduction."""
+    from whitezone.models import best_from_links
+    from whitezone.models.calibration import Calibration, Correction
+
+    rng = np.random.default_rng(seed)
+    m, n = int(rng.integers(1, 60)), 2000
+    xy = rng.uniform(0, 30_000, (m, 2))
+    xy[: m // 5] = xy[0]   # some masts carry several sites at one place
+    sites = gpd.GeoDataFrame({"site_id": [f"S{i}" for i in range(m)],
+                              "technology": rng.choice(["2G", "3G", "4G"], m),
+                              "operator": rng.choice(["A", "B"], m),
+                              "height_m": rng.choice([30.0, np.nan, 20.0], m),
+                              "eirp_dbm": rng.choice([np.nan, 45.0], m)},
+                             geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=32648)  # fmt: skip
+    calibration = Calibration(technology={"4G": Correction(5.0, 8.0, 7.0)},
+                              operator={("A", "2G"): Correction(-3.0, -10.0, 6.0)})  # fmt: skip
+    model = PathLossModel(calibration=calibration if seed % 2 else None,
+                          reliability=0.8 if seed % 3 == 0 else 0.5)  # fmt: skip
+    targets = rng.uniform(0, 30_000, (n, 2))
+    code = pd.Categorical(sites["technology"], categories=["2G", "3G", "4G"]).codes.astype(np.int64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        grouped = model.best(targets, sites, code, 3)
+        every = best_from_links(model.links(targets, sites), code, n, 3)
+    for key in ("level", "site", "distance_km", "signal_dbm"):
+        np.testing.assert_allclose(np.nan_to_num(grouped[key], nan=-9), np.nan_to_num(every[key], nan=-9),
+                                   atol=1e-9, err_msg=key)  # fmt: skip

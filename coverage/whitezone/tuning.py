@@ -40,7 +40,7 @@ from .result import Result
 from .validation import pair_measurements
 
 __all__ = ["DEFAULT_FOLDS", "MIN_OPERATOR_MEASUREMENTS", "MIN_OPERATOR_SITES",
-           "CalibrationResult", "calibrate", "fit_correction", "site_folds"]  # fmt: skip
+           "CalibrationResult", "calibrate", "fit_calibration", "fit_correction", "site_folds"]  # fmt: skip
 
 logger = logging.getLogger(__name__)
 
@@ -182,10 +182,24 @@ def calibrate(result_or_project, measurements=None, *, folds: int = DEFAULT_FOLD
         raise InputError(Problem(source, f"the {model.kind} model gives classes, not a signal: "
                                  'calibrate a path-loss or terrain model ([model] kind = "pathloss")',
                                  column="model.kind"))  # fmt: skip
+    return fit_calibration(measurements, layers.sites, model, crs=layers.crs, folds=folds,
+                           seed=seed, min_distance_km=min_distance_km, source=source)
+
+
+def fit_calibration(measurements, sites, model: CoverageModel, *, crs, folds: int = DEFAULT_FOLDS,
+                    seed: int = 0, min_distance_km: float = MIN_DISTANCE_KM,
+                    source: str = "measurements", pairs=None) -> CalibrationResult:  # fmt: skip
+    """:func:`calibrate` on given measurements, sites and model (in the metric ``crs``).
+
+    The model's own calibration, if any, is set aside: the fit is of the
+    model as it stands.  ``pairs`` (:func:`~whitezone.validation.pair_measurements`
+    of these measurements with the uncalibrated model) saves pairing again.
+    """
     if folds < 2:
         raise InputError(Problem("--folds", f"expected at least 2 folds, got {folds}"))
     base = model.without_calibration()
-    pairs = pair_measurements(measurements, layers.sites, base, crs=layers.crs)
+    if pairs is None:
+        pairs = pair_measurements(measurements, sites, base, crs=crs)
     site = pairs["site"].to_numpy()
     use = np.flatnonzero(site >= 0)
     active = pairs.attrs["active"]

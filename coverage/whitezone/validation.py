@@ -46,6 +46,8 @@ ALL = "all"
 #: Columns of ``validation_summary.csv``.
 SUMMARY_COLUMNS = ("technology", "operator", "measurements", "mean_error_db", "std_error_db",
                    "rmse_db", "mae_db", "correlation", "class_agreement", "kappa")  # fmt: skip
+#: Measurements whose best server is searched at once (bounds the links held in memory).
+BATCH = 100_000
 #: Where the serving site came from: the log's site, its cell, the model's best server, the
 #: nearest site (beyond every modelled reach), or none of its technology and operator.
 SERVED_BY = ("log", "cell", "model", "nearest", "none")
@@ -113,6 +115,13 @@ def _thresholds(model: CoverageModel, budgets) -> pd.DataFrame:
     return pd.DataFrame(table, index=["good", "weak"]).T
 
 
+def _folded(names: pd.Series) -> np.ndarray:
+    """Names folded for matching (case, accents), each distinct one once; None where blank."""
+    codes, uniques = pd.factorize(names.astype(object), use_na_sentinel=True)
+    folded = np.array([fold(v) for v in uniques] + [None], dtype=object)
+    return folded[codes]
+
+
 def _key(ids: pd.Series, technology: np.ndarray) -> pd.Series:
     """``id|technology`` per row (blank ids give keys no site has)."""
     text = ids.astype("string").fillna("").to_numpy(dtype=object)
@@ -162,10 +171,8 @@ def pair_measurements(measurements: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, m
     # The rest: the model's best server among the sites of the technology (and operator).
     todo = np.flatnonzero(site < 0)
     if todo.size:
-        op_of = measurements["operator"].astype(object).to_numpy()
-        active_op = active["operator"].map(lambda v: fold(v) if not pd.isna(v) else None).to_numpy()
-        groups = pd.DataFrame({"tech": tech[todo], "op": [fold(o) if not pd.isna(o) else None
-                                                          for o in op_of[todo]]})  # fmt: skip
+        active_op = _folded(active["operator"])
+        groups = pd.DataFrame({"tech": tech[todo], "op": _folded(measurements["operator"])[todo]})
         for (t, o), rows in groups.groupby(["tech", "op"], dropna=False).groups.items():
             members = np.flatnonzero((active["technology"].to_numpy() == t)
                                      & ((active_op == o) if o is not None and not pd.isna(o)
@@ -173,9 +180,12 @@ def pair_measurements(measurements: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, m
             if members.size == 0:
                 continue
             rows = todo[np.asarray(list(rows))]
-            best = model.best(xy[rows], active.iloc[members].reset_index(drop=True),
-                              np.zeros(members.size, dtype=np.int64), 1, site_xy=site_xy[members])  # fmt: skip
-            chosen = best["site"][:, 0]
+            prepared = model.prepare(active.iloc[members].reset_index(drop=True),
+                                     np.zeros(members.size, dtype=np.int64), 1,
+                                     site_xy=site_xy[members])  # fmt: skip
+            # In batches: a link model lists every (measurement, site) pair within reach.
+            chosen = np.concatenate([prepared.best(xy[rows[i : i + BATCH]])["site"][:, 0]
+                                     for i in range(0, len(rows), BATCH)])  # fmt: skip
             ok = chosen >= 0
             site[rows[ok]] = members[chosen[ok]]
             served[rows[ok]] = "model"

@@ -1,6 +1,7 @@
 """Find the (target, site) pairs within each site's reach with k-d trees.
 
 Also the helpers every nearest-site search shares: :func:`site_coordinates`
+(and :func:`first_at_each_place`, which leaves one site per position)
 (the sites' metric x, y, given or read from their geometry), :func:`kd_tree`
 (the build options that suit site sets of millions of points) and
 :func:`spatial_order` (a Z-order of the targets, so consecutive queries walk
@@ -35,6 +36,34 @@ def site_coordinates(sites, site_xy: np.ndarray | None = None) -> np.ndarray:
     if (shapely.get_type_id(geoms) > 0).any():
         raise ValueError("x attribute access only provided for Point geometries")
     return np.column_stack([shapely.get_x(geoms), shapely.get_y(geoms)])
+
+
+def first_at_each_place(members: np.ndarray, *keys: np.ndarray) -> np.ndarray:
+    """``members`` (ascending) without repeats of the same ``keys`` values, lowest kept.
+
+    Sites at one place (with the same radii) are indistinguishable but for
+    their position, and the order picks the lowest: the others can never
+    serve, and leaving them out makes the tree's ties irrelevant.
+    """
+    if members.size < 2:
+        return members
+    if len(keys) == 2:
+        # x + iy sorts as (x, y) and in one stable pass, faster than lexsort.
+        table = keys[0][members] + 1j * keys[1][members]
+        order = np.argsort(table, kind="stable")
+        rows = table[order]
+        first = np.ones(len(rows), dtype=bool)
+        first[1:] = rows[1:] != rows[:-1]
+    else:
+        table = np.column_stack([key[members] for key in keys])
+        order = np.lexsort(table.T[::-1])
+        rows = table[order]
+        first = np.ones(len(rows), dtype=bool)
+        first[1:] = (rows[1:] != rows[:-1]).any(axis=1)
+    if first.all():
+        return members
+    # Both sorts are stable, so the first of each run is the lowest position.
+    return np.sort(members[order[first]])
 
 
 def kd_tree(points: np.ndarray) -> cKDTree:

@@ -44,8 +44,8 @@ from scipy.special import ndtr, ndtri
 from ..classes import GOOD, NONE, WEAK
 from ..errors import ModelValidityWarning
 from ..project import DEFAULT_LOCATION_SIGMA_DB, ModelSettings
-from ._best import best_from_links
-from ._pairs import pairs_within, site_coordinates
+from ._best import best_from_links, empty_best, merge_best
+from ._pairs import first_at_each_place, kd_tree, pairs_within, site_coordinates
 from .calibration import MIN_DISTANCE_KM, Calibration, read_calibration
 from .pathloss import ENVIRONMENTS, max_range_km, path_loss_db
 from .protocol import Parameter, Prepared
@@ -54,6 +54,28 @@ __all__ = ["DEFAULT_BUDGETS", "LinkBudget", "PathLossModel"]
 
 _COUNTS = re.compile(r"[\d,]+ of [\d,]+ inputs outside \((.*?)\)")
 _BOUND_COUNT = re.compile(r": [\d,]+")
+
+
+#: Above this many groups of alike sites, the best server is found from every link instead.
+MAX_GROUPS = 256
+#: A correction slope below this (dB per decade) could make a signal rise with distance
+#: (the formulas lose at least 20 dB per decade): the nearest site is then not surely the best.
+MIN_MONOTONE_SLOPE = -15.0
+#: The columns of :meth:`PathLossModel.parameters` that decide a site's signal and class.
+_ALIKE = ("frequency_mhz", "eirp_dbm", "height_m", "good_dbm", "weak_dbm", "offset_db",
+          "slope_db_per_decade", "sigma_db", "margin_db")  # fmt: skip
+
+
+def _groups(params: pd.DataFrame, tech_code: np.ndarray) -> list[np.ndarray]:
+    """Positions of the sites alike in every parameter and technology, group by group (ascending)."""
+    if len(params) == 0:
+        return []
+    table = np.nan_to_num(params[list(_ALIKE)].to_numpy(dtype=float), nan=-1e300)
+    table = np.column_stack([table, tech_code.astype(float)])
+    _, group = np.unique(table, axis=0, return_inverse=True)
+    group = group.reshape(-1)
+    order = np.argsort(group, kind="stable")
+    return np.split(order, np.flatnonzero(np.diff(group[order])) + 1)
 
 
 @dataclass(frozen=True)
@@ -392,9 +414,51 @@ class PathLossModel:
 
     def best(self, targets: np.ndarray, sites: gpd.GeoDataFrame, tech_code: np.ndarray,
              n_tech: int, *, site_xy: np.ndarray | None = None) -> dict[str, np.ndarray]:  # fmt: skip
-        """Best server per (target, technology): strongest class, then signal."""
-        links = self.links(targets, sites, site_xy=site_xy)
-        return best_from_links(links, tech_code, len(targets), n_tech)
+        """Best server per (target, technology): strongest class, then signal, distance, position.
+
+        Sites whose budgets, thresholds and corrections are all equal lose
+        signal with distance alike, so the nearest of them is their best:
+        one k-d tree query per such group finds it, and the groups' winners
+        are compared (:func:`~whitezone.models._best.merge_best`).  Where
+        the groups are too many (:data:`MAX_GROUPS`) or a correction's slope
+        could make the signal rise with distance, every link within reach
+        is listed and reduced instead.  Both give what
+        :func:`~whitezone.models._best.best_from_links` gives on all links.
+        """
+        targets = np.asarray(targets, dtype=float).reshape(-1, 2)
+        xy = site_coordinates(sites, site_xy)
+        tech_code = np.asarray(tech_code, dtype=np.int64)
+        params = self.parameters(sites)
+        groups = _groups(params, tech_code)
+        slopes = params["slope_db_per_decade"].to_numpy()
+        if len(groups) > MAX_GROUPS or (np.nan_to_num(slopes) < MIN_MONOTONE_SLOPE).any():
+            links = self.links(targets, sites, site_xy=xy)
+            return best_from_links(links, tech_code, len(targets), n_tech)
+        out = empty_best(len(targets), n_tech)
+        if len(sites) == 0 or not np.isfinite(targets).all(axis=1).any():
+            return out
+        reach_m = self.reach_km(sites) * 1000.0
+        ok = np.flatnonzero(np.isfinite(targets).all(axis=1))
+        for members in groups:
+            members = members[np.isfinite(xy[members]).all(axis=1)]
+            members = first_at_each_place(members, xy[:, 0], xy[:, 1])
+            if members.size == 0 or not reach_m[members[0]] > 0:
+                continue
+            bound = np.nextafter(reach_m[members[0]], np.inf)  # the tree's bound is strict
+            d, j = kd_tree(xy[members]).query(targets[ok], k=1, distance_upper_bound=bound,
+                                              workers=-1)  # fmt: skip
+            hit = np.isfinite(d) & (d <= reach_m[members[0]])
+            rows, site = ok[hit], members[j[hit]]
+            dist_km = d[hit] / 1000.0
+            signal = self._formula_signal(params, site, dist_km)
+            part = empty_best(len(targets), n_tech)
+            k = tech_code[members[0]]
+            part["level"][rows, k] = self.levels(signal, site, params)
+            part["site"][rows, k] = site
+            part["distance_km"][rows, k] = dist_km
+            part["signal_dbm"][rows, k] = signal
+            out = merge_best(out, part)
+        return out
 
     def prepare(self, sites: gpd.GeoDataFrame, tech_code: np.ndarray, n_tech: int, *,
                 site_xy: np.ndarray | None = None):  # fmt: skip

@@ -22,7 +22,7 @@ from scipy.spatial import cKDTree
 from ..classes import GOOD, NONE, WEAK
 from ..project import DEFAULT_RADIUS_KM, ModelSettings
 from ._best import empty_best
-from ._pairs import kd_tree, pairs_within, site_coordinates, spatial_order
+from ._pairs import first_at_each_place, kd_tree, pairs_within, site_coordinates, spatial_order
 from .link import DEFAULT_BUDGETS
 from .protocol import Parameter
 
@@ -259,13 +259,13 @@ class _Group:
 
     @classmethod
     def build_fixed(cls, xy, members, good_m, weak_m) -> _Group:
-        members = _first_at_each_place(members, xy[:, 0], xy[:, 1])
+        members = first_at_each_place(members, xy[:, 0], xy[:, 1])
         return cls(kd_tree(xy[members]), members, float(good_m[members[0]]),
                    float(weak_m[members[0]]), True)  # fmt: skip
 
     @classmethod
     def build_covering(cls, xy, members, good_m, weak_m) -> _Group:
-        members = _first_at_each_place(members, xy[:, 0], xy[:, 1], good_m, weak_m)
+        members = first_at_each_place(members, xy[:, 0], xy[:, 1], good_m, weak_m)
         return cls(kd_tree(xy[members]), members, np.append(good_m[members], -np.inf),
                    np.append(weak_m[members], -np.inf), False)  # fmt: skip
 
@@ -332,34 +332,6 @@ def _same_radii(members: np.ndarray, good_m: np.ndarray, weak_m: np.ndarray) -> 
     _, group = np.unique(np.column_stack([g, w]), axis=0, return_inverse=True)
     group = group.reshape(-1)
     return [members[group == i] for i in range(int(group.max()) + 1)]
-
-
-def _first_at_each_place(members: np.ndarray, *keys: np.ndarray) -> np.ndarray:
-    """``members`` (ascending) without repeats of the same ``keys`` values, lowest kept.
-
-    Sites at one place (with the same radii) are indistinguishable but for
-    their position, and the order picks the lowest: the others can never
-    serve, and leaving them out makes the tree's ties irrelevant.
-    """
-    if members.size < 2:
-        return members
-    if len(keys) == 2:
-        # x + iy sorts as (x, y) and in one stable pass, faster than lexsort.
-        table = keys[0][members] + 1j * keys[1][members]
-        order = np.argsort(table, kind="stable")
-        rows = table[order]
-        first = np.ones(len(rows), dtype=bool)
-        first[1:] = rows[1:] != rows[:-1]
-    else:
-        table = np.column_stack([key[members] for key in keys])
-        order = np.lexsort(table.T[::-1])
-        rows = table[order]
-        first = np.ones(len(rows), dtype=bool)
-        first[1:] = (rows[1:] != rows[:-1]).any(axis=1)
-    if first.all():
-        return members
-    # Both sorts are stable, so the first of each run is the lowest position.
-    return np.sort(members[order[first]])
 
 
 def _take_better(level, site, dist, rows, c_level, c_dist, c_site) -> None:
