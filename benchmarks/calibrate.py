@@ -143,7 +143,7 @@ def obvious_way(sites, measurements, model, folds: int):
         e = part["error"].to_numpy()
         design = np.column_stack([np.ones_like(x), x])
 
-        def fit(rows):
+        def fit(rows, design=design, e=e):
             return least_squares(lambda q: design[rows] @ q - e[rows], np.zeros(2), loss="huber",
                                  f_scale=1.345 * 7.0).x  # fmt: skip
 
