@@ -139,7 +139,7 @@ def test_calibration_recovers_what_was_put_in(tiny, kind):
     assert abs(c.offset_db - 5.0) < 1.0
     assert abs(c.slope_db_per_decade - 12.0) < 2.0
     assert abs(c.sigma_db - 6.0) < 0.6
-    cv = fitted.cross_validation.set_index("technology").loc["4G"]
+    cv = fitted.cross_validation.set_index(["technology", "operator"]).loc[("4G", "all")]
     assert cv["rmse_after_db"] < cv["rmse_before_db"]
     # Folds never share a site.
     points = fitted.points[fitted.points["technology"] == "4G"]
@@ -302,6 +302,16 @@ def test_validate_and_calibrate_commands_on_the_sample(tmp_path, capsys):
         c = fitted.technology[tech]
         assert abs(c.offset_db - 6.0) < 1.0 and abs(c.slope_db_per_decade - 10.0) < 2.0
         assert abs(c.sigma_db - 7.0) < 0.7
+    table = pd.read_csv(tmp_path / "out" / "calibration_summary.csv", encoding="utf-8-sig")
+    assert set(table["operator"]) == {"all", "MobiFone", "VNPT", "Viettel"}
+    # Each row's cross-validated errors are its own: an operator's measurements are fewer.
+    for _tech, rows in table.groupby("technology"):
+        whole = rows[rows["operator"] == "all"].iloc[0]
+        ops = rows[rows["operator"] != "all"]
+        assert (ops["measurements"] < whole["measurements"]).all()
+        assert ops["measurements"].sum() == whole["measurements"]
+        assert (ops["rmse_after_db"] < ops["rmse_before_db"]).all()
+        assert ops["rmse_before_db"].nunique() == len(ops)
     assert main(["validate", "--model", "pathloss", "-o", out]) == 0
     summary = pd.read_csv(tmp_path / "out" / "validation_summary.csv")
     assert summary.iloc[-1]["technology"] == "all"

@@ -21,6 +21,7 @@ import warnings
 from pathlib import Path
 
 import whitezone as wz
+from whitezone.datasets.synthetic import TRUE_OFFSET_DB, TRUE_SIGMA_DB, TRUE_SLOPE_DB_PER_DECADE
 from whitezone.project import ScenarioSettings
 from whitezone.report import headline, headline_text
 
@@ -62,6 +63,19 @@ def figures() -> dict[str, str]:
         f"`--target weak --candidates grid`, 20 sites cover "
         f"{_pct(weak['covered_population'], weak['demand_population'])} of the "
         f"{weak['demand_population']:,} people without good signal.\n")  # fmt: skip
+
+    pathloss = project.with_model(kind="pathloss")
+    fitted = wz.calibrate(pathloss, model=wz.model_for(pathloss, layers))
+    cv = fitted.cross_validation.query("operator == 'all'").set_index("technology")
+    rows = ["| technology | offset put in / found | slope put in / found | σ put in / found "
+            "| cross-validated RMSE before → after |", "|---|---|---|---|---|"]
+    for r in fitted.table.query("operator == 'all'").itertuples():
+        c = cv.loc[r.technology]
+        rows.append(f"| {r.technology} | {TRUE_OFFSET_DB:g} / {r.offset_db:.1f} dB | "
+                    f"{TRUE_SLOPE_DB_PER_DECADE:g} / {r.slope_db_per_decade:.1f} dB/decade | "
+                    f"{TRUE_SIGMA_DB:g} / {r.sigma_db:.1f} dB | {c['rmse_before_db']:.1f} → "
+                    f"{c['rmse_after_db']:.1f} dB |")  # fmt: skip
+    blocks["calibration"] = "\n".join(rows) + "\n"
     return blocks
 
 

@@ -170,11 +170,11 @@ def write_calibration(result: Result, calibration: CalibrationResult,
                       folder: str | Path | None = None) -> dict[str, Path]:  # fmt: skip
     """Write ``calibration.toml`` (for ``[model] calibration``) and ``calibration_summary.csv``.
 
-    The summary holds one row per correction with the cross-validated
-    errors of its technology before and after.
+    The summary holds one row per correction with its cross-validated
+    errors before and after.
     """
     table = calibration.table.merge(calibration.cross_validation.drop(columns=["measurements", "sites"]),
-                                    on="technology", how="left")  # fmt: skip
+                                    on=["technology", "operator"], how="left")  # fmt: skip
     with _transaction(result, folder, "calibrate", folds=int(table["folds"].max())) as out:
         write_text(calibration.toml(), out.path("calibration.toml"))
         write_csv(table, out.path("calibration_summary.csv"))

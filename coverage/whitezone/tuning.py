@@ -105,7 +105,8 @@ class CalibrationResult:
         the technology's), ``offset_db``, ``slope_db_per_decade``,
         ``sigma_db``, ``measurements``, ``sites``.
     cross_validation : DataFrame
-        Per technology: ``measurements``, ``sites``, ``folds``, and the
+        Per row of ``table`` (``technology``, ``operator``), its correction
+        fitted on the other folds' sites: ``measurements``, ``sites``, ``folds``, and the
         errors on held-out sites before and after: ``rmse_before_db``,
         ``rmse_after_db``, ``mean_before_db``, ``mean_after_db``,
         ``std_before_db``, ``std_after_db``.
@@ -132,7 +133,7 @@ class CalibrationResult:
                          f"Huber, d >= {MIN_DISTANCE_KM:g} km",
                   **{f"cross-validated RMSE {r.technology}": f"{r.rmse_before_db:.2f} dB before, "
                      f"{r.rmse_after_db:.2f} dB after ({r.folds} folds by site)"
-                     for r in cv.itertuples()}}  # fmt: skip
+                     for r in cv[cv["operator"] == "all"].itertuples()}}  # fmt: skip
         return calibration_toml(self.calibration, header=header)
 
 
@@ -231,18 +232,10 @@ def fit_calibration(measurements, sites, model: CoverageModel, *, crs, folds: in
         k = min(folds, n_sites)
         fold = site_folds(part["site_id"], k, seed=seed)
         points.loc[rows, "fold"] = fold
-        held_out = np.full(len(part), np.nan)
         e, d = part["error_db"].to_numpy(), part["distance_km"].to_numpy()
-        for f in range(k):
-            test = fold == f
-            o, s, _ = fit_correction(e[~test], d[~test])
-            held_out[test] = e[test] - Calibration.extra_loss_db(o, s, d[test])
-        cv_rows.append({"technology": tech, "measurements": len(part), "sites": n_sites, "folds": k,
-                        "rmse_before_db": float(np.sqrt(np.mean(e**2))),
-                        "rmse_after_db": float(np.sqrt(np.mean(held_out**2))),
-                        "mean_before_db": float(e.mean()), "mean_after_db": float(held_out.mean()),
-                        "std_before_db": float(e.std(ddof=1)),
-                        "std_after_db": float(held_out.std(ddof=1))})  # fmt: skip
+        cv_rows.append(_cross_validate(e, d, fold, k, technology=tech, operator="all",
+                                       sites=n_sites))  # fmt: skip
+        ops = part["operator"].to_numpy()
         for op, op_rows in part.groupby("operator", sort=True).groups.items():
             sub = part.loc[op_rows]
             if len(sub) < MIN_OPERATOR_MEASUREMENTS or sub["site_id"].nunique() < MIN_OPERATOR_SITES:
@@ -252,6 +245,9 @@ def fit_calibration(measurements, sites, model: CoverageModel, *, crs, folds: in
             table_rows.append({"technology": tech, "operator": str(op), "offset_db": o,
                                "slope_db_per_decade": s, "sigma_db": sg, "measurements": len(sub),
                                "sites": sub["site_id"].nunique()})  # fmt: skip
+            mine = ops == op
+            cv_rows.append(_cross_validate(e[mine], d[mine], fold[mine], k, technology=tech,
+                                           operator=str(op), sites=sub["site_id"].nunique()))
     if not by_tech:
         raise InputError(Problem(source, "no technology has measurements from two sites or more "
                                  f"at least {min_distance_km:g} km away: nothing to calibrate",
@@ -260,3 +256,19 @@ def fit_calibration(measurements, sites, model: CoverageModel, *, crs, folds: in
     return CalibrationResult(calibration=calibration, table=pd.DataFrame(table_rows),
                              cross_validation=pd.DataFrame(cv_rows), points=points,
                              model_kind=model.kind)  # fmt: skip
+
+
+def _cross_validate(e, d, fold, k, *, technology, operator, sites) -> dict:
+    """Errors on each fold's held-out sites of a correction fitted on the other folds."""
+    held_out = np.full(len(e), np.nan)
+    for f in range(k):
+        test = fold == f
+        if not test.any():
+            continue
+        o, s, _ = fit_correction(e[~test], d[~test])
+        held_out[test] = e[test] - Calibration.extra_loss_db(o, s, d[test])
+    return {"technology": technology, "operator": operator, "measurements": len(e),
+            "sites": sites, "folds": k, "rmse_before_db": float(np.sqrt(np.mean(e**2))),
+            "rmse_after_db": float(np.sqrt(np.mean(held_out**2))),
+            "mean_before_db": float(e.mean()), "mean_after_db": float(held_out.mean()),
+            "std_before_db": float(e.std(ddof=1)), "std_after_db": float(held_out.std(ddof=1))}

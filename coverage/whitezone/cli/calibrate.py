@@ -35,7 +35,7 @@ def command(args: argparse.Namespace) -> int:
     fitted = calibrate(result, folds=args.folds, seed=args.seed)
     written = write_calibration(result, fitted)
     if not args.quiet:
-        cv = fitted.cross_validation.set_index("technology")
+        cv = fitted.cross_validation.query("operator == 'all'").set_index("technology")
         for row in fitted.table[fitted.table["operator"] == "all"].itertuples():
             c = cv.loc[row.technology]
             print(t("calibrate.line", tech=row.technology, offset=t.number(row.offset_db, 1),
