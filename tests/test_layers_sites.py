@@ -113,7 +113,36 @@ def test_unknown_technology_names_row_column_value(tmp_path):
 def test_duplicate_site_technology(tmp_path):
     path = write(tmp_path, [site("S1", "4G"), site("S2", "2G", 9, 9), site("S1", "LTE")])
     [p] = problems(path)
-    assert p.message == ("site 'S1' lists 4G more than once for the same operator (row 2, row 4)")
+    assert p.message == ("site 'S1' lists 4G more than once for the same operator (row 2, row 4); "
+                         "the cells of a site differ in cell_id or azimuth_deg")
+
+
+def test_sectors_of_one_site_are_its_cells(tmp_path):
+    header = [*HEADER, "azimuth", "tilt", "antenna"]
+    rows = [[*site("S1", "4G"), 0, 4, ""], [*site("S1", "4G"), 120, 4, "panel"],
+            [*site("S1", "4G"), 240, "", ""], [*site("S2", "2G", 9, 9), "", "", ""]]  # fmt: skip
+    out = read_sites(write(tmp_path, rows, header))
+    assert out["azimuth_deg"].tolist()[:3] == [0, 120, 240]
+    assert out["tilt_deg"].tolist()[:2] == [4, 4] and np.isnan(out["tilt_deg"].iloc[2])
+    assert out["pattern"].iloc[1] == "panel" and out["pattern"].isna().sum() == 3
+    # Two cells of one site cannot point the same way without cell ids.
+    rows[2][-3] = 120
+    [p] = problems(write(tmp_path, rows, header))
+    assert "more than once" in p.message
+    # A tilt beyond 90 degrees is a bad value named by row and column.
+    rows[2][-3], rows[2][-2] = 240, 95
+    [p] = problems(write(tmp_path, rows, header))
+    assert p.row == "row 4" and p.column == "tilt" and "downtilt" in p.message
+
+
+def test_site_counts_count_a_site_once_and_its_cells_each(tmp_path):
+    from whitezone.indicators import site_counts
+
+    communes = read_communes(write_communes(tmp_path / "communes.gpkg"))
+    header = [*HEADER, "azimuth"]
+    rows = [[*site("S1", "4G"), 0], [*site("S1", "4G"), 120], [*site("S1", "2G"), ""]]
+    out = site_counts(read_sites(write(tmp_path, rows, header)), communes)
+    assert out[["sites", "site_technologies", "cells", "site_technologies_4g"]].sum().tolist() == [1, 2, 3, 1]
 
 
 def test_same_site_two_operators_is_not_a_duplicate(tmp_path):

@@ -62,7 +62,8 @@ def classify_points(
     -------
     DataFrame
         Index of ``points``; per technology ``class_<tech>``, ``site_<tech>``
-        (serving site id), ``distance_km_<tech>``, ``signal_dbm_<tech>``
+        (serving site id), ``cell_<tech>`` (serving cell, when the sites
+        are cells: :func:`cell_names`), ``distance_km_<tech>``, ``signal_dbm_<tech>``
         (NaN for models without signal), ``p_good_<tech>`` and
         ``p_weak_<tech>`` (the probability that the signal reaches the good
         and the weak threshold, for models with a signal), and ``class_any`` — the class names
@@ -89,11 +90,14 @@ def classify_points(
     chances = model.coverage_probability(best, active) if len(active) else {}
     # Site ids as strings once, then taken per technology (NA where no server).
     site_ids = active["site_id"].astype("string").array
+    cell_ids = cell_names(active)
     out = {}
     for k, tech in enumerate(techs):
         t = tech.lower()
         out[f"class_{t}"] = _names(best["level"][:, k], located)
         out[f"site_{t}"] = site_ids.take(best["site"][:, k], allow_fill=True)
+        if cell_ids is not None:
+            out[f"cell_{t}"] = cell_ids.take(best["site"][:, k], allow_fill=True)
         out[f"distance_km_{t}"] = best["distance_km"][:, k]
         out[f"signal_dbm_{t}"] = best["signal_dbm"][:, k]
         if "line_of_sight" in best:
@@ -105,6 +109,25 @@ def classify_points(
     any_level = best["level"].max(axis=1) if techs else np.zeros(len(geoms), np.int8)
     out["class_any"] = _names(any_level, located)
     return pd.DataFrame(out, index=points.index)
+
+
+def cell_names(sites: gpd.GeoDataFrame) -> pd.arrays.StringArray | None:
+    """Each row's cell: its ``cell_id``, else ``site/azimuth°`` for a sector, else the site.
+
+    None when no row is a cell (no azimuth, no cell id): then the site says it all.
+    """
+    azimuth = (sites["azimuth_deg"].to_numpy(dtype=float) if "azimuth_deg" in sites
+               else np.full(len(sites), np.nan))  # fmt: skip
+    given = sites["cell_id"].notna().to_numpy() if "cell_id" in sites else np.zeros(len(sites), bool)
+    if not (np.isfinite(azimuth).any() or given.any()):
+        return None
+    site = sites["site_id"].astype("string")
+    sector = site + "/" + pd.Series(np.round(np.nan_to_num(azimuth)).astype(np.int64),
+                                    index=sites.index).astype("string") + "°"  # fmt: skip
+    names = site.where(~np.isfinite(azimuth), sector)
+    if given.any():
+        names = names.where(~given, sites["cell_id"].astype("string"))
+    return names.array
 
 
 def site_coordinates(sites: gpd.GeoDataFrame, crs: CRS) -> np.ndarray:

@@ -160,7 +160,8 @@ def _ordered(columns, suffixes: list[str]) -> list[str]:
     grouped = [c for c in order if c in columns]
     first = [c for c in columns if c not in grouped and not c.startswith(("post_", "service_",
              "people_per", "area_km2", "commune_post", "centers_", "communes_with", "center_",
-             "sites", "site_technologies", "villages_far", "villages_beyond", "pct_beyond"))]  # fmt: skip
+             "sites", "site_technologies", "cells", "villages_far", "villages_beyond",
+             "pct_beyond"))]  # fmt: skip
     rest = [c for c in columns if c not in grouped and c not in first]
     return first + grouped + rest
 
@@ -196,7 +197,7 @@ def aggregate(communes: pd.DataFrame, by: str) -> pd.DataFrame:
     numeric = [
         c for c in table.columns
         if c.startswith(("villages", "population", "communes", "centers_", "post_points", "area_km2",
-                         "area_covered", "sites", "site_technologies"))
+                         "area_covered", "sites", "site_technologies", "cells"))
     ]  # fmt: skip
     summed = table[numeric].groupby(groups.to_numpy(), sort=False).sum()
     summed.index.name = by
@@ -272,18 +273,23 @@ def site_counts(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame) -> pd.DataF
     Returns
     -------
     DataFrame
-        Indexed by commune id: ``sites``, ``site_technologies`` and
-        ``site_technologies_<tech>``.
+        Indexed by commune id: ``sites``, ``site_technologies`` (a site's
+        sectors of one technology count once), ``cells`` (each sector, and
+        each omnidirectional site-technology) and ``site_technologies_<tech>``.
     """
     active = sites[sites["status"] == "active"].reset_index(drop=True)
     where, _ = assign_communes(active.geometry, communes, snap_km=0.0)
+    operator = active["operator"].astype(object) if "operator" in active else pd.Series("", index=active.index)
     frame = pd.DataFrame({"commune_id": where.to_numpy(), "site_id": active["site_id"].to_numpy(),
+                          "operator": operator.fillna("").to_numpy(),
                           "technology": active["technology"].to_numpy()}).dropna(subset=["commune_id"])  # fmt: skip
+    per_tech = frame.drop_duplicates(["commune_id", "site_id", "operator", "technology"])
     out = pd.DataFrame({
         "sites": frame.groupby("commune_id")["site_id"].nunique(),
-        "site_technologies": frame.groupby("commune_id").size(),
+        "site_technologies": per_tech.groupby("commune_id").size(),
+        "cells": frame.groupby("commune_id").size(),
     })  # fmt: skip
-    by_tech = frame.groupby(["commune_id", "technology"]).size().unstack(fill_value=0)
+    by_tech = per_tech.groupby(["commune_id", "technology"]).size().unstack(fill_value=0)
     for tech in by_tech.columns:
         out[f"site_technologies_{tech.lower()}"] = by_tech[tech]
     return out.fillna(0).astype(np.int64)

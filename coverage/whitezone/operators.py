@@ -77,8 +77,11 @@ def operator_summary(villages: pd.DataFrame, classes: pd.DataFrame, sites: gpd.G
     active = sites["status"] == "active"
     operator = sites["operator"].astype(object).where(sites["operator"].notna(), UNKNOWN_OPERATOR)
     site_frame = pd.DataFrame({"commune_id": site_commune.to_numpy(), "operator": operator.to_numpy(),
-                               "site_id": sites["site_id"].to_numpy()})[active.to_numpy()]  # fmt: skip
+                               "site_id": sites["site_id"].to_numpy(),
+                               "technology": sites["technology"].to_numpy()})[active.to_numpy()]  # fmt: skip
     site_frame["commune_id"] = commune_key(site_frame).to_numpy()
+    # A site's sectors of one technology are one site-technology.
+    site_frame = site_frame.drop_duplicates(["commune_id", "operator", "site_id", "technology"])
     own = site_frame.groupby(["commune_id", "operator"]).agg(
         sites=("site_id", "nunique"), site_technologies=("site_id", "size"))  # fmt: skip
     per_commune = per_commune.join(own, on=["commune_id", "operator"])

@@ -45,6 +45,7 @@ else:  # pragma: no cover
 
 __all__ = [
     "DEFAULT_RADIUS_KM",
+    "AntennaSettings",
     "LAYER_NAMES",
     "LayerSource",
     "ModelSettings",
@@ -77,7 +78,9 @@ DIFFRACTIONS: tuple[str, ...] = ("bullington", "bullington_p526", "deygout")
 BUDGET_KEYS: tuple[str, ...] = ("frequency_mhz", "eirp_dbm", "height_m", "good_dbm", "weak_dbm")
 _MODEL_KEYS = ("kind", "radius", "budget", "formula", "environment", "receiver_height_m",
                "diffraction", "k_factor", "dem_resolution_m", "max_range_km", "calibration",
-               "location_sigma_db", "reliability")  # fmt: skip
+               "location_sigma_db", "reliability", "antenna")  # fmt: skip
+_ANTENNA_KEYS = ("beamwidth_deg", "tilt_deg", "front_to_back_db", "vertical_beamwidth_deg",
+                 "side_lobe_db", "back_reach", "patterns")  # fmt: skip
 #: Location variability (dB) of the signal around a model's median when no calibration
 #: says otherwise: the planning default with Hata-type models (6-10 dB outdoors; REFERENCES).
 DEFAULT_LOCATION_SIGMA_DB = 8.0
@@ -144,6 +147,41 @@ class LayerSource:
 
 
 @dataclass(frozen=True)
+class AntennaSettings:
+    """How cells radiate (``[model.antenna]``); see :mod:`whitezone.models.antenna`.
+
+    Attributes
+    ----------
+    beamwidth_deg : float
+        Horizontal half-power beamwidth of a cell with an azimuth and none
+        given (65°: the common three-sector panel).
+    tilt_deg : float
+        Downtilt of a cell with none given.
+    front_to_back_db, vertical_beamwidth_deg, side_lobe_db : float
+        The 3GPP TR 36.814 parabolic pattern's Am (25 dB), θ3dB (10°) and
+        SLAv (20 dB).
+    back_reach : float
+        Radius model: the least share of a technology's radii a sector
+        reaches (straight behind it).  0.2 by default: 25 dB of
+        front-to-back over the ~35 dB per decade a Hata loss falls at these
+        heights (10^(−25/35) ≈ 0.19), so the radius and the path-loss models
+        agree on direction (:mod:`whitezone.models.radius`).
+    patterns : dict
+        Name -> MSI/Planet pattern file.  A technology's name (``"4G"``)
+        makes it that technology's pattern; other names are what the sites'
+        ``pattern`` column refers to.
+    """
+
+    beamwidth_deg: float = 65.0
+    tilt_deg: float = 0.0
+    front_to_back_db: float = 25.0
+    vertical_beamwidth_deg: float = 10.0
+    side_lobe_db: float = 20.0
+    back_reach: float = 0.2
+    patterns: Mapping[str, Path] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class ModelSettings:
     """How signal is modelled (``[model]`` in the project file).
 
@@ -177,6 +215,8 @@ class ModelSettings:
         How sure a class must be: a village is good where P(signal ≥ good
         threshold) ≥ reliability (0.5, the default, is the median: the
         classes of the model's median signal).
+    antenna : AntennaSettings
+        Sector patterns (``[model.antenna]``).
     """
 
     kind: str = "radius"
@@ -194,6 +234,7 @@ class ModelSettings:
     calibration: Path | None = None
     location_sigma_db: float = DEFAULT_LOCATION_SIGMA_DB
     reliability: float = 0.5
+    antenna: AntennaSettings = field(default_factory=AntennaSettings)
 
 
 @dataclass(frozen=True)
@@ -563,6 +604,41 @@ def _parse_siting(problems: Problems, base: Path, table: Any) -> dict[str, Any]:
     return out
 
 
+def _parse_antenna(problems: Problems, table: Any, base: Path) -> AntennaSettings:
+    if not isinstance(table, Mapping):
+        problems.add(f"expected a table, got {table!r}", column="model.antenna")
+        return AntennaSettings()
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        column = f"model.antenna.{key}"
+        if key not in _ANTENNA_KEYS:
+            problems.add(f"unknown setting {key!r}{_suggest(key, _ANTENNA_KEYS)}", column=column)
+        elif key == "patterns":
+            if not isinstance(value, Mapping):
+                problems.add('expected a table of name = "file.msi"', column=column)
+                continue
+            patterns = {}
+            for name, path in value.items():
+                if not isinstance(path, str):
+                    problems.add(f'expected a file name such as "panel.msi", got {path!r}',
+                                 column=f"{column}.{name}")  # fmt: skip
+                    continue
+                patterns[normalise_technology(name) or name] = (base / path).resolve()
+            values[key] = patterns
+        else:
+            number = _number(problems, column, value, positive=False, signed=key == "tilt_deg")
+            if number is None:
+                continue
+            if key in ("beamwidth_deg", "vertical_beamwidth_deg") and not 0 < number <= 360:
+                problems.add(f"expected degrees in (0, 360], got {number:g}", column=column)
+            elif key == "back_reach" and not 0 <= number <= 1:
+                problems.add(f"expected a share of the radius between 0 and 1, got {number:g}",
+                             column=column)  # fmt: skip
+            else:
+                values[key] = number
+    return AntennaSettings(**values)
+
+
 def _parse_model(problems: Problems, table: Mapping[str, Any], base: Path) -> ModelSettings:
     for key in table:
         if key not in _MODEL_KEYS:
@@ -599,6 +675,7 @@ def _parse_model(problems: Problems, table: Mapping[str, Any], base: Path) -> Mo
                          f"{table['calibration']!r}", column="model.calibration")  # fmt: skip
     return ModelSettings(
         radius_km=_parse_radius(problems, table.get("radius", {})),
+        antenna=_parse_antenna(problems, table.get("antenna", {}), base),
         budgets=_parse_budgets(problems, table.get("budget", {})),
         **picked,
         **numbers,

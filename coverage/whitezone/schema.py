@@ -65,6 +65,8 @@ def village_table(villages: pd.DataFrame, *, technologies: list[str], signal: bo
         out[f"class_{t}"] = v[f"class_{t}"]
     for t in techs:
         out[f"site_{t}"] = v[f"site_{t}"]
+        if f"cell_{t}" in v:
+            out[f"cell_{t}"] = v[f"cell_{t}"]
         out[f"distance_km_{t}"] = v[f"distance_km_{t}"].round(3)
         if signal:
             out[f"signal_dbm_{t}"] = v[f"signal_dbm_{t}"].round(1)

@@ -112,6 +112,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         'Cell sites'),
     'column.site_technologies': ('Số trạm BTS (theo công nghệ)',
         'Site-technologies'),
+    'column.cells': ('Số cell (sector)',
+        'Cells (sectors)'),
     'column.post_points': ('Số điểm phục vụ bưu chính (N)',
         'Postal points (N)'),
     'column.service_radius_km': ('Bán kính phục vụ bình quân R (km)',

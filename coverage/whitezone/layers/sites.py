@@ -20,7 +20,8 @@ from .communes import region_of
 from .opencellid import read_opencellid
 
 COLUMNS = ("site_id", "technology", "operator", "height_m", "frequency_mhz", "eirp_dbm",
-           "radius_km", "azimuth_deg", "beamwidth_deg", "cell_id", "status", "lon", "lat")  # fmt: skip
+           "radius_km", "azimuth_deg", "beamwidth_deg", "tilt_deg", "pattern", "cell_id", "status",
+           "lon", "lat")  # fmt: skip
 REQUIRED = ("site_id", "technology")
 STATUSES = ("active", "planned", "off")
 
@@ -50,7 +51,9 @@ def read_sites(
     """Read and validate the mobile sites.
 
     A row may carry one technology or a list (``"2G,3G,4G"``, ``"GSM/LTE"``);
-    the result has one row per site and technology.  A cell list in
+    the result has one row per site and technology, or per cell where a
+    site's rows are its sectors (rows sharing ``site_id`` with different
+    ``azimuth_deg`` or ``cell_id``: one site for counting sites and siting).  A cell list in
     OpenCelliD's layout is read with :func:`read_opencellid` instead.
 
     Parameters
@@ -67,8 +70,10 @@ def read_sites(
     GeoDataFrame
         EPSG:4326 points: ``site_id``, ``operator``, ``technology`` (2G..5G),
         ``height_m``, ``frequency_mhz``, ``eirp_dbm``, ``radius_km``,
-        ``azimuth_deg``, ``beamwidth_deg``, ``cell_id`` (the cell's identity,
-        as measurement logs name it; <NA> when not given), ``status``
+        ``azimuth_deg``, ``beamwidth_deg``, ``tilt_deg`` (a row with an
+        azimuth is a cell, a sector of its site; without, omnidirectional),
+        ``pattern`` (an antenna pattern's name), ``cell_id`` (the cell's
+        identity, as measurement logs name it; <NA> when not given), ``status``
         (active, planned, off), ``source_row``.
 
     Raises
@@ -123,6 +128,8 @@ def read_sites(
         "azimuth_deg": prep.numbers("azimuth_deg", low=0, high=360, what="an azimuth in degrees"),
         "beamwidth_deg": prep.numbers("beamwidth_deg", low=1, high=360,
                                       what="a beamwidth in degrees"),  # fmt: skip
+        "tilt_deg": prep.numbers("tilt_deg", low=-90, high=90,
+                                 what="a downtilt in degrees (electrical + mechanical)"),  # fmt: skip
     }
     region = region_of(communes) if communes is not None else None
     geo, located = geometry_of(prep, source, region=region)
@@ -135,6 +142,7 @@ def read_sites(
     prep.problems.raise_if_any()
     row_of = np.asarray(row_of, dtype=np.int64)
     operator = prep.text("operator")
+    pattern = prep.text("pattern")
     cell = prep.column("cell_id")
     cell = (clean_ids(cell).reset_index(drop=True) if cell is not None
             else pd.Series(pd.NA, index=range(len(raw.frame)), dtype="string"))  # fmt: skip
@@ -144,6 +152,7 @@ def read_sites(
             "operator": operator.to_numpy()[row_of],
             "technology": np.asarray(techs, dtype=object),
             **{k: v[row_of] for k, v in numbers.items()},
+            "pattern": pd.array(pattern.to_numpy()[row_of], dtype="string"),
             "cell_id": pd.array(cell.to_numpy()[row_of], dtype="string"),
             "status": status.to_numpy()[row_of],
             "source_row": raw.rows[row_of],
@@ -159,13 +168,16 @@ def read_sites(
 
 
 def _check_site_keys(sites: gpd.GeoDataFrame, prep) -> None:
-    key = sites[["site_id", "operator", "technology"]].astype(str)
+    # Rows of one site and technology are its cells when they differ in cell id or azimuth.
+    names = ["site_id", "operator", "technology", "cell_id", "azimuth_deg"]
+    key = sites[names].astype(str)
     dup = key.duplicated(keep=False).to_numpy()
     if dup.any():
-        for _, grp in sites[dup].groupby(["site_id", "operator", "technology"], dropna=False):
+        for _, grp in sites[dup].groupby(names, dropna=False):
             rows = ", ".join(grp["source_row"].astype(str).unique()[:5])
             prep.problems.add(f"site {grp['site_id'].iloc[0]!r} lists {grp['technology'].iloc[0]} "
-                              f"more than once for the same operator ({rows})")  # fmt: skip
+                              f"more than once for the same operator ({rows}); the cells of a "
+                              "site differ in cell_id or azimuth_deg")  # fmt: skip
     # One site id at two places is a typing error in a coordinate.
     xy = np.column_stack([sites.geometry.x, sites.geometry.y])
     frame = pd.DataFrame({"site_id": sites["site_id"], "x": xy[:, 0], "y": xy[:, 1]})

@@ -100,4 +100,9 @@ def model_for(project: Project, layers: Layers) -> CoverageModel:
         bounds = (boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max())
         dem = load_dem(layers.dem, crs=layers.crs, bounds=bounds,
                        resolution_m=project.model.dem_resolution_m, margin_m=1000.0)  # fmt: skip
-    return make_model(project.model, dem=dem, source=source)
+    model = make_model(project.model, dem=dem, source=source)
+    antennas = getattr(model, "antennas", None)
+    if antennas is not None and "pattern" in layers.sites:
+        where = str(project.layers["sites"].path) if "sites" in project.layers else "sites"
+        antennas.check_names(layers.sites["pattern"].dropna().unique(), source=where)
+    return model

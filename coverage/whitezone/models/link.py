@@ -46,6 +46,7 @@ from ..errors import ModelValidityWarning
 from ..project import DEFAULT_LOCATION_SIGMA_DB, ModelSettings
 from ._best import best_from_links, empty_best, merge_best
 from ._pairs import first_at_each_place, kd_tree, pairs_within, site_coordinates
+from .antenna import Antennas
 from .calibration import MIN_DISTANCE_KM, Calibration, read_calibration
 from .pathloss import ENVIRONMENTS, max_range_km, path_loss_db
 from .protocol import Parameter, Prepared
@@ -135,6 +136,9 @@ class PathLossModel:
     reliability : float
         A class holds where the probability of the signal reaching its
         threshold is at least this (0.5: the median signal decides).
+    antennas : Antennas
+        How cells (rows with an ``azimuth_deg``) radiate off their boresight
+        (:mod:`whitezone.models.antenna`); rows without azimuth are omni.
     """
 
     budgets: Mapping[str, LinkBudget] = field(default_factory=lambda: dict(DEFAULT_BUDGETS))
@@ -145,6 +149,7 @@ class PathLossModel:
     calibration: Calibration | None = field(default=None, repr=False)
     location_sigma_db: float = DEFAULT_LOCATION_SIGMA_DB
     reliability: float = 0.5
+    antennas: Antennas = field(default_factory=Antennas, repr=False)
     kind: str = "pathloss"
     yields_dbm: ClassVar[bool] = True
     optional_keys: ClassVar[tuple[str, ...]] = ()
@@ -175,7 +180,8 @@ class PathLossModel:
                 "receiver_height_m": settings.receiver_height_m,
                 "max_range_km": settings.max_range_km, "calibration": calibration,
                 "location_sigma_db": settings.location_sigma_db,
-                "reliability": settings.reliability}  # fmt: skip
+                "reliability": settings.reliability,
+                "antennas": Antennas.from_settings(settings.antenna)}  # fmt: skip
 
     @classmethod
     def from_settings(cls, settings: ModelSettings, *, dem=None) -> PathLossModel:
@@ -238,7 +244,9 @@ class PathLossModel:
         ``good_dbm`` and ``weak_dbm`` are the thresholds; ``margin_db`` is
         what the reliability adds to them before a class is given
         (σ·Φ⁻¹(reliability), 0 at 0.5); ``offset_db`` and
-        ``slope_db_per_decade`` the calibration's correction (NaN: none).
+        ``slope_db_per_decade`` the calibration's correction (NaN: none);
+        ``azimuth_deg`` (NaN: omni), ``beamwidth_deg``, ``tilt_deg`` and
+        ``pattern`` how the cell radiates (:meth:`Antennas.cells`).
         """
         table = {**DEFAULT_BUDGETS, **self.budgets}
         tech = pd.Series(sites["technology"].to_numpy())
@@ -260,6 +268,9 @@ class PathLossModel:
             sigma = fitted["sigma_db"].to_numpy(dtype=float)
             out["sigma_db"] = np.where(np.isfinite(sigma), sigma, self.location_sigma_db)
         out["margin_db"] = out["sigma_db"] * float(ndtri(self.reliability))
+        cells = self.antennas.cells(sites)
+        for name in cells.columns:
+            out[name] = cells[name].to_numpy()
         return out
 
     def reach_km(self, sites: gpd.GeoDataFrame) -> np.ndarray:
@@ -282,6 +293,14 @@ class PathLossModel:
                       site: np.ndarray, params: pd.DataFrame) -> np.ndarray:  # fmt: skip
         """Loss added to the formula's (none here; terrain diffraction in TerrainModel)."""
         return np.zeros(len(target))
+
+    def antenna_loss_db(self, targets: np.ndarray, site_xy: np.ndarray, target: np.ndarray,
+                        site: np.ndarray, params: pd.DataFrame) -> np.ndarray:  # fmt: skip
+        """Each link's loss off its cell's boresight (0 for omnidirectional sites)."""
+        return self.antennas.loss_db(np.asarray(site_xy, dtype=float)[site],
+                                     np.asarray(targets, dtype=float)[target], params, site,
+                                     height_m=params["height_m"].to_numpy()[site],
+                                     receiver_height_m=self.receiver_height_m)  # fmt: skip
 
     def links(self, targets: np.ndarray, sites: gpd.GeoDataFrame, *,
               site_xy: np.ndarray | None = None) -> pd.DataFrame:  # fmt: skip
@@ -338,6 +357,7 @@ class PathLossModel:
         params = self.parameters(sites)
         dist_km = np.hypot(*(np.asarray(targets, dtype=float)[target] - xy[site]).T) / 1000.0
         signal = self._formula_signal(params, site, dist_km, calibrated=calibrated)
+        signal = signal - self.antenna_loss_db(targets, xy, target, site, params)
         signal = signal - self.extra_loss_db(targets, xy, target, site, params)
         return pd.DataFrame({"target": target, "site": site, "distance_km": dist_km,
                              "signal_dbm": signal,
@@ -345,7 +365,7 @@ class PathLossModel:
 
     def formula_links(self, targets: np.ndarray, sites: gpd.GeoDataFrame, *,
                       site_xy: np.ndarray | None = None):  # fmt: skip
-        """Pairs within reach and their signal from the path-loss formula alone.
+        """Pairs within reach and their signal from the path-loss formula and the antenna pattern.
 
         Returns
         -------
@@ -358,7 +378,9 @@ class PathLossModel:
         xy = site_coordinates(sites, site_xy)
         target, site, dist_m = pairs_within(targets, xy, self.reach_km(sites) * 1000.0)
         dist_km = dist_m / 1000.0
-        return params, target, site, dist_km, self._formula_signal(params, site, dist_km)
+        signal = self._formula_signal(params, site, dist_km)
+        signal = signal - self.antenna_loss_db(targets, xy, target, site, params)
+        return params, target, site, dist_km, signal
 
     def _formula_signal(self, params: pd.DataFrame, site: np.ndarray, dist_km: np.ndarray, *,
                         calibrated: bool = True) -> np.ndarray:  # fmt: skip
@@ -422,13 +444,24 @@ class PathLossModel:
         are compared (:func:`~whitezone.models._best.merge_best`).  Where
         the groups are too many (:data:`MAX_GROUPS`) or a correction's slope
         could make the signal rise with distance, every link within reach
-        is listed and reduced instead.  Both give what
+        is listed and reduced instead.  Cells (sectors) are not alike in any
+        direction: their links are always listed.  Both give what
         :func:`~whitezone.models._best.best_from_links` gives on all links.
         """
         targets = np.asarray(targets, dtype=float).reshape(-1, 2)
         xy = site_coordinates(sites, site_xy)
         tech_code = np.asarray(tech_code, dtype=np.int64)
         params = self.parameters(sites)
+        sector = np.isfinite(params["azimuth_deg"].to_numpy())
+        if sector.any():
+            omni = np.flatnonzero(~sector)
+            cells = np.flatnonzero(sector)
+            out = self.best(targets, sites.iloc[omni], tech_code[omni], n_tech, site_xy=xy[omni])
+            if omni.size:
+                out["site"] = np.where(out["site"] >= 0, omni[np.maximum(out["site"], 0)], -1)
+            links = self.links(targets, sites.iloc[cells], site_xy=xy[cells])
+            links["site"] = cells[links["site"].to_numpy()]
+            return merge_best(out, best_from_links(links, tech_code, len(targets), n_tech))
         groups = _groups(params, tech_code)
         slopes = params["slope_db_per_decade"].to_numpy()
         if len(groups) > MAX_GROUPS or (np.nan_to_num(slopes) < MIN_MONOTONE_SLOPE).any():

@@ -5,6 +5,16 @@ technology a good radius and a weak radius in km (defaults and their sources in
 :data:`whitezone.project.DEFAULT_RADIUS_KM`).  A site's own ``radius_km``
 overrides its technology's weak (outer) radius; its good radius is scaled by
 the same factor, keeping the technology's good/weak ratio.
+
+A cell (a row with ``azimuth_deg``) reaches its radii along its azimuth and
+less off it, as its pattern would shorten a link: at φ off the azimuth the
+radii are scaled by ``max(10^(−L_H(φ) / 35), back_reach)``, with L_H the 3GPP
+horizontal pattern loss ``min(12 (φ/φ3dB)², Am)`` and 35 dB per decade the
+slope of a Hata loss at a 30 m mast (44.9 − 6.55·log10 30).  At the edge of the
+beamwidth (3 dB) that is 0.82 of the radius, between two sectors of a
+three-sector site (±60°, 10 dB) about half, and behind (25 dB) 0.19 — the
+``back_reach`` floor, 0.2 by default.  So the radius and the path-loss models
+agree on direction.
 """
 
 from __future__ import annotations
@@ -20,11 +30,15 @@ import shapely
 from scipy.spatial import cKDTree
 
 from ..classes import GOOD, NONE, WEAK
-from ..project import DEFAULT_RADIUS_KM, ModelSettings
-from ._best import empty_best
+from ..project import DEFAULT_RADIUS_KM, AntennaSettings, ModelSettings
+from ._best import best_from_links, empty_best, merge_best
 from ._pairs import first_at_each_place, kd_tree, pairs_within, site_coordinates, spatial_order
+from .antenna import bearing_deg, off_axis_deg, parabolic_loss_db
 from .link import DEFAULT_BUDGETS
 from .protocol import Parameter
+
+#: dB per decade of distance a Hata loss falls at a 30 m mast (44.9 − 6.55 log10 30).
+HATA_DB_PER_DECADE = 35.0
 
 
 @dataclass(frozen=True)
@@ -36,9 +50,18 @@ class RadiusModel:
     radius_km : mapping
         Technology -> (good_km, weak_km); technologies absent here use
         :data:`~whitezone.project.DEFAULT_RADIUS_KM`.
+    back_reach : float
+        The least share of its radii a cell reaches, straight behind.
+    beamwidth_deg : float
+        Beamwidth of a cell with an azimuth and none given.
+    front_to_back_db : float
+        The horizontal pattern's Am.
     """
 
     radius_km: Mapping[str, tuple[float, float]] = field(default_factory=lambda: dict(DEFAULT_RADIUS_KM))
+    back_reach: float = AntennaSettings.back_reach
+    beamwidth_deg: float = AntennaSettings.beamwidth_deg
+    front_to_back_db: float = AntennaSettings.front_to_back_db
     kind: str = "radius"
     #: No signal is computed: only class levels.
     yields_dbm: ClassVar[bool] = False
@@ -51,7 +74,9 @@ class RadiusModel:
     @classmethod
     def from_settings(cls, settings: ModelSettings, *, dem=None) -> RadiusModel:
         """The model of a project's ``[model]`` settings."""
-        return cls(radius_km=dict(settings.radius_km))
+        return cls(radius_km=dict(settings.radius_km), back_reach=settings.antenna.back_reach,
+                   beamwidth_deg=settings.antenna.beamwidth_deg,
+                   front_to_back_db=settings.antenna.front_to_back_db)  # fmt: skip
 
     def radii_km(self, sites: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
         """Good and weak radius of each site-technology, overrides applied."""
@@ -73,10 +98,56 @@ class RadiusModel:
         """The weak radius: beyond it a site gives no signal."""
         return self.radii_km(sites)[1]
 
+    def sectors(self, sites: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """Azimuth (NaN: omni) and beamwidth of each row."""
+        n = len(sites)
+        azimuth = (sites["azimuth_deg"].to_numpy(dtype=float) if "azimuth_deg" in sites
+                   else np.full(n, np.nan))  # fmt: skip
+        width = (sites["beamwidth_deg"].to_numpy(dtype=float) if "beamwidth_deg" in sites
+                 else np.full(n, np.nan))  # fmt: skip
+        return azimuth, np.where(np.isfinite(width), width, self.beamwidth_deg)
+
+    def reach_share(self, off_axis: np.ndarray, width: np.ndarray) -> np.ndarray:
+        """Share of its radii a cell reaches at ``off_axis`` degrees from its azimuth."""
+        loss = parabolic_loss_db(off_axis, 0.0, beamwidth_deg=width, vertical_beamwidth_deg=1.0,
+                                 front_to_back_db=self.front_to_back_db, side_lobe_db=0.0)  # fmt: skip
+        return np.maximum(10.0 ** (-loss / HATA_DB_PER_DECADE), self.back_reach)
+
+    def _scale(self, targets, xy, target, site, azimuth, width) -> np.ndarray:
+        """Share of its radii each link's cell reaches in the link's direction (1: omni)."""
+        az = azimuth[site]
+        scale = np.ones(len(site))
+        sector = np.isfinite(az)
+        if sector.any():
+            d = np.asarray(targets, dtype=float)[target[sector]] - xy[site[sector]]
+            off = off_axis_deg(bearing_deg(d[:, 0], d[:, 1]), az[sector])
+            scale[sector] = self.reach_share(off, width[site[sector]])
+        return scale
+
+    def _classed(self, targets, xy, target, site, dist_km, sites) -> np.ndarray:
+        good, weak = self.radii_km(sites)
+        azimuth, width = self.sectors(sites)
+        scale = self._scale(targets, xy, target, site, azimuth, width)
+        return np.where(dist_km <= good[site] * scale, GOOD,
+                        np.where(dist_km <= weak[site] * scale, WEAK, NONE)).astype(np.int8)  # fmt: skip
+
     def footprints(self, sites: gpd.GeoDataFrame, *, site_xy: np.ndarray) -> np.ndarray:
-        """Each site-technology's weak-radius disc (64-gon) around its metric x, y."""
+        """Each row's weak-radius disc (64-gon) around its metric x, y; a cell's reach by direction."""
         reach_m = self.reach_km(sites) * 1000.0
-        return shapely.buffer(shapely.points(np.asarray(site_xy, dtype=float)), reach_m, quad_segs=32)
+        xy = np.asarray(site_xy, dtype=float)
+        discs = shapely.buffer(shapely.points(xy), reach_m, quad_segs=32)
+        azimuth, width = self.sectors(sites)
+        cells = np.flatnonzero(np.isfinite(azimuth) & (width < 360.0) & np.isfinite(reach_m))
+        if cells.size:
+            # The reach in 5-degree steps around the cell, as the links see it.
+            angle = np.arange(0.0, 360.0, 5.0)
+            share = self.reach_share(angle[None, :], width[cells, None])
+            r = reach_m[cells, None] * share
+            bearing = np.radians(azimuth[cells, None] + angle[None, :])
+            ring = np.stack([xy[cells, 0, None] + r * np.sin(bearing),
+                             xy[cells, 1, None] + r * np.cos(bearing)], axis=-1)  # fmt: skip
+            discs[cells] = shapely.polygons(np.concatenate([ring, ring[:, :1]], axis=1))
+        return discs
 
     def report_parameters(self, technologies: list[str], sites: gpd.GeoDataFrame | None = None) -> list:
         """Radii per technology, the sites with a radius of their own, how area is measured."""
@@ -119,12 +190,11 @@ class RadiusModel:
                    site: np.ndarray, *, site_xy: np.ndarray | None = None,
                    calibrated: bool = True) -> pd.DataFrame:  # fmt: skip
         """The class each given (target, site) pair has by its distance (no signal)."""
-        good, weak = self.radii_km(sites)
         xy = site_coordinates(sites, site_xy)
         target = np.asarray(target, dtype=np.int64)
         site = np.asarray(site, dtype=np.int64)
         dist_km = np.hypot(*(np.asarray(targets, dtype=float)[target] - xy[site]).T) / 1000.0
-        level = np.where(dist_km <= good[site], GOOD, np.where(dist_km <= weak[site], WEAK, NONE))
+        level = self._classed(targets, xy, target, site, dist_km, sites)
         return pd.DataFrame({"target": target, "site": site, "distance_km": dist_km,
                              "signal_dbm": np.full(len(target), np.nan),
                              "level": level.astype(np.int8)})  # fmt: skip
@@ -146,21 +216,19 @@ class RadiusModel:
         -------
         DataFrame
             ``target``, ``site``, ``distance_km``, ``signal_dbm`` (NaN: the
-            radius model computes no signal), ``level``.
+            radius model computes no signal), ``level``; a cell's links
+            outside its beamwidth and beyond its back reach are not listed.
         """
-        good, weak = self.radii_km(sites)
-        target, site, dist_m = pairs_within(targets, site_coordinates(sites, site_xy), weak * 1000.0)
+        _, weak = self.radii_km(sites)
+        xy = site_coordinates(sites, site_xy)
+        target, site, dist_m = pairs_within(targets, xy, weak * 1000.0)
         dist_km = dist_m / 1000.0
-        level = np.where(dist_km <= good[site], GOOD, np.where(dist_km <= weak[site], WEAK, NONE))
-        return pd.DataFrame(
-            {
-                "target": target,
-                "site": site,
-                "distance_km": dist_km,
-                "signal_dbm": np.full(len(target), np.nan),
-                "level": level.astype(np.int8),
-            }
-        )
+        level = self._classed(targets, xy, target, site, dist_km, sites)
+        keep = level > NONE  # behind a cell, beyond its back reach
+        return pd.DataFrame({"target": target[keep], "site": site[keep],
+                             "distance_km": dist_km[keep],
+                             "signal_dbm": np.full(int(keep.sum()), np.nan),
+                             "level": level[keep]})  # fmt: skip
 
     def best(self, targets: np.ndarray, sites: gpd.GeoDataFrame, tech_code: np.ndarray,
              n_tech: int, *, site_xy: np.ndarray | None = None) -> dict[str, np.ndarray]:  # fmt: skip
@@ -228,6 +296,10 @@ class RadiusModel:
                     else np.zeros(len(sites), dtype=bool))  # fmt: skip
         # A site without position or reach serves nowhere (as in pairs_within).
         usable = np.isfinite(xy).all(axis=1) & np.isfinite(weak_m) & (weak_m > 0)
+        # Cells depend on direction: their links are listed (few: a cell's reach is its own).
+        azimuth, _ = self.sectors(sites)
+        cells = np.flatnonzero(usable & np.isfinite(azimuth))
+        usable &= ~np.isfinite(azimuth)
         groups: list[list[_Group]] = []
         for k in range(n_tech):
             in_k = usable & (tech_code == k)
@@ -239,7 +311,10 @@ class RadiusModel:
             if own.size:
                 tech_groups.append(_Group.build_covering(xy, own, good_m, weak_m))
             groups.append(tech_groups)
-        return RadiusIndex(len(sites), groups)
+        sector = None
+        if cells.size:
+            sector = _Cells(self, sites.iloc[cells], xy[cells], cells, tech_code)
+        return RadiusIndex(len(sites), groups, sector)
 
 
 @dataclass(frozen=True, eq=False)
@@ -280,10 +355,13 @@ class RadiusIndex:
         Rows of the sites table it was built for.
     groups : list of list
         Per technology, the groups of sites searched together.
+    cells : optional
+        The rows with an azimuth, whose links are listed and reduced.
     """
 
     n_sites: int
     groups: list[list[_Group]]
+    cells: _Cells | None = None
 
     def best(self, targets: np.ndarray) -> dict[str, np.ndarray]:
         """Best server per (target, technology): see :meth:`RadiusModel.best`."""
@@ -312,7 +390,25 @@ class RadiusIndex:
             out["level"][rows, k] = level[hit]
             out["site"][rows, k] = site[hit]
             out["distance_km"][rows, k] = dist[hit] / 1000.0
+        if self.cells is not None:
+            out = merge_best(out, self.cells.best(targets, n_tech))
         return out
+
+
+@dataclass(frozen=True, eq=False)
+class _Cells:
+    """Sectors of the radius model: links listed, then reduced (:func:`best_from_links`)."""
+
+    model: RadiusModel
+    sites: gpd.GeoDataFrame
+    xy: np.ndarray
+    members: np.ndarray
+    tech_code: np.ndarray
+
+    def best(self, targets: np.ndarray, n_tech: int) -> dict[str, np.ndarray]:
+        links = self.model.links(targets, self.sites, site_xy=self.xy)
+        links["site"] = self.members[links["site"].to_numpy()]
+        return best_from_links(links, self.tech_code, len(targets), n_tech)
 
 
 #: Site position meaning "no server" inside the search (larger than any position).
