@@ -22,7 +22,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "coverage" / "whitezone"
 LEVELS = [
     ("vocabulary", ["_version", "errors", "technology", "classes", "i18n", "crs", "project",
                     "files", "staging"]),
-    ("load", ["layers", "dem", "viewshed"]),
+    ("load", ["layers", "dem", "landcover", "viewshed"]),
     ("models", ["models"]),
     ("classify", ["classify", "grid", "engine", "result", "schema"]),
     ("indicators", ["indicators", "postal", "broadband", "facilities", "operators", "population",

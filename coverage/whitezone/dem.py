@@ -22,7 +22,7 @@ from scipy import ndimage
 
 from .errors import InputError, Problem
 
-__all__ = ["Dem", "load_dem"]
+__all__ = ["Dem", "load_dem", "warp_to_grid"]
 
 logger = logging.getLogger(__name__)
 
@@ -129,13 +129,33 @@ def load_dem(path: str | Path, *, crs: CRS, bounds: tuple[float, float, float, f
     InputError
         The DEM has no CRS, or does not cover the area of interest at all.
     """
+    heights, transform = warp_to_grid(path, crs=crs, bounds=bounds, resolution_m=resolution_m,
+                                      margin_m=margin_m, role="DEM")  # fmt: skip
+    return Dem(heights_m=heights, transform=transform, crs=crs, source=Path(path).name)
+
+
+def warp_to_grid(path: str | Path, *, crs: CRS, bounds: tuple[float, float, float, float] | None = None,
+                 resolution_m: float | None = None, margin_m: float = 0.0, role: str = "DEM",
+                 categorical: bool = False) -> tuple[np.ndarray, Affine]:  # fmt: skip
+    """Read a raster's first band onto a north-up grid in the metric ``crs``.
+
+    Heights are resampled bilinearly into float32 with NaN for nodata; class
+    codes (``categorical=True``) by the nearest cell into int32 with -1 for
+    nodata.  Arguments as :func:`load_dem`; ``role`` names the raster in
+    messages.
+
+    Returns
+    -------
+    values : ndarray, shape (rows, cols)
+    transform : affine.Affine
+    """
     import rasterio
     from rasterio.warp import Resampling, reproject, transform_bounds
 
     path = Path(path)
     with rasterio.open(path) as src:
         if src.crs is None:
-            raise InputError(Problem(path.name, "the DEM has no CRS"))
+            raise InputError(Problem(path.name, f"the {role} has no CRS"))
         src_crs = CRS.from_user_input(src.crs)
         src_bounds_m = transform_bounds(src.crs, crs.to_wkt(), *src.bounds, densify_pts=21)
         if bounds is None:
@@ -145,7 +165,7 @@ def load_dem(path: str | Path, *, crs: CRS, bounds: tuple[float, float, float, f
             area = (max(area[0], src_bounds_m[0]), max(area[1], src_bounds_m[1]),
                     min(area[2], src_bounds_m[2]), min(area[3], src_bounds_m[3]))  # fmt: skip
             if area[0] >= area[2] or area[1] >= area[3]:
-                raise InputError(Problem(path.name, "the DEM does not cover the area of the "
+                raise InputError(Problem(path.name, f"the {role} does not cover the area of the "
                                          "communes; check its CRS and extent"))  # fmt: skip
         if resolution_m is None:
             if src_crs.is_geographic:
@@ -160,20 +180,24 @@ def load_dem(path: str | Path, *, crs: CRS, bounds: tuple[float, float, float, f
         cols = max(1, math.ceil((area[2] - area[0]) / res))
         rows = max(1, math.ceil((area[3] - area[1]) / res))
         transform = Affine(res, 0.0, area[0], 0.0, -res, area[1] + rows * res)
-        heights = np.full((rows, cols), np.nan, dtype=np.float32)
-        nodata = src.nodata
+        if categorical:
+            values = np.full((rows, cols), -1, dtype=np.int32)
+            fill, resampling = -1, Resampling.nearest
+        else:
+            values = np.full((rows, cols), np.nan, dtype=np.float32)
+            fill, resampling = np.nan, Resampling.bilinear
         reproject(
             source=rasterio.band(src, 1),
-            destination=heights,
-            src_nodata=nodata,
+            destination=values,
+            src_nodata=src.nodata,
             dst_transform=transform,
             dst_crs=crs.to_wkt(),
-            dst_nodata=np.nan,
-            resampling=Resampling.bilinear,
+            dst_nodata=fill,
+            resampling=resampling,
         )
-    known = np.isfinite(heights)
+    known = values >= 0 if categorical else np.isfinite(values)
     if not known.any():
-        raise InputError(Problem(path.name, "the DEM has no data over the area of the communes"))
-    logger.info("DEM %s warped to %d x %d cells of %.0f m (%.1f %% nodata)", path.name, rows, cols,
-                res, 100 * (1 - known.mean()))  # fmt: skip
-    return Dem(heights_m=heights, transform=transform, crs=crs, source=path.name)
+        raise InputError(Problem(path.name, f"the {role} has no data over the area of the communes"))
+    logger.info("%s %s warped to %d x %d cells of %.0f m (%.1f %% nodata)", role, path.name, rows,
+                cols, res, 100 * (1 - known.mean()))  # fmt: skip
+    return values, transform

@@ -66,6 +66,7 @@ LAYER_NAMES: tuple[str, ...] = (
     "dem",
     "population",
     "measurements",
+    "landcover",
 )
 #: Layer -> the formats it may declare besides the default.
 LAYER_FORMATS: dict[str, tuple[str, ...]] = {"sites": ("opencellid",),
@@ -78,7 +79,9 @@ DIFFRACTIONS: tuple[str, ...] = ("bullington", "bullington_p526", "deygout")
 BUDGET_KEYS: tuple[str, ...] = ("frequency_mhz", "eirp_dbm", "height_m", "good_dbm", "weak_dbm")
 _MODEL_KEYS = ("kind", "radius", "budget", "formula", "environment", "receiver_height_m",
                "diffraction", "k_factor", "dem_resolution_m", "max_range_km", "calibration",
-               "location_sigma_db", "reliability", "antenna")  # fmt: skip
+               "location_sigma_db", "reliability", "antenna", "clutter")  # fmt: skip
+_CLUTTER_KEYS = ("name", "kind", "clutter_height_m", "obstacle_height_m", "loss_db")
+CLUTTER_KINDS = ("none", "water", "open", "suburban", "urban", "trees", "dense_urban")
 _ANTENNA_KEYS = ("beamwidth_deg", "tilt_deg", "front_to_back_db", "vertical_beamwidth_deg",
                  "side_lobe_db", "back_reach", "patterns")  # fmt: skip
 #: Location variability (dB) of the signal around a model's median when no calibration
@@ -217,6 +220,10 @@ class ModelSettings:
         classes of the model's median signal).
     antenna : AntennaSettings
         Sector patterns (``[model.antenna]``).
+    clutter : dict
+        Land-cover code -> changes to its clutter class (``[model.clutter]``:
+        ``name``, ``kind``, ``clutter_height_m``, ``obstacle_height_m``,
+        ``loss_db``); see :mod:`whitezone.models.clutter`.
     """
 
     kind: str = "radius"
@@ -235,6 +242,7 @@ class ModelSettings:
     location_sigma_db: float = DEFAULT_LOCATION_SIGMA_DB
     reliability: float = 0.5
     antenna: AntennaSettings = field(default_factory=AntennaSettings)
+    clutter: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -639,6 +647,42 @@ def _parse_antenna(problems: Problems, table: Any, base: Path) -> AntennaSetting
     return AntennaSettings(**values)
 
 
+def _parse_clutter(problems: Problems, table: Any) -> dict[int, dict[str, Any]]:
+    out: dict[int, dict[str, Any]] = {}
+    if not isinstance(table, Mapping):
+        problems.add(f"expected a table of land-cover code = {{ ... }}, got {table!r}",
+                     column="model.clutter")  # fmt: skip
+        return out
+    for code, entry in table.items():
+        column = f"model.clutter.{code}"
+        if not str(code).lstrip("-").isdigit():
+            problems.add(f"expected a land-cover class code (a whole number such as 10), got {code!r}",
+                         column=column)  # fmt: skip
+            continue
+        if not isinstance(entry, Mapping):
+            problems.add('expected a table such as { kind = "trees", loss_db = 12 }', column=column)
+            continue
+        values: dict[str, Any] = {}
+        for key, value in entry.items():
+            if key not in _CLUTTER_KEYS:
+                problems.add(f"unknown setting {key!r}{_suggest(key, _CLUTTER_KEYS)}",
+                             column=f"{column}.{key}")  # fmt: skip
+            elif key == "kind":
+                if value not in CLUTTER_KINDS:
+                    problems.add(f"unknown clutter kind {value!r}; expected one of "
+                                 f"{', '.join(CLUTTER_KINDS)}", column=f"{column}.kind")  # fmt: skip
+                else:
+                    values[key] = value
+            elif key == "name":
+                values[key] = str(value)
+            else:
+                number = _number(problems, f"{column}.{key}", value, positive=False)
+                if number is not None:
+                    values[key] = number
+        out[int(code)] = values
+    return out
+
+
 def _parse_model(problems: Problems, table: Mapping[str, Any], base: Path) -> ModelSettings:
     for key in table:
         if key not in _MODEL_KEYS:
@@ -676,6 +720,7 @@ def _parse_model(problems: Problems, table: Mapping[str, Any], base: Path) -> Mo
     return ModelSettings(
         radius_km=_parse_radius(problems, table.get("radius", {})),
         antenna=_parse_antenna(problems, table.get("antenna", {}), base),
+        clutter=_parse_clutter(problems, table.get("clutter", {})),
         budgets=_parse_budgets(problems, table.get("budget", {})),
         **picked,
         **numbers,

@@ -62,7 +62,7 @@ class Layers:
     ----------
     communes, villages, sites : GeoDataFrame
     post_offices, fiber, pois : GeoDataFrame or None
-    dem, population : Path or None
+    dem, population, landcover : Path or None
         Rasters, checked to open.
     measurements : GeoDataFrame or None
         Signal measurements (drive tests), for validation and calibration.
@@ -87,6 +87,7 @@ class Layers:
     pois: gpd.GeoDataFrame | None = None
     dem: Path | None = None
     population: Path | None = None
+    landcover: Path | None = None
     measurements: gpd.GeoDataFrame | None = None
     repairs: list[Repair] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
@@ -128,7 +129,7 @@ class Layers:
             rows.append({"layer": name, "rows": records, "features": features,
                          "read as": frame.attrs.get("source_crs", ""),
                          "source": self.sources.get(name, "")})  # fmt: skip
-        for name in ("dem", "population"):
+        for name in ("dem", "population", "landcover"):
             path = getattr(self, name)
             if path is not None:
                 info = raster_info(path)
@@ -181,6 +182,8 @@ def load_layers(project: Project) -> Layers:
     dem = attempt(check_raster, src["dem"].path, role="dem") if "dem" in src else None
     population = (attempt(check_raster, src["population"].path, role="population")
                   if "population" in src else None)  # fmt: skip
+    landcover = (attempt(check_raster, src["landcover"].path, role="landcover")
+                 if "landcover" in src else None)  # fmt: skip
     measurements = (attempt(read_measurements, src["measurements"], communes=communes)
                     if "measurements" in src else None)  # fmt: skip
     if sites is not None:
@@ -195,7 +198,7 @@ def load_layers(project: Project) -> Layers:
     sources = {name: str(s.path) for name, s in src.items()}
     files = {**sources, **({"project": str(project.path)} if project.path else {})}
     layers = Layers(communes=communes, villages=villages, sites=sites, crs=crs,
-                    post_offices=posts, fiber=fiber, pois=pois, dem=dem, population=population,
+                    post_offices=posts, fiber=fiber, pois=pois, dem=dem, population=population, landcover=landcover,
                     measurements=measurements, repairs=repairs, sources=sources, checksums=input_checksums(files))  # fmt: skip
     logger.info("loaded %d communes, %d villages, %d site-technologies", len(communes),
                 len(villages), len(sites))  # fmt: skip

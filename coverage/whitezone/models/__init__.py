@@ -21,6 +21,7 @@ import numpy as np
 
 from ..dem import Dem, load_dem
 from ..errors import InputError, Problem
+from ..landcover import load_landcover
 from ..layers import Layers
 from ..project import ModelSettings, Project
 from ._best import best_from_links, empty_best, merge_best
@@ -63,7 +64,8 @@ def needs_dem(kind: str) -> bool:
     return bool(getattr(MODELS[kind], "needs_dem", False))
 
 
-def make_model(settings: ModelSettings, *, dem: Dem | None = None, source: str = "project") -> CoverageModel:
+def make_model(settings: ModelSettings, *, dem: Dem | None = None, landcover=None,
+               source: str = "project") -> CoverageModel:  # fmt: skip
     """The model a project's ``[model]`` section asks for.
 
     Parameters
@@ -71,6 +73,8 @@ def make_model(settings: ModelSettings, *, dem: Dem | None = None, source: str =
     settings : ModelSettings
     dem : Dem, optional
         Required by the models that read terrain (:func:`needs_dem`).
+    landcover : Landcover, optional
+        Clutter around receivers, for the models that compute a signal.
     source : str
         The project file, for the message when a DEM is missing.
 
@@ -82,7 +86,7 @@ def make_model(settings: ModelSettings, *, dem: Dem | None = None, source: str =
     if needs_dem(settings.kind) and dem is None:
         raise InputError(Problem(source, f"the {settings.kind} model needs a DEM: add "
                                  'dem = "your_dem.tif" under [layers]', column="model.kind"))  # fmt: skip
-    return MODELS[settings.kind].from_settings(settings, dem=dem)
+    return MODELS[settings.kind].from_settings(settings, dem=dem, landcover=landcover)
 
 
 def model_for(project: Project, layers: Layers) -> CoverageModel:
@@ -91,18 +95,21 @@ def model_for(project: Project, layers: Layers) -> CoverageModel:
     The DEM is warped onto the run's metric grid over the box holding the
     communes and the active sites (profiles never leave it), 1 km wider.
     """
-    dem = None
+    dem = landcover = None
     source = str(project.path or "project")
-    if needs_dem(project.model.kind) and layers.dem is not None:
+    yields_dbm = bool(MODELS[project.model.kind].yields_dbm)
+    if (needs_dem(project.model.kind) and layers.dem is not None) or (
+            yields_dbm and layers.landcover is not None):  # fmt: skip
         active = layers.sites[layers.sites["status"] == "active"]
         boxes = np.vstack([layers.communes.to_crs(layers.crs).total_bounds,
                            active.to_crs(layers.crs).total_bounds])  # fmt: skip
         bounds = (boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max())
-        dem = load_dem(layers.dem, crs=layers.crs, bounds=bounds,
-                       resolution_m=project.model.dem_resolution_m, margin_m=1000.0)  # fmt: skip
-    model = make_model(project.model, dem=dem, source=source)
-    antennas = getattr(model, "antennas", None)
-    if antennas is not None and "pattern" in layers.sites:
-        where = str(project.layers["sites"].path) if "sites" in project.layers else "sites"
-        antennas.check_names(layers.sites["pattern"].dropna().unique(), source=where)
+        if needs_dem(project.model.kind) and layers.dem is not None:
+            dem = load_dem(layers.dem, crs=layers.crs, bounds=bounds,
+                           resolution_m=project.model.dem_resolution_m, margin_m=1000.0)  # fmt: skip
+        if yields_dbm and layers.landcover is not None:
+            landcover = load_landcover(layers.landcover, crs=layers.crs, bounds=bounds,
+                                       margin_m=1000.0)  # fmt: skip
+    model = make_model(project.model, dem=dem, landcover=landcover, source=source)
+    model.check_sites(layers.sites, source=str(project.layers["sites"].path))
     return model

@@ -48,6 +48,7 @@ from ._best import best_from_links, empty_best, merge_best
 from ._pairs import first_at_each_place, kd_tree, pairs_within, site_coordinates
 from .antenna import Antennas
 from .calibration import MIN_DISTANCE_KM, Calibration, read_calibration
+from .clutter import Clutter
 from .pathloss import ENVIRONMENTS, max_range_km, path_loss_db
 from .protocol import Parameter, Prepared
 
@@ -139,6 +140,8 @@ class PathLossModel:
     antennas : Antennas
         How cells (rows with an ``azimuth_deg``) radiate off their boresight
         (:mod:`whitezone.models.antenna`); rows without azimuth are omni.
+    clutter : Clutter, optional
+        Land cover around each receiver (:mod:`whitezone.models.clutter`).
     """
 
     budgets: Mapping[str, LinkBudget] = field(default_factory=lambda: dict(DEFAULT_BUDGETS))
@@ -150,6 +153,7 @@ class PathLossModel:
     location_sigma_db: float = DEFAULT_LOCATION_SIGMA_DB
     reliability: float = 0.5
     antennas: Antennas = field(default_factory=Antennas, repr=False)
+    clutter: Clutter | None = field(default=None, repr=False)
     kind: str = "pathloss"
     yields_dbm: ClassVar[bool] = True
     optional_keys: ClassVar[tuple[str, ...]] = ()
@@ -183,10 +187,18 @@ class PathLossModel:
                 "reliability": settings.reliability,
                 "antennas": Antennas.from_settings(settings.antenna)}  # fmt: skip
 
+    @staticmethod
+    def clutter_of(settings: ModelSettings, landcover) -> Clutter | None:
+        """The clutter of a land-cover grid under a project's settings (None without one)."""
+        if landcover is None:
+            return None
+        return Clutter.from_settings(settings.clutter, landcover, environment=settings.environment,
+                                     receiver_height_m=settings.receiver_height_m)  # fmt: skip
+
     @classmethod
-    def from_settings(cls, settings: ModelSettings, *, dem=None) -> PathLossModel:
-        """The model of a project's ``[model]`` settings."""
-        return cls(**cls.settings_of(settings))
+    def from_settings(cls, settings: ModelSettings, *, dem=None, landcover=None) -> PathLossModel:
+        """The model of a project's ``[model]`` settings (over a land-cover grid, if given)."""
+        return cls(**cls.settings_of(settings), clutter=cls.clutter_of(settings, landcover))
 
     def thresholds(self) -> dict[str, tuple[float, float]]:
         """Good and weak thresholds (dBm) of each technology's budget."""
@@ -199,6 +211,11 @@ class PathLossModel:
     def footprints(self, sites: gpd.GeoDataFrame, *, site_xy: np.ndarray) -> None:
         """None: the coverage is sampled on a grid (no closed form)."""
         return None
+
+    def check_sites(self, sites: gpd.GeoDataFrame, *, source: str = "sites") -> None:
+        """Every antenna pattern the sites name must be given under [model.antenna.patterns]."""
+        if "pattern" in sites:
+            self.antennas.check_names(sites["pattern"].dropna().unique(), source=source)
 
     def default_height_m(self, technology: str) -> float:
         """The technology's budgeted mast."""
@@ -302,6 +319,19 @@ class PathLossModel:
                                      height_m=params["height_m"].to_numpy()[site],
                                      receiver_height_m=self.receiver_height_m)  # fmt: skip
 
+    def clutter_loss_db(self, targets: np.ndarray, target: np.ndarray, site: np.ndarray,
+                        params: pd.DataFrame) -> np.ndarray:  # fmt: skip
+        """Each link's loss in the clutter around its receiver (0 without a land-cover layer)."""
+        if self.clutter is None or len(target) == 0:
+            return np.zeros(len(target))
+        codes = self.clutter.codes_at(np.asarray(targets, dtype=float))
+        return self.clutter.loss_db(codes[target], params["frequency_mhz"].to_numpy()[site])
+
+    def _link_losses(self, targets, xy, target, site, params) -> np.ndarray:
+        """What a link loses beyond the formula: the antenna pattern and the receiver's clutter."""
+        return (self.antenna_loss_db(targets, xy, target, site, params)
+                + self.clutter_loss_db(targets, target, site, params))  # fmt: skip
+
     def links(self, targets: np.ndarray, sites: gpd.GeoDataFrame, *,
               site_xy: np.ndarray | None = None) -> pd.DataFrame:  # fmt: skip
         """Received signal for every (target, site) pair within the site's reach.
@@ -357,7 +387,7 @@ class PathLossModel:
         params = self.parameters(sites)
         dist_km = np.hypot(*(np.asarray(targets, dtype=float)[target] - xy[site]).T) / 1000.0
         signal = self._formula_signal(params, site, dist_km, calibrated=calibrated)
-        signal = signal - self.antenna_loss_db(targets, xy, target, site, params)
+        signal = signal - self._link_losses(targets, xy, target, site, params)
         signal = signal - self.extra_loss_db(targets, xy, target, site, params)
         return pd.DataFrame({"target": target, "site": site, "distance_km": dist_km,
                              "signal_dbm": signal,
@@ -365,7 +395,7 @@ class PathLossModel:
 
     def formula_links(self, targets: np.ndarray, sites: gpd.GeoDataFrame, *,
                       site_xy: np.ndarray | None = None):  # fmt: skip
-        """Pairs within reach and their signal from the path-loss formula and the antenna pattern.
+        """Pairs within reach and their signal from the formula, the antenna pattern and the clutter.
 
         Returns
         -------
@@ -379,7 +409,7 @@ class PathLossModel:
         target, site, dist_m = pairs_within(targets, xy, self.reach_km(sites) * 1000.0)
         dist_km = dist_m / 1000.0
         signal = self._formula_signal(params, site, dist_km)
-        signal = signal - self.antenna_loss_db(targets, xy, target, site, params)
+        signal = signal - self._link_losses(targets, xy, target, site, params)
         return params, target, site, dist_km, signal
 
     def _formula_signal(self, params: pd.DataFrame, site: np.ndarray, dist_km: np.ndarray, *,
@@ -483,7 +513,9 @@ class PathLossModel:
             hit = np.isfinite(d) & (d <= reach_m[members[0]])
             rows, site = ok[hit], members[j[hit]]
             dist_km = d[hit] / 1000.0
-            signal = self._formula_signal(params, site, dist_km)
+            # The receiver's clutter is the same from every site of a group: the nearest stays best.
+            signal = self._formula_signal(params, site, dist_km) - self.clutter_loss_db(
+                targets, rows, site, params)  # fmt: skip
             part = empty_best(len(targets), n_tech)
             k = tech_code[members[0]]
             part["level"][rows, k] = self.levels(signal, site, params)

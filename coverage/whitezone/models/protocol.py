@@ -139,6 +139,10 @@ class CoverageModel(Protocol):
         """Mast height of a new site of a technology."""
         ...
 
+    def check_sites(self, sites, *, source: str) -> None:
+        """Raise InputError for what the sites ask of the model and it lacks (a pattern's name)."""
+        ...
+
 
 @dataclass(frozen=True, eq=False)
 class Prepared:

@@ -72,8 +72,8 @@ class RadiusModel:
     needs_dem: ClassVar[bool] = False
 
     @classmethod
-    def from_settings(cls, settings: ModelSettings, *, dem=None) -> RadiusModel:
-        """The model of a project's ``[model]`` settings."""
+    def from_settings(cls, settings: ModelSettings, *, dem=None, landcover=None) -> RadiusModel:
+        """The model of a project's ``[model]`` settings (no signal: the land cover is not used)."""
         return cls(radius_km=dict(settings.radius_km), back_reach=settings.antenna.back_reach,
                    beamwidth_deg=settings.antenna.beamwidth_deg,
                    front_to_back_db=settings.antenna.front_to_back_db)  # fmt: skip
@@ -173,6 +173,9 @@ class RadiusModel:
     def default_height_m(technology: str) -> float:
         """The link budgets' default mast (the radius model itself has no height)."""
         return float(DEFAULT_BUDGETS[technology].height_m)
+
+    def check_sites(self, sites: gpd.GeoDataFrame, *, source: str = "sites") -> None:
+        """Nothing: the radius model reads no antenna pattern (only azimuth and beamwidth)."""
 
     def thresholds(self) -> None:
         """None: classes by distance, not by signal."""

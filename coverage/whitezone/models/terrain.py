@@ -76,10 +76,11 @@ class TerrainModel(PathLossModel):
                              f"expected one of {DIFFRACTION_METHODS}")  # fmt: skip
 
     @classmethod
-    def from_settings(cls, settings: ModelSettings, *, dem: Dem | None = None) -> TerrainModel:
-        """The model of a project's ``[model]`` settings, over ``dem``."""
+    def from_settings(cls, settings: ModelSettings, *, dem: Dem | None = None,
+                      landcover=None) -> TerrainModel:  # fmt: skip
+        """The model of a project's ``[model]`` settings, over ``dem`` (and a land-cover grid)."""
         return cls(**cls.settings_of(settings), dem=dem, diffraction=settings.diffraction,
-                   k_factor=settings.k_factor)  # fmt: skip
+                   k_factor=settings.k_factor, clutter=cls.clutter_of(settings, landcover))  # fmt: skip
 
     def report_parameters(self, technologies: list[str], sites: gpd.GeoDataFrame | None = None) -> list:
         """The path-loss parameters, the diffraction method and the DEM's grid."""
@@ -181,6 +182,11 @@ class TerrainModel(PathLossModel):
                 idx = members[lo : lo + per_batch]
                 profile = self.dem.profiles(start[idx], end[idx], int(samples))
                 profile = _fill_ends(profile)
+                if self.clutter is not None:
+                    # Trees and houses between the ends stand on the ground; the ends'
+                    # own clutter is the receiver's clutter loss (P.2108), not an obstacle.
+                    codes = self.clutter.landcover.along(start[idx], end[idx], int(samples))
+                    profile[:, 1:-1] += self.clutter.obstacles_m(codes[:, 1:-1])
                 batch_loss, batch_clear = profile_diffraction(
                     profile, length[idx], height[idx], self.receiver_height_m, freq[idx],
                     method=self.diffraction, k_factor=self.k_factor,
