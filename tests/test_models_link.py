@@ -183,3 +183,14 @@ def test_best_by_groups_of_alike_sites_equals_the_best_of_all_links(seed):
     for key in ("level", "site", "distance_km", "signal_dbm"):
         np.testing.assert_allclose(np.nan_to_num(grouped[key], nan=-9), np.nan_to_num(every[key], nan=-9),
                                    atol=1e-9, err_msg=key)  # fmt: skip
+
+
+def test_line_of_sight_also_at_the_worst_case_k():
+    # 22 km over flat ground, mast 30 m, handset 1.5 m: the sight line clears the Earth's
+    # bulge by 1.5 m at k = 4/3 and is 3.3 m under it at k = 0.6 (near the handset).
+    dem = flat_dem(100.0, size_km=40, res=100.0)
+    model = TerrainModel(dem=dem).with_budget("4G", eirp_dbm=90.0)
+    site = sites_at([[5000.0, 20_000.0]])
+    best = model.best(np.array([[27_000.0, 20_000.0], [8000.0, 20_000.0]]), site, np.array([0]), 1)
+    assert best["line_of_sight"][:, 0].tolist() == [1, 1]
+    assert best["line_of_sight_worst"][:, 0].tolist() == [0, 1]

@@ -100,10 +100,11 @@ def classify_points(
             out[f"cell_{t}"] = cell_ids.take(best["site"][:, k], allow_fill=True)
         out[f"distance_km_{t}"] = best["distance_km"][:, k]
         out[f"signal_dbm_{t}"] = best["signal_dbm"][:, k]
-        if "line_of_sight" in best:
-            clear = best["line_of_sight"][:, k]
-            out[f"line_of_sight_{t}"] = pd.array(clear == 1, dtype="boolean")
-            out[f"line_of_sight_{t}"][clear < 0] = pd.NA
+        for key in ("line_of_sight", "line_of_sight_worst"):
+            if key in best:
+                clear = best[key][:, k]
+                out[f"{key}_{t}"] = pd.array(clear == 1, dtype="boolean")
+                out[f"{key}_{t}"][clear < 0] = pd.NA
         for key, values in chances.items():
             out[f"{key}_{t}"] = values[:, k]
     any_level = best["level"].max(axis=1) if techs else np.zeros(len(geoms), np.int8)

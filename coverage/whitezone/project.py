@@ -79,7 +79,8 @@ DIFFRACTIONS: tuple[str, ...] = ("bullington", "bullington_p526", "deygout")
 BUDGET_KEYS: tuple[str, ...] = ("frequency_mhz", "eirp_dbm", "height_m", "good_dbm", "weak_dbm")
 _MODEL_KEYS = ("kind", "radius", "budget", "formula", "environment", "receiver_height_m",
                "diffraction", "k_factor", "dem_resolution_m", "max_range_km", "calibration",
-               "location_sigma_db", "reliability", "antenna", "clutter")  # fmt: skip
+               "location_sigma_db", "reliability", "antenna", "clutter",
+               "worst_k_factor")  # fmt: skip
 _CLUTTER_KEYS = ("name", "kind", "clutter_height_m", "obstacle_height_m", "loss_db")
 CLUTTER_KINDS = ("none", "water", "open", "suburban", "urban", "trees", "dense_urban")
 _ANTENNA_KEYS = ("beamwidth_deg", "tilt_deg", "front_to_back_db", "vertical_beamwidth_deg",
@@ -204,6 +205,9 @@ class ModelSettings:
         ``"bullington"`` or ``"deygout"`` (terrain model).
     k_factor : float
         Effective Earth radius factor (terrain model).
+    worst_k_factor : float
+        The worst case the serving link's line of sight is also checked at
+        (0.6; ``line_of_sight_worst_<tech>``).
     dem_resolution_m : float, optional
         Grid the DEM is warped to; default its own resolution.
     max_range_km : float
@@ -236,6 +240,7 @@ class ModelSettings:
     receiver_height_m: float = 1.5
     diffraction: str = "bullington"
     k_factor: float = 4.0 / 3.0
+    worst_k_factor: float = 0.6
     dem_resolution_m: float | None = None
     max_range_km: float = 60.0
     calibration: Path | None = None
@@ -698,8 +703,8 @@ def _parse_model(problems: Problems, table: Mapping[str, Any], base: Path) -> Mo
             value = getattr(ModelSettings, key)
         picked[key] = value
     numbers = {}
-    for key in ("receiver_height_m", "k_factor", "dem_resolution_m", "max_range_km",
-                "location_sigma_db"):  # fmt: skip
+    for key in ("receiver_height_m", "k_factor", "worst_k_factor", "dem_resolution_m",
+                "max_range_km", "location_sigma_db"):  # fmt: skip
         if key in table:
             number = _number(problems, f"model.{key}", table[key])
             if number is not None:

@@ -48,7 +48,7 @@ def village_table(villages: pd.DataFrame, *, technologies: list[str], signal: bo
         ``site_<tech>``, ``distance_km_<tech>`` (rounded to metres),
         ``signal_dbm_<tech>`` (0.1 dB), ``p_good_<tech>`` and ``p_weak_<tech>``
         (the probability of reaching each threshold) and
-        ``line_of_sight_<tech>`` (when the model gives them), then ``operators_good``, ``operators_weak``,
+        ``line_of_sight_<tech>``, ``line_of_sight_worst_<tech>`` (when the model gives them), then ``operators_good``, ``operators_weak``,
         ``post_distance_km``, ``fixed_broadband``, ``source_row``.  A
         GeoDataFrame keeps its geometry.
     """
@@ -73,8 +73,9 @@ def village_table(villages: pd.DataFrame, *, technologies: list[str], signal: bo
         for key in ("p_good", "p_weak"):
             if f"{key}_{t}" in v:
                 out[f"{key}_{t}"] = v[f"{key}_{t}"].round(3)
-        if f"line_of_sight_{t}" in v:
-            out[f"line_of_sight_{t}"] = v[f"line_of_sight_{t}"]
+        for key in ("line_of_sight", "line_of_sight_worst"):
+            if f"{key}_{t}" in v:
+                out[f"{key}_{t}"] = v[f"{key}_{t}"]
     for col in VILLAGE_LAST:
         if col in v:
             out[col] = v[col]

@@ -17,8 +17,9 @@ BEST_KEYS = ("level", "site", "distance_km", "signal_dbm")
 
 #: Keys a model may add to its result, with their dtype and the value where
 #: there is no server: ``line_of_sight`` (terrain model) is 1 where the best
-#: server's path is clear of the terrain, 0 where it is obstructed.
-OPTIONAL_KEYS = {"line_of_sight": (np.int8, -1)}
+#: server's path is clear of the terrain at the median refraction (k = 4/3), 0
+#: where it is obstructed; ``line_of_sight_worst`` the same at the worst-case k.
+OPTIONAL_KEYS = {"line_of_sight": (np.int8, -1), "line_of_sight_worst": (np.int8, -1)}
 
 
 def empty_optional(key: str, n_targets: int, n_tech: int) -> np.ndarray:

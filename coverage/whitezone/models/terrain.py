@@ -46,7 +46,11 @@ class TerrainModel(PathLossModel):
         Ground heights on the run's metric grid (:func:`whitezone.dem.load_dem`).
     diffraction : {"bullington", "deygout"}
     k_factor : float
-        Effective Earth radius factor (4/3 median; 0.6 for a worst case).
+        Effective Earth radius factor (4/3 median).
+    worst_k_factor : float
+        The worst-case factor the serving link's line of sight is also
+        checked at (0.6, as link planners do: sub-refraction bulges the
+        Earth); reported as ``line_of_sight_worst``.
     max_samples : int
         Longest profile, in samples (links longer than this many DEM cells
         are sampled more sparsely).
@@ -58,11 +62,12 @@ class TerrainModel(PathLossModel):
     dem: Dem | None = field(default=None, repr=False)
     diffraction: str = "bullington"
     k_factor: float = 4.0 / 3.0
+    worst_k_factor: float = 0.6
     max_samples: int = 1024
     max_samples_in_memory: int = 8_000_000
     kind: str = "terrain"
     #: Keys :meth:`best` adds to the common ones (see :data:`~whitezone.models._best.OPTIONAL_KEYS`).
-    optional_keys: ClassVar[tuple[str, ...]] = ("line_of_sight",)
+    optional_keys: ClassVar[tuple[str, ...]] = ("line_of_sight", "line_of_sight_worst")
     #: Every grid cell is profiled: a coarser grid than the flat models'.
     area_grid_m: ClassVar[float] = 500.0
     needs_dem: ClassVar[bool] = True
@@ -80,13 +85,15 @@ class TerrainModel(PathLossModel):
                       landcover=None) -> TerrainModel:  # fmt: skip
         """The model of a project's ``[model]`` settings, over ``dem`` (and a land-cover grid)."""
         return cls(**cls.settings_of(settings), dem=dem, diffraction=settings.diffraction,
-                   k_factor=settings.k_factor, clutter=cls.clutter_of(settings, landcover))  # fmt: skip
+                   k_factor=settings.k_factor, worst_k_factor=settings.worst_k_factor,
+                   clutter=cls.clutter_of(settings, landcover))  # fmt: skip
 
     def report_parameters(self, technologies: list[str], sites: gpd.GeoDataFrame | None = None) -> list:
         """The path-loss parameters, the diffraction method and the DEM's grid."""
         return [*super().report_parameters(technologies, sites),
                 Parameter("param.diffraction", (f"{self.diffraction} (ITU-R P.526), "
-                                                f"k = {self.k_factor:.3g}",)),
+                                                f"k = {self.k_factor:.3g}; line of sight also at "
+                                                f"k = {self.worst_k_factor:.3g}",)),
                 Parameter("param.dem_grid", (self.dem.resolution_m,))]  # fmt: skip
 
     def best(self, targets: np.ndarray, sites: gpd.GeoDataFrame, tech_code: np.ndarray,
@@ -151,15 +158,19 @@ class TerrainModel(PathLossModel):
         out["distance_km"][rows, cols] = dist_km[link]
         out["signal_dbm"][rows, cols] = best_signal[has]
         out["line_of_sight"][rows, cols] = best_clear[has]
+        _, worst = self.extra_loss_db(targets, xy, target[link], site[link], params,
+                                      line_of_sight=True, k_factor=self.worst_k_factor)  # fmt: skip
+        out["line_of_sight_worst"][rows, cols] = worst
         return out
 
     def extra_loss_db(self, targets: np.ndarray, site_xy: np.ndarray, target: np.ndarray,
-                      site: np.ndarray, params: pd.DataFrame, *,
-                      line_of_sight: bool = False):  # fmt: skip
+                      site: np.ndarray, params: pd.DataFrame, *, line_of_sight: bool = False,
+                      k_factor: float | None = None):  # fmt: skip
         """Diffraction loss of each link over the DEM profile between its ends.
 
         With ``line_of_sight=True`` also whether each link's path is clear of
-        the terrain (curvature included), as a second array.
+        the terrain (curvature included), as a second array.  ``k_factor``
+        overrides the model's (the worst-case line of sight).
         """
         loss = np.zeros(len(target))
         clear = np.ones(len(target), dtype=bool)
@@ -189,7 +200,7 @@ class TerrainModel(PathLossModel):
                     profile[:, 1:-1] += self.clutter.obstacles_m(codes[:, 1:-1])
                 batch_loss, batch_clear = profile_diffraction(
                     profile, length[idx], height[idx], self.receiver_height_m, freq[idx],
-                    method=self.diffraction, k_factor=self.k_factor,
+                    method=self.diffraction, k_factor=k_factor or self.k_factor,
                 )  # fmt: skip
                 loss[idx] = batch_loss
                 clear[idx] = batch_clear
