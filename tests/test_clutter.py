@@ -4,6 +4,7 @@ import warnings
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import rasterio
 import shapely
@@ -113,3 +114,43 @@ def test_load_landcover_keeps_codes_in_any_crs(tmp_path):
     x, y = Transformer.from_crs(4326, UTM, always_xy=True).transform(105.015, 20.995)
     assert lc.class_at(np.array([x]), np.array([y]))[0] == 30
     assert set(WORLDCOVER) == {10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 100}
+
+
+def test_calibration_learns_an_offset_per_land_cover_class(tmp_path):
+    from whitezone.models.calibration import calibration_toml, read_calibration
+    from whitezone.tuning import fit_calibration
+
+    # Fields everywhere, a forest on the east half; the truth loses 8 dB more in the forest
+    # than the model's P.2108 loss, and 5 dB + 10 dB/decade everywhere.
+    codes = np.full((200, 200), 30)
+    codes[:, 100:] = 10
+    model = PathLossModel(clutter=Clutter(grid(codes)))
+    rng = np.random.default_rng(5)
+    sites = gpd.GeoDataFrame({"site_id": [f"S{i}" for i in range(12)], "technology": "4G",
+                              "operator": "Viettel", "status": "active"},
+                             geometry=shapely.points(rng.uniform(2000, 18000, (12, 2))), crs=UTM)  # fmt: skip
+    n = 3000
+    site = rng.integers(0, 12, n)
+    angle, dist = rng.uniform(0, 2 * np.pi, n), rng.uniform(300, 2500, n)
+    xy = np.column_stack([sites.geometry.x, sites.geometry.y])[site] + np.column_stack(
+        [dist * np.cos(angle), dist * np.sin(angle)])  # fmt: skip
+    median = model.pair_links(xy, sites, np.arange(n), site)["signal_dbm"].to_numpy()
+    forest = xy[:, 0] >= 10_000
+    truth = median - (5 + 10 * np.log10(dist / 1000)) - 8.0 * forest + rng.normal(0, 4, n)
+    measurements = gpd.GeoDataFrame({"measurement_id": [str(i) for i in range(n)],
+                                     "technology": "4G", "operator": "Viettel",
+                                     "signal_dbm": truth, "site_id": sites["site_id"].to_numpy()[site],
+                                     "cell_id": pd.array([pd.NA] * n, dtype="string"),
+                                     "source_row": [f"row {i + 2}" for i in range(n)]},
+                                    geometry=shapely.points(xy), crs=UTM)  # fmt: skip
+    fitted = fit_calibration(measurements, sites, model, crs=UTM, folds=3)
+    offsets = fitted.calibration.clutter
+    # The technology's fit takes the average; the classes share out the 8 dB between them.
+    assert offsets[10][0] - offsets[30][0] == pytest.approx(8.0, abs=0.6)
+    path = tmp_path / "calibration.toml"
+    path.write_text(calibration_toml(fitted.calibration))
+    assert read_calibration(path).clutter == {k: (pytest.approx(v[0], abs=1e-3), v[1]) for k, v in offsets.items()}
+    # A calibrated model applies them through its clutter; without calibration they are gone.
+    calibrated = PathLossModel(clutter=Clutter(grid(codes)), calibration=read_calibration(path))
+    assert calibrated.clutter.offsets_db[10] == pytest.approx(offsets[10][0], abs=1e-3)
+    assert calibrated.without_calibration().clutter.offsets_db == {}

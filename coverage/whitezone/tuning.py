@@ -12,7 +12,10 @@ move it), on measurements at least ``min_distance_km`` from their site (the
 near field is not what a slope describes).  The location variability σ is
 the standard deviation of what the correction leaves.  Where one operator
 has at least :data:`MIN_OPERATOR_MEASUREMENTS` measurements from at least
-:data:`MIN_OPERATOR_SITES` sites, it gets its own correction too.
+:data:`MIN_OPERATOR_SITES` sites, it gets its own correction too.  With a
+land-cover layer, each class with at least :data:`MIN_CLASS_MEASUREMENTS`
+measurements gets an offset: the median error the technology corrections
+leave on its receivers, added to that class's clutter loss.
 
 How good the tuning is, is measured on measurements it did not see: the
 sites are split into ``folds`` groups, and each group's measurements are
@@ -49,6 +52,8 @@ DEFAULT_FOLDS = 5
 MIN_OPERATOR_MEASUREMENTS = 200
 #: ... taken at this many of its sites.
 MIN_OPERATOR_SITES = 5
+#: Measurements a land-cover class needs for an offset of its own.
+MIN_CLASS_MEASUREMENTS = 100
 #: Huber's tuning constant: 95 % efficiency for normal errors.
 HUBER_K = 1.345
 
@@ -214,6 +219,8 @@ def fit_calibration(measurements, sites, model: CoverageModel, *, crs, folds: in
         "distance_km": links["distance_km"].to_numpy(),
         "error_db": links["signal_dbm"].to_numpy() - measurements["signal_dbm"].to_numpy()[use],
     })  # fmt: skip
+    if base.clutter is not None:
+        points["landcover"] = base.clutter.codes_at(pairs.attrs["xy"])[use]
     points = points[np.isfinite(points["error_db"]) & (points["distance_km"] >= min_distance_km)]
     points = points.reset_index(drop=True)
     points["fold"] = -1
@@ -252,10 +259,28 @@ def fit_calibration(measurements, sites, model: CoverageModel, *, crs, folds: in
         raise InputError(Problem(source, "no technology has measurements from two sites or more "
                                  f"at least {min_distance_km:g} km away: nothing to calibrate",
                                  column="layers.measurements"))  # fmt: skip
-    calibration = Calibration(technology=by_tech, operator=by_op)
+    calibration = Calibration(technology=by_tech, operator=by_op,
+                              clutter=_class_offsets(points, by_tech))  # fmt: skip
     return CalibrationResult(calibration=calibration, table=pd.DataFrame(table_rows),
                              cross_validation=pd.DataFrame(cv_rows), points=points,
                              model_kind=model.kind)  # fmt: skip
+
+
+def _class_offsets(points: pd.DataFrame, by_tech: dict) -> dict[int, tuple[float, int]]:
+    """Per land-cover class, the median error left after each technology's correction.
+
+    Classes with fewer than :data:`MIN_CLASS_MEASUREMENTS` measurements get none.
+    """
+    if "landcover" not in points or not by_tech:
+        return {}
+    fitted = points[points["technology"].isin(list(by_tech))]
+    c = [by_tech[t] for t in fitted["technology"]]
+    left = fitted["error_db"].to_numpy() - Calibration.extra_loss_db(
+        [x.offset_db for x in c], [x.slope_db_per_decade for x in c], fitted["distance_km"].to_numpy())  # fmt: skip
+    frame = pd.DataFrame({"code": fitted["landcover"].to_numpy(), "left": left})
+    stats = frame[frame["code"] >= 0].groupby("code")["left"].agg(["median", "size"])
+    stats = stats[stats["size"] >= MIN_CLASS_MEASUREMENTS]
+    return {int(code): (float(row["median"]), int(row["size"])) for code, row in stats.iterrows()}
 
 
 def _cross_validate(e, d, fold, k, *, technology, operator, sites) -> dict:

@@ -20,6 +20,10 @@ and the location variability σ (dB) of what is left.  It writes them as
     offset_db = 5.2
     ...
 
+    [clutter.10]                  # with a land-cover layer: per class, on top
+    offset_db = 2.1               # of the technology's correction
+    measurements = 900
+
 The corrections are :class:`Calibration`; the link-budget models apply them
 (:class:`~whitezone.models.link.PathLossModel`).  Distances below
 :data:`MIN_DISTANCE_KM` count as that distance: the slope is fitted away from
@@ -82,12 +86,16 @@ class Calibration:
         Technology -> :class:`Correction`.
     operator : dict
         (operator, technology) -> :class:`Correction`; wins over ``technology``.
+    clutter : dict
+        Land-cover code -> (offset dB added to the loss of receivers in that
+        class, measurements it was fitted on).
     source : str
         The file it was read from.
     """
 
     technology: Mapping[str, Correction] = field(default_factory=dict)
     operator: Mapping[tuple[str, str], Correction] = field(default_factory=dict)
+    clutter: Mapping[int, tuple[float, int]] = field(default_factory=dict)
     source: str = ""
 
     def lookup(self, technology: str, operator=None) -> Correction | None:
@@ -175,10 +183,21 @@ def read_calibration(path: str | Path) -> Calibration:
             c = correction(table, f"operator.{operator}.{name}")
             if tech and c:
                 by_operator[(str(operator), tech)] = c
+    by_class = {}
+    for code, table in (data.get("clutter") or {}).items():
+        where = f"clutter.{code}"
+        offset = table.get("offset_db") if isinstance(table, Mapping) else None
+        count = table.get("measurements", 0) if isinstance(table, Mapping) else 0
+        if not str(code).lstrip("-").isdigit():
+            problems.add(f"expected a land-cover code, got {code!r}", column=where)
+        elif isinstance(offset, bool) or not isinstance(offset, int | float) or not np.isfinite(offset):
+            problems.add(f"expected a number, got {offset!r}", column=f"{where}.offset_db")
+        else:
+            by_class[int(code)] = (float(offset), int(count))
     problems.raise_if_any()
     if not by_tech and not by_operator:
         raise InputError(Problem(path.name, "holds no correction: expected [technology.<tech>] tables"))
-    return Calibration(technology=by_tech, operator=by_operator, source=str(path))
+    return Calibration(technology=by_tech, operator=by_operator, clutter=by_class, source=str(path))
 
 
 def calibration_toml(calibration: Calibration, *, header: Mapping[str, object] = ()) -> str:
@@ -195,4 +214,6 @@ def calibration_toml(calibration: Calibration, *, header: Mapping[str, object] =
         table(f"technology.{tech}", c)
     for (operator, tech), c in sorted(calibration.operator.items()):
         table(f"operator.{json.dumps(operator, ensure_ascii=False)}.{tech}", c)
+    for code, (offset, count) in sorted(calibration.clutter.items()):
+        lines.extend(["", f"[clutter.{code}]", f"offset_db = {offset:.3f}", f"measurements = {count}"])
     return "\n".join(lines) + "\n"

@@ -172,6 +172,10 @@ class PathLossModel:
             raise ValueError(f"reliability must be between 0 and 1, got {self.reliability!r}")
         if not self.location_sigma_db > 0:
             raise ValueError(f"location_sigma_db must be positive, got {self.location_sigma_db!r}")
+        # The calibration's per-class offsets act through the clutter they were fitted for.
+        if self.clutter is not None and self.calibration is not None and self.calibration.clutter:
+            offsets = {code: offset for code, (offset, _) in self.calibration.clutter.items()}
+            object.__setattr__(self, "clutter", self.clutter.with_offsets(offsets))
 
     @staticmethod
     def settings_of(settings: ModelSettings) -> dict:
@@ -206,7 +210,8 @@ class PathLossModel:
 
     def without_calibration(self) -> PathLossModel:
         """A copy without the calibration's corrections (the σ falls back to ``location_sigma_db``)."""
-        return replace(self, calibration=None)
+        clutter = self.clutter.with_offsets({}) if self.clutter is not None else None
+        return replace(self, calibration=None, clutter=clutter)
 
     def footprints(self, sites: gpd.GeoDataFrame, *, site_xy: np.ndarray) -> None:
         """None: the coverage is sampled on a grid (no closed form)."""
