@@ -31,9 +31,11 @@ def test_sample_run_writes_every_output(sample_out):
 def test_sample_headline_has_the_published_shape(sample_out):
     prov = pd.read_csv(sample_out / "summary_province.csv").iloc[0]
     assert prov["villages"] == 1450 and prov["communes"] == 130
-    # Calibrated to Dien Bien 2020: 2.0 % without signal, 8.9 % weak.
+    # Calibrated to Dien Bien 2020 (2.0 % without signal, 8.9 % weak) with every site an
+    # omnidirectional mast (test_sample.test_calibration); the three-sector cells of the sites
+    # carrying 3G reach less off their azimuths, so the run finds more weak villages.
     assert 1.0 <= prov["pct_none"] <= 3.0
-    assert 7.0 <= prov["pct_weak"] <= 11.0
+    assert 10.0 <= prov["pct_weak"] <= 15.0
     assert prov["villages_none"] + prov["villages_weak"] + prov["villages_good"] \
         + prov["villages_unclassified"] == prov["villages"]  # fmt: skip
 

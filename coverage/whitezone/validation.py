@@ -33,7 +33,7 @@ from .classify import project_xy, site_coordinates
 from .errors import InputError, Problem
 from .layers import load_layers
 from .layers._columns import fold
-from .models import DEFAULT_BUDGETS, CoverageModel, model_for
+from .models import DEFAULT_BUDGETS, CoverageModel, best_from_links, model_for
 from .result import Result, Validation
 
 __all__ = ["ALL", "SUMMARY_COLUMNS", "Validation", "cohen_kappa", "compare", "confusion_matrix",
@@ -148,13 +148,19 @@ def pair_measurements(measurements: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, m
     served = np.full(n, "none", dtype=object)
     tech = measurements["technology"].to_numpy(dtype=object)
     key = active["site_id"].astype(str) + "|" + active["technology"].astype(str)
-    by_site = pd.Series(np.arange(len(active)), index=key)
-    by_site = by_site[~by_site.index.duplicated()]
     logged = measurements["site_id"].notna().to_numpy()
-    found = _key(measurements["site_id"], tech).map(by_site)
-    hit = logged & found.notna().to_numpy()
-    site[hit] = found[hit].to_numpy(dtype=np.int64)
-    served[hit] = "log"
+    wanted = _key(measurements["site_id"], tech)
+    hit = logged & wanted.isin(set(key)).to_numpy()
+    if hit.any():
+        # A logged site may have several cells of the technology: the one the model
+        # favours at the measurement's place served it.
+        pairs = pd.DataFrame({"m": np.flatnonzero(hit), "key": wanted[hit].to_numpy()}).merge(
+            pd.DataFrame({"key": key.to_numpy(), "row": np.arange(len(active))}), on="key")  # fmt: skip
+        links = model.pair_links(xy, active, pairs["m"].to_numpy(), pairs["row"].to_numpy(),
+                                 site_xy=site_xy)  # fmt: skip
+        chosen = best_from_links(links, np.zeros(len(active), dtype=np.int64), n, 1)["site"][:, 0]
+        site[hit] = chosen[hit]
+        served[hit] = "log"
     if "cell_id" in active and active["cell_id"].notna().any():
         cells = active["cell_id"].astype(str) + "|" + active["technology"].astype(str)
         by_cell = pd.Series(np.arange(len(active)), index=cells)

@@ -6,6 +6,8 @@ import argparse
 from dataclasses import asdict
 from pathlib import Path
 
+import pandas as pd
+
 from ..dem import load_dem
 from ..errors import InputError, Problem, known_names
 from ..i18n import Messages
@@ -22,7 +24,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
     """The ``viewshed`` subcommand and its options."""
     p = sub.add_parser("viewshed", help="write a site's viewshed (GeoTIFF) from the project's DEM")
     add_project(p, output=False)
-    p.add_argument("--site", required=True, help="site_id of the observer")
+    p.add_argument("--site", required=True,
+                   help="site_id of the observer, or one of its cells (cell_id)")
     p.add_argument("--max-distance-km", type=positive, default=15.0, help="default 15")
     p.add_argument("--height-m", type=positive, help="mast height; default the site's, else 30")
     p.add_argument("--target-height-m", type=float, default=1.5, help="default 1.5 (a handset)")
@@ -40,9 +43,16 @@ def command(args: argparse.Namespace) -> int:
     if layers.dem is None:
         raise InputError(Problem(source, 'a viewshed needs a DEM: add dem = "..." under [layers]'))
     site = layers.sites[layers.sites["site_id"] == args.site]
+    if site.empty and "cell_id" in layers.sites:
+        # A cell sees what its mast sees: the site's position and height.
+        cell = layers.sites[layers.sites["cell_id"] == args.site]
+        site = layers.sites[layers.sites["site_id"].isin(cell["site_id"])]
     if site.empty:
-        raise InputError(Problem("--site", f"no site {args.site!r}; sites: "
-                                 f"{known_names(layers.sites['site_id'])}"))  # fmt: skip
+        names = layers.sites["site_id"]
+        if "cell_id" in layers.sites and layers.sites["cell_id"].notna().any():
+            names = pd.concat([names, layers.sites["cell_id"].dropna()])
+        raise InputError(Problem("--site", f"no site or cell {args.site!r}; sites: "
+                                 f"{known_names(names)}"))  # fmt: skip
     point = site.to_crs(layers.crs).geometry.iloc[0]
     if args.height_m:
         height = args.height_m

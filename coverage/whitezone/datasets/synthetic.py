@@ -52,7 +52,7 @@ import pandas as pd
 import rasterio
 import shapely
 from openpyxl import Workbook
-from pyproj import Transformer
+from pyproj import CRS, Transformer
 from rasterio.features import rasterize
 from rasterio.transform import Affine, rowcol, xy
 from scipy import ndimage
@@ -62,7 +62,9 @@ from scipy.sparse.csgraph import dijkstra, minimum_spanning_tree
 from scipy.spatial import cKDTree
 
 from ..errors import ModelValidityWarning
+from ..landcover import load_landcover
 from ..models import PathLossModel
+from ..models.clutter import Clutter
 from ..project import DEFAULT_RADIUS_KM
 
 __all__ = ["make_sample"]
@@ -75,6 +77,7 @@ AREA_KM2 = 9_500.0
 N_DISTRICTS, N_COMMUNES, N_VILLAGES, POPULATION = 10, 130, 1_450, 600_000
 N_SCHOOLS, N_AGENTS, N_NO_POST, N_PLANNED = 450, 25, 5, 6
 RES = 1 / 1200  # 3 arc-seconds, the SRTM grid
+SECTORS = 3  # cells of a sectored site
 # The calibration (module docstring): shares of villages with good signal after the
 # operators' roll-out and after the 4G infill, and the share without signal universal
 # service stops at (Điện Biên 2020: 2.0 %); its sites add about a point of good signal.
@@ -94,7 +97,8 @@ SYLLABLES = ("Nậm", "Pá", "Mường", "Huổi", "Na", "Phìn", "Sín", "Chà"
 
 FILES = {"communes": "communes.gpkg", "villages": "villages.csv", "sites": "bts.xlsx",
          "post_offices": "post_offices.csv", "fiber": "fiber.gpkg", "pois": "pois.csv",
-         "dem": "dem.tif", "measurements": "drive_test.csv", "project": "project.toml",
+         "dem": "dem.tif", "landcover": "landcover.tif", "measurements": "drive_test.csv",
+         "project": "project.toml",
          "readme": "README.md"}  # fmt: skip
 #: The drive test's "true" propagation: the path-loss model's signal, less this much loss
 #: (offset dB + slope dB per decade of km), plus log-normal shadowing of this σ (dB) —
@@ -332,7 +336,56 @@ def _sites(rng, vxy, pop, valley, town_xy):
     return sites
 
 
-def _drive_test(sites: pd.DataFrame, fiber: gpd.GeoDataFrame, seed: int) -> pd.DataFrame:
+def _sectorise(sites: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """Sites carrying 3G become three cells (one row each): azimuths 120° apart, 65°, tilted.
+
+    Operators' multi-technology sites in towns and valleys are sectored; single-technology
+    rural and universal-service sites stay omnidirectional, as is common.  Its own random
+    stream (``[seed, 2]``) leaves the other files as they were.
+    """
+    rng = np.random.default_rng([seed, 2])
+    sites = sites.copy()
+    sites["azimuth_deg"] = np.nan
+    sites["tilt_deg"] = np.nan
+    sectored = sites["technology"].str.contains("3G").to_numpy()
+    first = rng.uniform(0, 120, len(sites)).round()
+    tilt = rng.choice([2.0, 3.0, 4.0, 5.0], len(sites))
+    parts = [sites[~sectored]]
+    for k in range(SECTORS):
+        part = sites[sectored].copy()
+        part["azimuth_deg"] = (first[sectored] + 120.0 * k) % 360.0
+        part["tilt_deg"] = tilt[sectored]
+        parts.append(part)
+    out = pd.concat(parts).sort_index(kind="stable")
+    return out.sort_values(["site_id", "azimuth_deg"], kind="stable", na_position="first").reset_index(drop=True)
+
+
+def _landcover(rng, z, inside, vxy_ll, transform):
+    """WorldCover-like classes on the DEM grid: fields in the valleys, forest up the slopes.
+
+    Cropland (40) where the ground is low and gentle, tree cover (10) where it is steep or
+    high, grassland (30) and shrubland (20) between, built-up (50) at the villages, and
+    no data (0) off the province.
+    """
+    gy, gx = np.gradient(z.astype(float), RES * 110_000)
+    slope = np.degrees(np.arctan(np.hypot(gx, gy)))
+    noise = ndimage.gaussian_filter(rng.normal(0, 1, z.shape), 6) * 25
+    height = z + noise * 10
+    out = np.full(z.shape, 30, dtype=np.uint8)
+    out[(slope + noise) > 14] = 20
+    out[(slope + noise > 20) | (height > np.percentile(z[inside], 70))] = 10
+    out[(slope + noise < 8) & (height < np.percentile(z[inside], 30))] = 40
+    row, col = rowcol(transform, vxy_ll[:, 0], vxy_ll[:, 1])
+    row = np.clip(np.asarray(row), 0, z.shape[0] - 1)
+    col = np.clip(np.asarray(col), 0, z.shape[1] - 1)
+    built = np.zeros(z.shape, dtype=bool)
+    built[row, col] = True
+    out[ndimage.binary_dilation(built, iterations=2)] = 50
+    out[~inside] = 0
+    return out
+
+
+def _drive_test(sites: pd.DataFrame, fiber: gpd.GeoDataFrame, seed: int, landcover=None) -> pd.DataFrame:
     """A drive test along the fiber routes, from a known "true" propagation (see TRUE_*).
 
     Its own random stream (``[seed, 1]``) leaves every other file as it was.  At
@@ -348,7 +401,8 @@ def _drive_test(sites: pd.DataFrame, fiber: gpd.GeoDataFrame, seed: int) -> pd.D
     cells = sites[sites["status"] == "active"].assign(technology=lambda f: f["technology"].str.split(","))
     cells = cells.explode("technology").reset_index(drop=True)
     site_xy = np.column_stack(_TO_UTM.transform(cells["lon"].to_numpy(), cells["lat"].to_numpy()))
-    model = PathLossModel()
+    clutter = Clutter(landcover) if landcover is not None else None
+    model = PathLossModel(clutter=clutter)
     rows = []
     with warnings.catch_warnings():  # masts below Hata's 30 m: known, and the truth is ours
         warnings.simplefilter("ignore", ModelValidityWarning)
@@ -501,12 +555,14 @@ def _write_bts(path, sites):
     ws.append(["DANH SÁCH TRẠM BTS - TỈNH MẪU (dữ liệu tổng hợp)"])
     ws.append([])
     ws.append(["Mã trạm", "Nhà mạng", "Công nghệ", "Kinh độ", "Vĩ độ", "Độ cao anten (m)",
-               "Trạng thái"])  # fmt: skip
+               "Trạng thái", "Góc phương vị", "Góc nghiêng"])  # fmt: skip
     lon, lat = _dms(sites.lon, "E", "W"), _dms(sites.lat, "N", "S")
+    blank = lambda x: None if pd.isna(x) else float(x)  # noqa: E731 - an omni site leaves them empty
     for row in zip(sites.site_id, sites.operator, sites.technology, lon, lat,
-                   sites.height_m.tolist(), sites.status, strict=True):  # fmt: skip
+                   sites.height_m.tolist(), sites.status, sites.azimuth_deg.map(blank),
+                   sites.tilt_deg.map(blank), strict=True):  # fmt: skip
         ws.append(list(row))
-    for col, width in zip("ABCDEFG", (11, 10, 11, 15, 14, 17, 11), strict=True):
+    for col, width in zip("ABCDEFGHI", (11, 10, 11, 15, 14, 17, 11, 14, 12), strict=True):
         ws.column_dimensions[col].width = width
     wb.save(path)
 
@@ -524,6 +580,7 @@ post_offices = "post_offices.csv"
 fiber = "fiber.gpkg"
 pois = "pois.csv"
 dem = "dem.tif"
+landcover = "landcover.tif"
 measurements = "drive_test.csv"
 
 [columns.villages]
@@ -547,25 +604,40 @@ writes the same tables again. It covers {area_km2:,.0f} km² with {districts} di
 {communes} communes (`communes.gpkg`), {villages:,} villages with {population:,} people
 (`villages.csv`: UTF-8 with BOM, Vietnamese headers), {sites} active and {planned} planned BTS
 sites of three operators with {site_techs} site-technologies (`bts.xlsx`, sheet "BTS", headers
-on row 3, degree-minute-second coordinates), {posts} postal points, {vhx} of them commune post
+on row 3, degree-minute-second coordinates; the {sectored} sites carrying 3G are three cells
+each, one row per cell with its azimuth and tilt, the others omnidirectional), {posts} postal points, {vhx} of them commune post
 offices (`post_offices.csv`: semicolons, decimal commas), {routes} fiber routes (`fiber.gpkg`),
 {pois} schools, health stations and commune offices (`pois.csv`), a 3 arc-second DEM
-(`dem.tif`), a drive test of {measurements:,} measurements along the fiber routes
+(`dem.tif`), a land-cover raster in ESA WorldCover classes on the same grid (`landcover.tif`:
+cropland in the valleys, forest up the slopes, built-up at the villages), a drive test of {measurements:,} measurements along the fiber routes
 (`drive_test.csv`) and the project file (`project.toml`).
 
 The drive test comes from a known "true" propagation: the path-loss model of
-`[model] kind = "pathloss"` (default budgets), with {offset:g} dB + {slope:g} dB per decade of
+`[model] kind = "pathloss"` (default budgets, the cells' sector patterns and the land
+cover's clutter), with {offset:g} dB + {slope:g} dB per decade of
 distance more loss, and log-normal shadowing of σ = {sigma:g} dB (seeded), logged where the
 scanner reads at least {floor:g} dBm; three rows carry signals no phone reports. `whitezone
 calibrate --model pathloss` finds these figures again.
 
 Calibration: operators' sites go to the towns and along the valleys, 4G fills in where the
 signal is weak and universal-service sites go to the largest unserved clusters, each wave
-until a share of villages is served. With the radius model of `project.toml` the sample has
-{none:.1f} % of villages with no signal and {weak:.1f} % with weak signal, like Điện Biên's
-2020 report (2.0 % and 8.9 %), and {no_fiber:.1f} % more than 2 km from fiber (Điện Biên 2020:
-34.5 % without fixed broadband). No class is assigned: each follows from where sites stand.
+until a share of villages is served. With the radius model of `project.toml` and every site
+taken as an omnidirectional mast (as the waves plan them), the sample has {none:.1f} % of
+villages with no signal and {weak:.1f} % with weak signal, like Điện Biên's 2020 report
+(2.0 % and 8.9 %), and {no_fiber:.1f} % more than 2 km from fiber (Điện Biên 2020: 34.5 %
+without fixed broadband). The sites carrying 3G are then split into three cells, whose
+reach shrinks off their azimuths, so a run of `project.toml` finds more weak villages than
+that. No class is assigned: each follows from where sites stand.
 """
+
+
+def _write_landcover(path, landcover, transform):
+    profile = {"driver": "GTiff", "height": landcover.shape[0], "width": landcover.shape[1],
+               "count": 1, "dtype": "uint8", "crs": "EPSG:4326", "transform": transform,
+               "nodata": 0, "tiled": True, "blockxsize": 256, "blockysize": 256,
+               "compress": "deflate", "zlevel": 9}  # fmt: skip
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(landcover, 1)
 
 
 def _write(paths, communes, communes_ll, v, sites, posts, fiber, pois, dem, transform, drive):
@@ -675,12 +747,20 @@ def make_sample(outdir: str | Path, *, seed: int = 2020) -> dict[str, Path]:
     posts, pois = _services(rng, v, communes, communes_ll, town, near)
 
     paths = {k: out / name for k, name in FILES.items()}
-    drive = _drive_test(sites, fiber, seed)
-    _write(paths, communes, communes_ll, v, sites, posts, fiber, pois, dem, transform, drive)
+    cover = _landcover(np.random.default_rng([seed, 3]), z, margin.astype(bool),
+                       v[["lon", "lat"]].to_numpy(), transform)  # fmt: skip
+    _write_landcover(paths["landcover"], cover, transform)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        grid = load_landcover(paths["landcover"], crs=CRS.from_epsg(32648), resolution_m=90.0)
+    cells = _sectorise(sites, seed)
+    drive = _drive_test(cells, fiber, seed, landcover=grid)
+    _write(paths, communes, communes_ll, v, cells, posts, fiber, pois, dem, transform, drive)
     facts = {
         "seed": seed, "area_km2": outline.area / 1e6, "districts": N_DISTRICTS,
         "communes": N_COMMUNES, "villages": len(v), "population": int(pop.sum()),
         "sites": int((sites.status == "active").sum()), "planned": N_PLANNED,
+        "sectored": int(sites.technology.str.contains("3G").sum()),
         "site_techs": int(sites.technology.str.count(",").sum()) + len(sites),
         "posts": len(posts), "vhx": int((posts.kind == "BĐ-VHX").sum()), "routes": len(fiber),
         "pois": len(pois), "none": 100 * shares["none"], "weak": 100 * shares["weak"],

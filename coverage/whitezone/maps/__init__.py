@@ -23,6 +23,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from branca.element import MacroElement
 from folium.plugins import Fullscreen
 from jinja2 import Template
@@ -119,6 +120,7 @@ def coverage_map(result: Result, *, lang: str | None = None, scenarios=None) -> 
     _coverage_layers(fmap, result, t)
     _village_layer(fmap, result, t)
     _site_layers(fmap, result, t)
+    _sector_layer(fmap, result, t)
     _postal_layers(fmap, result, t)
     _fiber_layer(fmap, result, t)
     _poi_layer(fmap, result, t)
@@ -267,6 +269,37 @@ def _site_layers(fmap, result: Result, t: Messages) -> None:
         PointLayer(part.geometry.y, part.geometry.x, fill, fields, stroke="#000000", radius=6,
                    weight=2, name=t("map.layer_sites", operator=str(name)), show=False,
                    tooltip=part["site_id"], lang=t.lang).add_to(fmap)  # fmt: skip
+
+
+#: Length (m) of the wedge drawn for a cell; beyond this many cells none are drawn.
+SECTOR_WEDGE_M = 400.0
+MAX_WEDGES = 50_000
+
+
+def _sector_layer(fmap, result: Result, t: Messages) -> None:
+    """Each cell as a wedge along its azimuth, as wide as its beamwidth (names as text)."""
+    sites = result.layers.sites
+    if "azimuth_deg" not in sites:
+        return
+    cells = sites[sites["azimuth_deg"].notna()]
+    cells = cells.drop_duplicates(["site_id", "azimuth_deg"]).reset_index(drop=True)
+    if cells.empty or len(cells) > MAX_WEDGES:
+        return
+    xy = cells.to_crs(result.layers.crs).geometry.get_coordinates().to_numpy()
+    width = cells["beamwidth_deg"].to_numpy(dtype=float) if "beamwidth_deg" in cells else np.full(len(cells), np.nan)
+    width = np.where(np.isfinite(width), width, 65.0)
+    t_ = np.linspace(-0.5, 0.5, 9)[None, :] * width[:, None] + cells["azimuth_deg"].to_numpy(float)[:, None]
+    arc = np.stack([xy[:, 0, None] + SECTOR_WEDGE_M * np.sin(np.radians(t_)),
+                    xy[:, 1, None] + SECTOR_WEDGE_M * np.cos(np.radians(t_))], axis=-1)  # fmt: skip
+    rings = np.concatenate([xy[:, None, :], arc, xy[:, None, :]], axis=1)
+    wedges = gpd.GeoDataFrame({"site": cells["site_id"].astype(str).map(html.escape),
+                               "azimuth": cells["azimuth_deg"].round(0)},
+                              geometry=shapely.polygons(rings), crs=result.layers.crs).to_crs(4326)  # fmt: skip
+    folium.GeoJson(wedges, name=t("map.layer_sectors"), show=False,
+                   style_function=lambda _: {"color": "#333333", "weight": 1, "fillColor": "#ffcc00",
+                                             "fillOpacity": 0.5},
+                   tooltip=folium.GeoJsonTooltip(["site", "azimuth"],
+                                                 aliases=[t("map.site_id"), t("map.azimuth")])).add_to(fmap)  # fmt: skip
 
 
 def _postal_layers(fmap, result: Result, t: Messages) -> None:

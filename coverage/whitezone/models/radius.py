@@ -157,6 +157,8 @@ class RadiusModel:
         own = None if sites is None else sites.get("radius_km")
         if own is not None and own.notna().any():
             rows.append(Parameter("param.own_radius", (int(own.notna().sum()),)))
+        if sites is not None and "azimuth_deg" in sites and sites["azimuth_deg"].notna().any():
+            rows.append(Parameter("param.back_reach", (self.back_reach,)))
         rows.append(Parameter("param.area_method", (("text", "param.area_exact"),)))
         return rows
 
