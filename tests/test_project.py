@@ -219,7 +219,7 @@ def test_unknown_model_kind(tmp_path):
     err = problems_of(write_project(tmp_path, '[model]\nkind = "hata"\n'))
     [p] = err.problems
     assert p.column == "model.kind"
-    assert p.message == "unknown kind 'hata'; expected one of radius, pathloss, terrain"
+    assert p.message == "unknown kind 'hata'; expected one of radius, pathloss, terrain, itm"
 
 
 def test_unknown_model_setting(tmp_path):
@@ -387,7 +387,7 @@ def test_bad_settings_are_all_listed_together(tmp_path):
     [validation]
     snap_kms = 1
     [model]
-    kind = "itm"
+    kind = "longley"
     """
     err = problems_of(write_project(tmp_path, text))
     columns = sorted(p.column for p in err.problems)

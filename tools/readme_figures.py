@@ -18,7 +18,10 @@ import difflib
 import re
 import sys
 import warnings
+from dataclasses import replace
 from pathlib import Path
+
+import numpy as np
 
 import whitezone as wz
 from whitezone.datasets.synthetic import TRUE_OFFSET_DB, TRUE_SIGMA_DB, TRUE_SLOPE_DB_PER_DECADE
@@ -40,8 +43,10 @@ def figures() -> dict[str, str]:
     blocks = {"headline": "```text\n" + headline_text(headline(result, lang="en")) + "\n```\n"}
 
     rows = ["| model | villages with no signal | with weak signal |", "|---|---|---|"]
-    for kind, name in (("radius", "radius"), ("pathloss", "flat path loss"), ("terrain", "terrain")):
-        run = result if kind == "radius" else wz.analyse(layers, project.with_model(kind=kind))
+    for kind, name, changes in (("radius", "radius", {}), ("pathloss", "flat path loss", {}),
+                                ("terrain", "terrain", {}),
+                                ("itm", "Longley-Rice (ITM), links up to 30 km", {"max_range_km": 30.0})):
+        run = result if kind == "radius" else wz.analyse(layers, project.with_model(kind=kind, **changes))
         p = run.summaries.province.iloc[0]
         rows.append(f"| {name} | {int(p['villages_none'])} ({p['pct_none']:.1f} %) | "
                     f"{int(p['villages_weak'])} ({p['pct_weak']:.1f} %) |")  # fmt: skip
@@ -63,6 +68,24 @@ def figures() -> dict[str, str]:
         f"`--target weak --candidates grid`, 20 sites cover "
         f"{_pct(weak['covered_population'], weak['demand_population'])} of the "
         f"{weak['demand_population']:,} people without good signal.\n")  # fmt: skip
+
+    # What sectors and land cover change, model by model (the same layers, less of them).
+    omni = layers.sites.assign(azimuth_deg=np.nan).drop_duplicates(["site_id", "operator", "technology"])
+    variants = {"omnidirectional, no land cover": replace(layers, sites=omni, landcover=None),
+                "three-sector cells": replace(layers, landcover=None),
+                "cells and land cover": layers}  # fmt: skip
+    rows = ["| model | " + " | ".join(variants) + " |", "|---|---|---|---|"]
+    for kind, name in (("radius", "radius"), ("pathloss", "flat path loss"), ("terrain", "terrain")):
+        cells = []
+        for label, lay in variants.items():
+            if kind == "radius" and label == "cells and land cover":
+                cells.append("(no signal: land cover unused)")
+                continue
+            run = result if (kind == "radius" and lay is layers) else wz.analyse(lay, project.with_model(kind=kind))
+            p = run.summaries.province.iloc[0]
+            cells.append(f"{int(p['villages_none'])} / {int(p['villages_weak'])}")
+        rows.append(f"| {name} | " + " | ".join(cells) + " |")
+    blocks["sectors"] = "\n".join(rows) + "\n"
 
     pathloss = project.with_model(kind="pathloss")
     fitted = wz.calibrate(pathloss, model=wz.model_for(pathloss, layers))

@@ -46,6 +46,7 @@ else:  # pragma: no cover
 __all__ = [
     "DEFAULT_RADIUS_KM",
     "AntennaSettings",
+    "ItmSettings",
     "LAYER_NAMES",
     "LayerSource",
     "ModelSettings",
@@ -72,7 +73,7 @@ LAYER_NAMES: tuple[str, ...] = (
 LAYER_FORMATS: dict[str, tuple[str, ...]] = {"sites": ("opencellid",),
                                              "measurements": ("opencellid-measurements",)}
 REQUIRED_LAYERS: tuple[str, ...] = ("communes", "villages", "sites")
-MODEL_KINDS: tuple[str, ...] = ("radius", "pathloss", "terrain")
+MODEL_KINDS: tuple[str, ...] = ("radius", "pathloss", "terrain", "itm")
 FORMULAS: tuple[str, ...] = ("auto", "hata", "cost231", "extended_hata", "free_space")
 ENVIRONMENTS: tuple[str, ...] = ("urban", "suburban", "open", "rural")
 DIFFRACTIONS: tuple[str, ...] = ("bullington", "bullington_p526", "deygout")
@@ -80,7 +81,13 @@ BUDGET_KEYS: tuple[str, ...] = ("frequency_mhz", "eirp_dbm", "height_m", "good_d
 _MODEL_KEYS = ("kind", "radius", "budget", "formula", "environment", "receiver_height_m",
                "diffraction", "k_factor", "dem_resolution_m", "max_range_km", "calibration",
                "location_sigma_db", "reliability", "antenna", "clutter",
-               "worst_k_factor")  # fmt: skip
+               "worst_k_factor", "itm")  # fmt: skip
+_ITM_KEYS = ("climate", "n0", "epsilon", "sigma", "polarization", "time_pct", "location_pct",
+             "situation_pct", "mdvar")  # fmt: skip
+#: NTIA's climate codes (ITM): 1 equatorial ... 7 maritime temperate over sea.
+ITM_CLIMATES = {1: "equatorial", 2: "continental subtropical", 3: "maritime subtropical",
+                4: "desert", 5: "continental temperate", 6: "maritime temperate over land",
+                7: "maritime temperate over sea"}  # fmt: skip
 _CLUTTER_KEYS = ("name", "kind", "clutter_height_m", "obstacle_height_m", "loss_db")
 CLUTTER_KINDS = ("none", "water", "open", "suburban", "urban", "trees", "dense_urban")
 _ANTENNA_KEYS = ("beamwidth_deg", "tilt_deg", "front_to_back_db", "vertical_beamwidth_deg",
@@ -186,13 +193,54 @@ class AntennaSettings:
 
 
 @dataclass(frozen=True)
+class ItmSettings:
+    """Longley-Rice's environment and variability (``[model.itm]``); see :mod:`whitezone.models.itm`.
+
+    Defaults fit northern Vietnam: climate 2 (continental subtropical) with
+    the surface refractivity ITM's documentation suggests for it (320
+    N-units); average ground; vertical polarisation (mobile antennas); the
+    median in time, location and situation.
+
+    Attributes
+    ----------
+    climate : int
+        NTIA's code, 1-7 (:data:`ITM_CLIMATES`).
+    n0 : float
+        Surface refractivity, N-units (250-400).
+    epsilon, sigma : float
+        Ground's relative permittivity and conductivity (S/m): 15 and 0.005
+        average ground; 4 and 0.001 poor (dry, rocky); 25 and 0.02 good
+        (wet, farmland); 81 and 5 sea water.
+    polarization : {"vertical", "horizontal"}
+    time_pct, location_pct, situation_pct : float
+        Percentages (0-100, exclusive) of time, locations and situations the
+        loss is not exceeded in; 50 is the median.  The project's
+        ``reliability`` applies σ on top of them.
+    mdvar : int
+        NTIA's variability mode (0 single message, 1 accidental, 2 mobile,
+        3 broadcast; +10 location variability eliminated, +20 direct
+        situation variability eliminated).
+    """
+
+    climate: int = 2
+    n0: float = 320.0
+    epsilon: float = 15.0
+    sigma: float = 0.005
+    polarization: str = "vertical"
+    time_pct: float = 50.0
+    location_pct: float = 50.0
+    situation_pct: float = 50.0
+    mdvar: int = 12
+
+
+@dataclass(frozen=True)
 class ModelSettings:
     """How signal is modelled (``[model]`` in the project file).
 
     Attributes
     ----------
     kind : str
-        ``"radius"`` (the default), ``"pathloss"`` or ``"terrain"``.
+        ``"radius"`` (the default), ``"pathloss"``, ``"terrain"`` or ``"itm"``.
     radius_km : dict
         Technology -> (good_km, weak_km) for the radius model.
     budgets : dict
@@ -224,6 +272,8 @@ class ModelSettings:
         classes of the model's median signal).
     antenna : AntennaSettings
         Sector patterns (``[model.antenna]``).
+    itm : ItmSettings
+        The ITM model's environment and variability (``[model.itm]``).
     clutter : dict
         Land-cover code -> changes to its clutter class (``[model.clutter]``:
         ``name``, ``kind``, ``clutter_height_m``, ``obstacle_height_m``,
@@ -248,6 +298,7 @@ class ModelSettings:
     reliability: float = 0.5
     antenna: AntennaSettings = field(default_factory=AntennaSettings)
     clutter: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)
+    itm: ItmSettings = field(default_factory=ItmSettings)
 
 
 @dataclass(frozen=True)
@@ -652,6 +703,51 @@ def _parse_antenna(problems: Problems, table: Any, base: Path) -> AntennaSetting
     return AntennaSettings(**values)
 
 
+def _parse_itm(problems: Problems, table: Any) -> ItmSettings:
+    if not isinstance(table, Mapping):
+        problems.add(f"expected a table, got {table!r}", column="model.itm")
+        return ItmSettings()
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        column = f"model.itm.{key}"
+        if key not in _ITM_KEYS:
+            problems.add(f"unknown setting {key!r}{_suggest(key, _ITM_KEYS)}", column=column)
+        elif key == "climate":
+            if isinstance(value, bool) or value not in ITM_CLIMATES:
+                codes = ", ".join(f"{code} {name}" for code, name in ITM_CLIMATES.items())
+                problems.add(f"expected NTIA's climate code ({codes}), got {value!r}", column=column)
+            else:
+                values[key] = int(value)
+        elif key == "polarization":
+            if value not in ("vertical", "horizontal"):
+                problems.add(f"expected 'vertical' or 'horizontal', got {value!r}", column=column)
+            else:
+                values[key] = value
+        elif key == "mdvar":
+            if isinstance(value, bool) or not isinstance(value, int) or value % 10 not in range(4) \
+                    or not 0 <= value < 40:
+                problems.add(f"expected NTIA's variability mode (0-3, plus 10 and/or 20), got {value!r}",
+                             column=column)  # fmt: skip
+            else:
+                values[key] = value
+        else:
+            number = _number(problems, column, value)
+            if number is None:
+                continue
+            if key.endswith("_pct") and not 0 < number < 100:
+                problems.add(f"expected a percentage strictly between 0 and 100, got {number:g}",
+                             column=column)  # fmt: skip
+            elif key == "n0" and not 250 <= number <= 400:
+                problems.add(f"expected a surface refractivity of 250-400 N-units, got {number:g}",
+                             column=column)  # fmt: skip
+            elif key == "epsilon" and number < 1:
+                problems.add(f"expected a relative permittivity of at least 1, got {number:g}",
+                             column=column)  # fmt: skip
+            else:
+                values[key] = number
+    return ItmSettings(**values)
+
+
 def _parse_clutter(problems: Problems, table: Any) -> dict[int, dict[str, Any]]:
     out: dict[int, dict[str, Any]] = {}
     if not isinstance(table, Mapping):
@@ -726,6 +822,7 @@ def _parse_model(problems: Problems, table: Mapping[str, Any], base: Path) -> Mo
         radius_km=_parse_radius(problems, table.get("radius", {})),
         antenna=_parse_antenna(problems, table.get("antenna", {}), base),
         clutter=_parse_clutter(problems, table.get("clutter", {})),
+        itm=_parse_itm(problems, table.get("itm", {})),
         budgets=_parse_budgets(problems, table.get("budget", {})),
         **picked,
         **numbers,

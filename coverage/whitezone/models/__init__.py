@@ -26,6 +26,7 @@ from ..layers import Layers
 from ..project import ModelSettings, Project
 from ._best import best_from_links, empty_best, merge_best
 from ._pairs import pairs_within
+from .itm_model import ItmModel
 from .link import DEFAULT_BUDGETS, LinkBudget, PathLossModel
 from .protocol import CoverageModel, ModelWrapper, Parameter, Prepared
 from .radius import RadiusModel
@@ -36,6 +37,7 @@ __all__ = [
     "LINK_COLUMNS",
     "MODELS",
     "CoverageModel",
+    "ItmModel",
     "LinkBudget",
     "ModelWrapper",
     "Parameter",
@@ -56,7 +58,8 @@ __all__ = [
 LINK_COLUMNS = ("target", "site", "distance_km", "signal_dbm", "level")
 
 #: Model kind (``[model] kind``) -> its class.
-MODELS: dict[str, type] = {"radius": RadiusModel, "pathloss": PathLossModel, "terrain": TerrainModel}
+MODELS: dict[str, type] = {"radius": RadiusModel, "pathloss": PathLossModel, "terrain": TerrainModel,
+                           "itm": ItmModel}
 
 
 def needs_dem(kind: str) -> bool:

@@ -34,6 +34,7 @@ import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import ClassVar
 
 import geopandas as gpd
@@ -192,11 +193,16 @@ class PathLossModel:
                 "antennas": Antennas.from_settings(settings.antenna)}  # fmt: skip
 
     @staticmethod
-    def clutter_of(settings: ModelSettings, landcover) -> Clutter | None:
-        """The clutter of a land-cover grid under a project's settings (None without one)."""
+    def clutter_of(settings: ModelSettings, landcover, *, environment: str | None = None) -> Clutter | None:
+        """The clutter of a land-cover grid under a project's settings (None without one).
+
+        ``environment`` is the one the model's loss already includes (default
+        the project's); the clutter counts only what lies beyond it.
+        """
         if landcover is None:
             return None
-        return Clutter.from_settings(settings.clutter, landcover, environment=settings.environment,
+        return Clutter.from_settings(settings.clutter, landcover,
+                                     environment=environment or settings.environment,
                                      receiver_height_m=settings.receiver_height_m)  # fmt: skip
 
     @classmethod
@@ -240,6 +246,20 @@ class PathLossModel:
                 rows.append(Parameter("param.correction", (c.offset_db, c.slope_db_per_decade,
                                                            c.sigma_db), ("dB", "dB", "dB"),
                                       {"tech": tech}))  # fmt: skip
+        if sites is not None and "azimuth_deg" in sites and sites["azimuth_deg"].notna().any():
+            a = self.antennas
+            rows.append(Parameter("param.sectors", (a.beamwidth_deg, a.vertical_beamwidth_deg,
+                                                    a.front_to_back_db, a.side_lobe_db, a.tilt_deg),
+                                  ("°", "°", "dB", "dB", "°")))  # fmt: skip
+            for name, pattern in sorted(self.antennas.patterns.items()):
+                rows.append(Parameter("param.pattern", (Path(pattern.source).name or name,),
+                                      fields={"name": name}))  # fmt: skip
+        if self.clutter is not None:
+            rows.append(Parameter("param.landcover", (self.clutter.landcover.source,)))
+            losses = self.clutter.table([900.0, 1800.0, 2100.0])
+            for code, row in losses.iterrows():
+                rows.append(Parameter("param.clutter", tuple(float(v) for v in row), ("dB",),
+                                      {"code": code, "name": self.clutter.classes[code].name}))  # fmt: skip
         table = {**DEFAULT_BUDGETS, **self.budgets}
         for tech in technologies:
             b = table[tech]
@@ -420,10 +440,12 @@ class PathLossModel:
     def _formula_signal(self, params: pd.DataFrame, site: np.ndarray, dist_km: np.ndarray, *,
                         calibrated: bool = True) -> np.ndarray:  # fmt: skip
         """EIRP minus the formula's loss (and the calibration's correction) at each distance."""
-        p = params.iloc[site]
+        # Only the columns needed, taken as arrays (a frame's take copies every column).
+        p = {name: params[name].to_numpy()[site] for name in
+             ("frequency_mhz", "height_m", "offset_db", "slope_db_per_decade", "eirp_dbm")}  # fmt: skip
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ModelValidityWarning)
-            loss = path_loss_db(dist_km, p["frequency_mhz"].to_numpy(), p["height_m"].to_numpy(),
+            loss = path_loss_db(dist_km, p["frequency_mhz"], p["height_m"],
                                 self.receiver_height_m, formula=self.formula,
                                 environment=self.environment)  # fmt: skip
         for w in caught:
@@ -432,9 +454,8 @@ class PathLossModel:
                                str(w.message))  # fmt: skip
             warnings.warn(text, ModelValidityWarning, stacklevel=4)
         if calibrated:
-            loss = loss + Calibration.extra_loss_db(p["offset_db"].to_numpy(),
-                                                    p["slope_db_per_decade"].to_numpy(), dist_km)  # fmt: skip
-        return p["eirp_dbm"].to_numpy() - loss
+            loss = loss + Calibration.extra_loss_db(p["offset_db"], p["slope_db_per_decade"], dist_km)
+        return p["eirp_dbm"] - loss
 
     @staticmethod
     def levels(signal: np.ndarray, site: np.ndarray, params: pd.DataFrame) -> np.ndarray:
@@ -494,8 +515,7 @@ class PathLossModel:
             out = self.best(targets, sites.iloc[omni], tech_code[omni], n_tech, site_xy=xy[omni])
             if omni.size:
                 out["site"] = np.where(out["site"] >= 0, omni[np.maximum(out["site"], 0)], -1)
-            links = self.links(targets, sites.iloc[cells], site_xy=xy[cells])
-            links["site"] = cells[links["site"].to_numpy()]
+            links = self._cell_links(targets, sites, xy, params, cells, tech_code)
             return merge_best(out, best_from_links(links, tech_code, len(targets), n_tech))
         groups = _groups(params, tech_code)
         slopes = params["slope_db_per_decade"].to_numpy()
@@ -529,6 +549,38 @@ class PathLossModel:
             part["signal_dbm"][rows, k] = signal
             out = merge_best(out, part)
         return out
+
+    def _cell_links(self, targets, sites, xy, params, cells, tech_code) -> pd.DataFrame:
+        """The links of the cells ``cells``, each site's formula computed once for its cells.
+
+        Cells of one site alike in every budget parameter differ only in
+        direction: the formula's signal is computed for one of them as if
+        omnidirectional, then each cell's pattern loss is taken off.  Equal to
+        :meth:`links` of the cells (tested), a third of the formula's work for
+        three-sector sites.
+        """
+        table = np.column_stack([xy[cells], params[list(_ALIKE)].to_numpy(dtype=float)[cells],
+                                 tech_code[cells]])  # fmt: skip
+        _, first, group = np.unique(np.nan_to_num(table, nan=-1e300), axis=0, return_index=True,
+                                    return_inverse=True)  # fmt: skip
+        group = group.reshape(-1)
+        reps = cells[first]
+        omni = sites.iloc[reps].assign(azimuth_deg=np.nan)
+        base = PathLossModel.links(self, targets, omni, site_xy=xy[reps])
+        # Expand each representative's link to every cell of its group.
+        order = np.argsort(group, kind="stable")
+        members = cells[order]
+        starts = np.searchsorted(group[order], np.arange(len(reps)))
+        sizes = np.diff(np.append(starts, len(order)))
+        g = base["site"].to_numpy()
+        take = np.repeat(np.arange(len(base)), sizes[g])
+        within = np.arange(len(take)) - np.repeat(np.cumsum(sizes[g]) - sizes[g], sizes[g])
+        cell = members[starts[g][take] + within]
+        target = base["target"].to_numpy()[take]
+        signal = base["signal_dbm"].to_numpy()[take] - self.antenna_loss_db(targets, xy, target, cell, params)
+        return pd.DataFrame({"target": target, "site": cell,
+                             "distance_km": base["distance_km"].to_numpy()[take],
+                             "signal_dbm": signal, "level": self.levels(signal, cell, params)})  # fmt: skip
 
     def prepare(self, sites: gpd.GeoDataFrame, tech_code: np.ndarray, n_tech: int, *,
                 site_xy: np.ndarray | None = None):  # fmt: skip

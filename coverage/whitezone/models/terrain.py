@@ -198,13 +198,23 @@ class TerrainModel(PathLossModel):
                     # own clutter is the receiver's clutter loss (P.2108), not an obstacle.
                     codes = self.clutter.landcover.along(start[idx], end[idx], int(samples))
                     profile[:, 1:-1] += self.clutter.obstacles_m(codes[:, 1:-1])
-                batch_loss, batch_clear = profile_diffraction(
-                    profile, length[idx], height[idx], self.receiver_height_m, freq[idx],
-                    method=self.diffraction, k_factor=k_factor or self.k_factor,
-                )  # fmt: skip
+                batch_loss, batch_clear = self.profile_loss(
+                    profile, length[idx], height[idx], freq[idx],
+                    k_factor=k_factor or self.k_factor, line_of_sight=line_of_sight)  # fmt: skip
                 loss[idx] = batch_loss
                 clear[idx] = batch_clear
         return (loss, clear) if line_of_sight else loss
+
+    def profile_loss(self, profile: np.ndarray, length_m: np.ndarray, height_m: np.ndarray,
+                     frequency_mhz: np.ndarray, *, k_factor: float,
+                     line_of_sight: bool) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+        """Loss each profile adds to the formula's, and whether its path is clear.
+
+        The terrain model's is the diffraction over the profile
+        (:func:`~whitezone.models.diffraction.profile_diffraction`).
+        """
+        return profile_diffraction(profile, length_m, height_m, self.receiver_height_m,
+                                   frequency_mhz, method=self.diffraction, k_factor=k_factor)  # fmt: skip
 
 
 def _fill_ends(profile: np.ndarray) -> np.ndarray:
