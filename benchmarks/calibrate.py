@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE.parent / "coverage"), str(HERE)]
+sys.path[:0] = [str(HERE.parent / "src"), str(HERE)]
 
 import geopandas as gpd  # noqa: E402
 from _synthetic import make_sites  # noqa: E402

@@ -48,7 +48,7 @@ From the repository root, with the package's dependencies installed::
     python benchmarks/classify.py --quick --profile   # cProfile of whitezone's path
 
 The full-size geopandas path takes a few minutes.  The script puts
-``coverage/`` (the package's source folder) first on ``sys.path``, so it
+``src/`` (the package's source folder) first on ``sys.path``, so it
 benchmarks the checkout it lives in.
 """
 
@@ -65,7 +65,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE.parent / "coverage"), str(HERE)]
+sys.path[:0] = [str(HERE.parent / "src"), str(HERE)]
 
 import geopandas as gpd  # noqa: E402
 import numpy as np  # noqa: E402

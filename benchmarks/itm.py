@@ -46,7 +46,7 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE.parent / "coverage"), str(HERE)]
+sys.path[:0] = [str(HERE.parent / "src"), str(HERE)]
 
 from pyproj import CRS  # noqa: E402
 

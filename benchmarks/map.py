@@ -35,7 +35,7 @@ from dataclasses import replace
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "coverage"))
+sys.path.insert(0, str(HERE.parent / "src"))
 
 import folium  # noqa: E402
 import geopandas as gpd  # noqa: E402

@@ -56,7 +56,7 @@ From the repository root::
     python benchmarks/national.py --part c --cells 3000000 --hex-villages 1000000
     python benchmarks/national.py --keep /tmp/wz-national   # keep the files
 
-The script puts ``coverage/`` first on ``sys.path``, so it benchmarks the
+The script puts ``src/`` first on ``sys.path``, so it benchmarks the
 checkout it lives in.
 """
 
@@ -75,7 +75,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE.parent / "coverage"), str(HERE)]
+sys.path[:0] = [str(HERE.parent / "src"), str(HERE)]
 
 import geopandas as gpd  # noqa: E402
 import numpy as np  # noqa: E402

@@ -48,7 +48,7 @@ From the repository root, with the package's dependencies and ``spopt``,
     python benchmarks/siting.py --quick         # the small instance and the sample only
     python benchmarks/siting.py --spopt-timeout 1800 --seed 3
 
-The script puts ``coverage/`` first on ``sys.path``, so it benchmarks the
+The script puts ``src/`` first on ``sys.path``, so it benchmarks the
 checkout it lives in.
 """
 
@@ -66,7 +66,7 @@ import warnings
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "coverage"))
+sys.path.insert(0, str(HERE.parent / "src"))
 
 import numpy as np  # noqa: E402
 import scipy.sparse as sp  # noqa: E402

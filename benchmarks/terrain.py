@@ -9,13 +9,19 @@ Sections
     90 m (its 3" cells) and at 30 m (resampled bilinearly), with a 15 km
     maximum distance and a 30 m mast.  See :func:`bench_viewshed`.
 
+``--itm``
+    ITM's compiled kernel on thousands of DEM profiles against NTIA's C++
+    (``--ntia-lib``), as ``benchmarks/itm.py``.
+
 ``--province``
     The whole sample province with the terrain model: DEM warped to the UTM
     grid, every village classified against every active site-technology
     (profiles, curvature, Bullington diffraction), commune indicators, and the
     best-server rasters at ``--raster-resolution-m``; site-technologies per
-    second are printed, with the radius and flat path-loss models timed on the
-    same layers and the white-village counts of all three.  The branch and
+    second are printed, with the radius, flat path-loss and ITM
+    (``--itm-range-km``) models timed on the same layers and the white-village
+    counts of all four, and the links per second of the terrain and ITM models
+    when every link in reach is profiled.  The branch and
     bound of :meth:`TerrainModel.best` is timed against profiling every link
     in reach (the plain approach).  See :func:`bench_province`.
 
@@ -49,7 +55,7 @@ From the repository root, with the package's dependencies and ``gdal-bin``::
     python benchmarks/terrain.py --viewshed --sites 5 --repeat 9 --max-distance-km 20
     python benchmarks/terrain.py --viewshed --profile    # cProfile of whitezone at 30 m
 
-The script puts ``coverage/`` first on ``sys.path``, so it benchmarks the
+The script puts ``src/`` first on ``sys.path``, so it benchmarks the
 checkout it lives in.
 """
 
@@ -70,7 +76,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE.parent / "coverage"), str(HERE)]
+sys.path[:0] = [str(HERE.parent / "src"), str(HERE)]
 
 import numpy as np  # noqa: E402
 import rasterio  # noqa: E402
@@ -397,8 +403,9 @@ def bench_province(args: argparse.Namespace) -> int:
     print(f"   {len(layers.villages):,} villages, {n_sites:,} active site-technologies "
           f"({active['site_id'].nunique():,} sites), DEM {Path(layers.dem).name}")  # fmt: skip
     results = {}
-    for kind in ("radius", "pathloss", "terrain"):
-        proj = replace(project, model=replace(project.model, kind=kind))
+    for kind in ("radius", "pathloss", "terrain", "itm"):
+        changes = {"max_range_km": args.itm_range_km} if kind == "itm" else {}
+        proj = replace(project, model=replace(project.model, kind=kind, **changes))
         t0 = time.perf_counter()
         model = model_for(proj, layers)
         t_model = time.perf_counter() - t0
@@ -409,7 +416,7 @@ def bench_province(args: argparse.Namespace) -> int:
         results[kind] = (model, result)
         extra = f" (DEM warp {t_model:.2f} s, {model.dem.heights_m.shape[1]} x " \
                 f"{model.dem.heights_m.shape[0]} cells of {model.dem.resolution_m:.0f} m)" \
-            if kind == "terrain" else ""  # fmt: skip
+            if kind == "terrain" else (f" (links up to {args.itm_range_km:g} km)" if kind == "itm" else "")  # fmt: skip
         print(f"   {kind:<9} classify + indicators {t_run:6.2f} s = "
               f"{n_sites / t_run:7.1f} site-technologies/s; no signal {int(prov['villages_none']):4d} "
               f"({prov['pct_none']:.1f} %), weak {int(prov['villages_weak']):4d} "
@@ -432,6 +439,14 @@ def bench_province(args: argparse.Namespace) -> int:
     same = np.mean(fast["site"] == slow["site"]) * 100
     print(f"   best servers: branch and bound {t_fast:.2f} s vs profiling all {len(links):,} links "
           f"{t_slow:.2f} s = {t_slow / t_fast:.1f}x; same server {same:.2f} %")  # fmt: skip
+    # ITM has no cheaper bound than itself: every link in range is profiled.
+    itm = results["itm"][0]
+    for name, m in (("terrain", model), ("itm", itm)):
+        t0 = time.perf_counter()
+        every = m.links(targets, sites_m)
+        t_links = time.perf_counter() - t0
+        print(f"   {name:<7} every link in its reach: {len(every):,} village x site-technology links "
+              f"in {t_links:.2f} s = {len(every) / t_links:,.0f} links/s")  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         tiles = [0, 0]
 
@@ -451,6 +466,15 @@ def bench_province(args: argparse.Namespace) -> int:
     return 0
 
 
+def bench_itm(args: argparse.Namespace) -> int:
+    """ITM's kernel on DEM profiles against NTIA's C++ (benchmarks/itm.py, same run)."""
+    import itm as itm_bench  # benchmarks/itm.py
+
+    print("== ITM point to point: whitezone's kernel vs NTIA's reference implementation")
+    argv = ["--repeat", str(args.repeat), "--seed", str(args.seed)]
+    return itm_bench.main(argv + (["--ntia-lib", args.ntia_lib] if args.ntia_lib else []))
+
+
 # -------------------------------------------------------------------- main
 
 
@@ -466,6 +490,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="runs per timing, best kept")
     parser.add_argument("--seed", type=int, default=0, help="random seed for the sites")
     parser.add_argument("--profile", action="store_true", help="also print a cProfile")
+    parser.add_argument("--itm", action="store_true",
+                        help="run the ITM kernel against NTIA's reference implementation (itm.py)")
+    parser.add_argument("--itm-range-km", type=float, default=30.0,
+                        help="province: the ITM model's max_range_km (default 30)")
+    parser.add_argument("--ntia-lib", metavar="LIBITM_SO",
+                        help="NTIA's ITM built as a shared library (see benchmarks/itm.py)")
     group = parser.add_argument_group("viewshed")
     group.add_argument("--sites", type=int, default=5, help="sites per resolution (default 5)")
     group.add_argument("--resolutions", type=float, nargs="+", default=[90.0, 30.0],
@@ -474,7 +504,7 @@ def main(argv: list[str] | None = None) -> int:
     group.add_argument("--observer-height-m", type=float, default=30.0, help="default 30")
     group.add_argument("--target-height-m", type=float, default=1.5, help="default 1.5")
     args = parser.parse_args(argv)
-    sections = {"viewshed": bench_viewshed, "province": bench_province}
+    sections = {"viewshed": bench_viewshed, "province": bench_province, "itm": bench_itm}
     chosen = [name for name in sections if getattr(args, name)] or list(sections)
     status = 0
     for name in chosen:

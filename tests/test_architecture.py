@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[1] / "coverage" / "whitezone"
+PACKAGE = Path(__file__).resolve().parents[1] / "src" / "whitezone"
 
 #: Levels from the bottom up; a module may import its own level or lower ones.
 LEVELS = [

@@ -5,7 +5,7 @@ directory is ``notebooks/``.  The kernel runs this interpreter
 (``sys.executable``, through a kernelspec written to a temporary folder, so a
 ``python3`` kernelspec of another Python on the machine cannot be picked up)
 and imports the same ``whitezone`` as the tests: from a source checkout run
-with ``PYTHONPATH=coverage`` the package folder is put on the kernel's
+with ``PYTHONPATH=src`` the package folder is put on the kernel's
 ``PYTHONPATH`` as an absolute path (a relative one would not survive the change
 of working directory).
 """

@@ -23,6 +23,7 @@ average ground (ε = 15, σ = 0.005 S/m), vertical polarisation, the median
 
 from __future__ import annotations
 
+import logging
 import warnings
 from dataclasses import dataclass
 from typing import ClassVar
@@ -31,15 +32,18 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from ..errors import ModelValidityWarning
 from ..project import ItmSettings, ModelSettings
 from ._best import best_from_links, empty_best
 from ._pairs import site_coordinates
-from .itm import point_to_point_many
+from .itm import FLAG_MESSAGES, point_to_point_many
 from .pathloss import path_loss_db
 from .protocol import Parameter
 from .terrain import TerrainModel
 
 __all__ = ["ItmModel"]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, eq=False)
@@ -160,13 +164,30 @@ class ItmModel(TerrainModel):
         # A receiver under the mast still has a path: ITM is given a metre.
         length = np.maximum(length_m, 1.0)
         s = self.itm
-        loss = point_to_point_many(profile, length / (n - 1), frequency_mhz=frequency_mhz,
-                                   tx_height_m=height_m, rx_height_m=self.receiver_height_m,
-                                   climate=s.climate, n0=s.n0, epsilon=s.epsilon, sigma=s.sigma,
-                                   polarization=s.polarization, time_pct=s.time_pct,
-                                   location_pct=s.location_pct, situation_pct=s.situation_pct,
-                                   mdvar=s.mdvar)  # fmt: skip
+        with warnings.catch_warnings():
+            # Said below once per kind of limit, not once per batch with its counts.
+            warnings.simplefilter("ignore", ModelValidityWarning)
+            loss, flags = point_to_point_many(
+                profile, length / (n - 1), frequency_mhz=frequency_mhz, tx_height_m=height_m,
+                rx_height_m=self.receiver_height_m, climate=s.climate, n0=s.n0,
+                epsilon=s.epsilon, sigma=s.sigma, polarization=s.polarization,
+                time_pct=s.time_pct, location_pct=s.location_pct, situation_pct=s.situation_pct,
+                mdvar=s.mdvar, return_flags=True)  # fmt: skip
+        for bit, text in FLAG_MESSAGES.items():
+            if (flags & bit).any():
+                logger.debug("ITM: %d of %d links: %s", int((flags & bit).astype(bool).sum()),
+                             len(flags), text)  # fmt: skip
+                warnings.warn(f"ITM: links outside the range NTIA validated the model for ({text}); "
+                              "their loss is computed anyway", ModelValidityWarning, stacklevel=2)  # fmt: skip
         free = path_loss_db(length_m / 1000.0, frequency_mhz, height_m, self.receiver_height_m,
                             formula="free_space")  # fmt: skip
+        broken = ~np.isfinite(loss)
+        if broken.any():
+            # ITM's geometry fails on a few metres of cliff right under a mast: such a receiver
+            # is next to the antenna, and free space is the honest loss there.
+            warnings.warn("ITM: no loss for links whose profile breaks the model's geometry (a "
+                          "receiver metres from a mast on steep ground); free space used for them",
+                          ModelValidityWarning, stacklevel=2)  # fmt: skip
+            loss = np.where(broken, free, loss)
         return loss - free, np.ones(len(loss), dtype=bool)
 
