@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from test_models_link import flat_dem, sites_at
 from test_project import problems_of
+from test_sectors_flow import project_file as _project
 
 from whitezone import read_project
 from whitezone.cli import main
@@ -17,13 +18,6 @@ from whitezone.models._best import best_from_links
 from whitezone.models.itm import point_to_point
 from whitezone.models.itm_model import ItmModel
 from whitezone.project import ItmSettings, ModelSettings
-
-
-def _project(tmp_path, text):
-    path = tmp_path / "p.toml"
-    path.write_text(text + '\n[layers]\ncommunes = "c.gpkg"\nvillages = "v.csv"\nsites = "s.csv"\n',
-                    encoding="utf-8")  # fmt: skip
-    return path
 
 
 def test_itm_settings_are_read_with_northern_vietnam_defaults(tmp_path):

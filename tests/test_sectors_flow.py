@@ -14,7 +14,8 @@ from whitezone import read_project
 from whitezone.cli import main
 
 
-def _project(tmp_path, text):
+def project_file(tmp_path, text):
+    """A project file of ``text`` with the three required layers named (not read)."""
     path = tmp_path / "p.toml"
     path.write_text(text + '\n[layers]\ncommunes = "c.gpkg"\nvillages = "v.csv"\nsites = "s.csv"\n',
                     encoding="utf-8")  # fmt: skip
@@ -23,8 +24,8 @@ def _project(tmp_path, text):
 
 def test_antenna_and_clutter_settings_are_read(tmp_path):
     (tmp_path / "panel.msi").write_text("NAME panel\nHORIZONTAL 2\n0 0\n180 25\nVERTICAL 2\n0 0\n180 20\n")
-    assert read_project(_project(tmp_path, "")).model.antenna.beamwidth_deg == 65.0
-    project = read_project(_project(tmp_path, """
+    assert read_project(project_file(tmp_path, "")).model.antenna.beamwidth_deg == 65.0
+    project = read_project(project_file(tmp_path, """
 [model]
 worst_k_factor = 0.5
 [model.antenna]
@@ -44,7 +45,7 @@ patterns = { "LTE" = "panel.msi" }
 
 
 def test_bad_antenna_and_clutter_settings_are_all_reported(tmp_path):
-    path = _project(tmp_path, '[model.antenna]\nbeamwidth = 90\nback_reach = 2\n'
+    path = project_file(tmp_path, '[model.antenna]\nbeamwidth = 90\nback_reach = 2\n'
                     '[model.clutter]\nforest = { loss_db = 8 }\n10 = { kind = "jungle", height = 3 }\n')
     text = str(problems_of(path))
     for expected in ("model.antenna.beamwidth", "did you mean 'beamwidth_deg'", "model.antenna.back_reach",

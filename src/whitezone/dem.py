@@ -22,7 +22,7 @@ from scipy import ndimage
 
 from .errors import InputError, Problem
 
-__all__ = ["Dem", "load_dem", "warp_to_grid"]
+__all__ = ["Dem", "load_dem", "path_points", "warp_to_grid"]
 
 logger = logging.getLogger(__name__)
 
@@ -94,12 +94,27 @@ class Dem:
         -------
         ndarray of float, shape (n, n_samples)
         """
-        start_xy = np.asarray(start_xy, dtype=float).reshape(-1, 2)
-        end_xy = np.asarray(end_xy, dtype=float).reshape(-1, 2)
-        t = np.linspace(0.0, 1.0, n_samples)
-        x = start_xy[:, :1] + (end_xy[:, :1] - start_xy[:, :1]) * t
-        y = start_xy[:, 1:] + (end_xy[:, 1:] - start_xy[:, 1:]) * t
-        return self.height_at(x, y)
+        return self.height_at(*path_points(start_xy, end_xy, n_samples))
+
+
+def path_points(start_xy: np.ndarray, end_xy: np.ndarray, n_samples: int) -> tuple[np.ndarray, np.ndarray]:
+    """Map x and y of ``n_samples`` equally spaced points on each path, ends included.
+
+    Parameters
+    ----------
+    start_xy, end_xy : ndarray, shape (n, 2)
+    n_samples : int
+
+    Returns
+    -------
+    x, y : ndarray, shape (n, n_samples)
+    """
+    start_xy = np.asarray(start_xy, dtype=float).reshape(-1, 2)
+    end_xy = np.asarray(end_xy, dtype=float).reshape(-1, 2)
+    t = np.linspace(0.0, 1.0, n_samples)
+    x = start_xy[:, :1] + (end_xy[:, :1] - start_xy[:, :1]) * t
+    y = start_xy[:, 1:] + (end_xy[:, 1:] - start_xy[:, 1:]) * t
+    return x, y
 
 
 def load_dem(path: str | Path, *, crs: CRS, bounds: tuple[float, float, float, float] | None = None,

@@ -14,7 +14,7 @@ import numpy as np
 from affine import Affine
 from pyproj import CRS
 
-from .dem import warp_to_grid
+from .dem import path_points, warp_to_grid
 
 __all__ = ["Landcover", "load_landcover"]
 
@@ -54,12 +54,7 @@ class Landcover:
 
     def along(self, start_xy: np.ndarray, end_xy: np.ndarray, n_samples: int) -> np.ndarray:
         """Codes at ``n_samples`` equally spaced points of each path (as :meth:`Dem.profiles`)."""
-        start_xy = np.asarray(start_xy, dtype=float).reshape(-1, 2)
-        end_xy = np.asarray(end_xy, dtype=float).reshape(-1, 2)
-        t = np.linspace(0.0, 1.0, n_samples)
-        x = start_xy[:, :1] + (end_xy[:, :1] - start_xy[:, :1]) * t
-        y = start_xy[:, 1:] + (end_xy[:, 1:] - start_xy[:, 1:]) * t
-        return self.class_at(x, y)
+        return self.class_at(*path_points(start_xy, end_xy, n_samples))
 
 
 def load_landcover(path: str | Path, *, crs: CRS, bounds=None, resolution_m: float | None = None,
