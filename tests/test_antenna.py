@@ -154,3 +154,24 @@ def test_a_pattern_file_replaces_the_parabolic_one(tmp_path):
     assert np.diff(links["signal_dbm"].to_numpy())[0] == pytest.approx(-30.0)
     with pytest.raises(InputError, match="narrow"):
         Antennas(patterns={"narrow": pattern}).check_names(["wide"])
+
+
+def test_link_losses_equal_the_pattern_at_each_link_s_angles():
+    """The compiled per-link loss is parabolic_loss_db at each link's bearing and elevation."""
+    rng = np.random.default_rng(5)
+    n = 2000
+    site_xy = rng.uniform(-5000, 5000, (n, 2))
+    target_xy = site_xy + rng.uniform(-8000, 8000, (n, 2))
+    target_xy[:5] = site_xy[:5]  # a receiver under the mast
+    antennas = Antennas()
+    table = antennas.cells(cells([(f"S{i}", 0.0, 0.0, a) for i, a in enumerate(rng.uniform(0, 360, 4))])
+                           .assign(beamwidth_deg=[65.0, 90.0, 33.0, np.nan], tilt_deg=[0.0, 4.0, -2.0, np.nan]))
+    site = rng.integers(0, 4, n)
+    height = rng.uniform(10, 60, n)
+    got = antennas.loss_db(site_xy, target_xy, table, site, height_m=height, receiver_height_m=1.5)
+    d = target_xy - site_xy
+    elevation = np.degrees(np.arctan2(height - 1.5, np.maximum(np.hypot(d[:, 0], d[:, 1]), 1.0)))
+    expected = parabolic_loss_db(bearing_deg(d[:, 0], d[:, 1]) - table["azimuth_deg"].to_numpy()[site],
+                                 elevation, beamwidth_deg=table["beamwidth_deg"].to_numpy()[site],
+                                 tilt_deg=table["tilt_deg"].to_numpy()[site])  # fmt: skip
+    np.testing.assert_allclose(got, expected, atol=1e-9)

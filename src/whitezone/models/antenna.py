@@ -32,6 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numba
 import numpy as np
 import pandas as pd
 
@@ -85,6 +86,31 @@ def parabolic_loss_db(off_axis_deg, elevation_deg, *, beamwidth_deg, tilt_deg=0.
     theta = np.asarray(elevation_deg, dtype=float) - np.asarray(tilt_deg, dtype=float)
     vertical = np.minimum(12.0 * (theta / vertical_beamwidth_deg) ** 2, side_lobe_db)
     return np.minimum(horizontal + vertical, front_to_back_db)
+
+
+@numba.njit(cache=True, nogil=True)
+def _link_angles_and_loss(dx, dy, drop, azimuth, beamwidth, tilt, front_to_back_db,
+                          vertical_beamwidth_deg, side_lobe_db):  # fmt: skip
+    """Per link: off-axis angle, elevation and :func:`parabolic_loss_db`, in one pass.
+
+    What :meth:`Antennas.loss_db` computes with numpy, without its eight
+    temporary arrays the size of the links (millions for an area grid).
+    """
+    n = dx.size
+    off = np.empty(n)
+    elevation = np.empty(n)
+    loss = np.empty(n)
+    for i in range(n):
+        bearing = np.degrees(np.arctan2(dx[i], dy[i])) % 360.0
+        phi = (bearing - azimuth[i] + 180.0) % 360.0 - 180.0
+        ground = max(np.hypot(dx[i], dy[i]), 1.0)
+        theta = np.degrees(np.arctan2(drop[i], ground))
+        horizontal = min(12.0 * (phi / beamwidth[i]) ** 2, front_to_back_db)
+        vertical = min(12.0 * ((theta - tilt[i]) / vertical_beamwidth_deg) ** 2, side_lobe_db)
+        off[i] = phi
+        elevation[i] = theta
+        loss[i] = min(horizontal + vertical, front_to_back_db)
+    return off, elevation, loss
 
 
 @dataclass(frozen=True)
@@ -301,21 +327,21 @@ class Antennas:
         if sector.size == 0:
             return loss
         d = np.asarray(target_xy, dtype=float)[sector] - np.asarray(site_xy, dtype=float)[sector]
-        off = off_axis_deg(bearing_deg(d[:, 0], d[:, 1]), azimuth[sector])
-        ground = np.maximum(np.hypot(d[:, 0], d[:, 1]), 1.0)
         drop = np.asarray(height_m, dtype=float)[sector] - receiver_height_m
-        elevation = np.degrees(np.arctan2(drop, ground))
         cell = site[sector]
-        tilt = cells["tilt_deg"].to_numpy()[cell]
-        out = parabolic_loss_db(off, elevation, beamwidth_deg=cells["beamwidth_deg"].to_numpy()[cell],
-                                tilt_deg=tilt, front_to_back_db=self.front_to_back_db,
-                                vertical_beamwidth_deg=self.vertical_beamwidth_deg,
-                                side_lobe_db=self.side_lobe_db)  # fmt: skip
-        chosen = cells["pattern"].to_numpy()[cell]
-        for name in pd.unique(chosen):
+        tilt = cells["tilt_deg"].to_numpy(dtype=float)[cell]
+        off, elevation, out = _link_angles_and_loss(
+            np.ascontiguousarray(d[:, 0]), np.ascontiguousarray(d[:, 1]), drop, azimuth[sector],
+            cells["beamwidth_deg"].to_numpy(dtype=float)[cell], tilt, float(self.front_to_back_db),
+            float(self.vertical_beamwidth_deg), float(self.side_lobe_db))  # fmt: skip
+        # Pattern names as integer codes per cell: links are millions, cells a few thousand.
+        codes, names = pd.factorize(cells["pattern"].to_numpy(dtype=object))
+        chosen = codes[cell]
+        for k, name in enumerate(names):
             if name:
-                rows = chosen == name
-                out[rows] = self.patterns[name].loss_db(off[rows], elevation[rows], tilt_deg=tilt[rows])
+                rows = chosen == k
+                if rows.any():
+                    out[rows] = self.patterns[name].loss_db(off[rows], elevation[rows], tilt_deg=tilt[rows])
         loss[sector] = out
         return loss
 
