@@ -400,7 +400,7 @@ def bench_province(args: argparse.Namespace) -> int:
     active = layers.sites[layers.sites["status"] == "active"]
     n_sites = len(active)
     print("== whole province: the sample (Tinh Mau), terrain model")
-    print(f"   {len(layers.villages):,} villages, {n_sites:,} active site-technologies "
+    print(f"   {len(layers.villages):,} villages, {n_sites:,} active cells and site-technologies "
           f"({active['site_id'].nunique():,} sites), DEM {Path(layers.dem).name}")  # fmt: skip
     results = {}
     for kind in ("radius", "pathloss", "terrain", "itm"):

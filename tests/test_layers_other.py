@@ -668,7 +668,7 @@ def test_load_tiny_layers(tiny_layers):
     assert summary["layer"].tolist() == ["communes", "villages", "sites", "post_offices", "fiber"]
     # sites: 3 rows in the file ("2G,4G" is one row) make 3 sites and 4 site-technologies
     assert summary["rows"].tolist() == [2, 6, 3, 2, 1]
-    assert summary.set_index("layer").loc["sites", "features"] == "3 sites, 4 site-technologies"
+    assert summary.set_index("layer").loc["sites", "features"] == "3 sites, 4 site-technologies, 4 cells"
 
 
 def test_problems_of_several_layers_reported_together(tiny):

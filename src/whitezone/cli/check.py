@@ -6,6 +6,7 @@ import argparse
 
 from ..i18n import Messages
 from ..layers import load_layers
+from ..models import model_for
 from ._common import add_project, project_of
 
 __all__ = ["add_parser", "command"]
@@ -20,18 +21,20 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 
 def command(args: argparse.Namespace) -> int:
-    """Load every layer; print the layers, the CRS, the sites by status and the repairs."""
+    """Load every layer and build the model; print the layers, the CRS, the sites by status and the repairs."""
     project = project_of(args)
     t = Messages(project.lang)
     layers = load_layers(project)
+    # The model's own needs too (a DEM, the antenna patterns the sites name): what run would refuse.
+    model_for(project, layers)
     print(t("check.valid", name=project.name))
     print(layers.summary().to_string(index=False))
     print(t("check.crs", crs=f"{layers.crs.to_string()} ({layers.crs.name})"))
     sites = layers.sites
     print("\n" + t("check.sites"))
-    by_tech = sites.groupby(["technology", "status"]).agg(
-        sites=("site_id", "nunique"), site_technologies=("site_id", "size"))  # fmt: skip
-    table = by_tech.apply(lambda r: f"{r['sites']} / {r['site_technologies']}", axis=1).unstack(fill_value="0 / 0")
+    # Per technology a site counts once however many cells (sectors) it has.
+    by_tech = sites.groupby(["technology", "status"]).agg(sites=("site_id", "nunique"), cells=("site_id", "size"))
+    table = by_tech.apply(lambda r: f"{r['sites']} / {r['cells']}", axis=1).unstack(fill_value="0 / 0")
     print(table.to_string())
     repairs = layers.repairs_table()
     if len(repairs):

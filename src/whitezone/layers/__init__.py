@@ -113,7 +113,7 @@ class Layers:
         DataFrame
             ``layer``, ``rows`` (records in the file: a sites row listing
             "2G,4G" is one row; OpenCelliD: cells), ``features`` (what the
-            run uses: villages, sites and site-technologies, a raster's
+            run uses: villages; sites, site-technologies and cells; a raster's
             size), ``read as`` (the CRS) and ``source`` (the file).
         """
         rows = []
@@ -125,7 +125,8 @@ class Layers:
             features = f"{len(frame)}"
             if name == "sites":
                 records = int(frame["cells"].sum()) if "cells" in frame else int(frame["source_row"].nunique())
-                features = f"{frame['site_id'].nunique()} sites, {len(frame)} site-technologies"
+                pairs = len(frame.drop_duplicates(["site_id", "technology"]))
+                features = f"{frame['site_id'].nunique()} sites, {pairs} site-technologies, {len(frame)} cells"
             rows.append({"layer": name, "rows": records, "features": features,
                          "read as": frame.attrs.get("source_crs", ""),
                          "source": self.sources.get(name, "")})  # fmt: skip
