@@ -76,8 +76,11 @@ class Dem:
         """Bilinear ground height at map points; NaN outside the grid or over nodata."""
         row, col = self._pixel(x, y)
         shape = np.broadcast(row, col).shape
+        # In float64: the heights are stored as float32, but a profile's arithmetic (curvature,
+        # clutter, the compiled kernels of models.terrain_kernel) is carried out in float64.
         values = ndimage.map_coordinates(self.heights_m, [np.ravel(row), np.ravel(col)], order=1,
-                                         mode="constant", cval=np.nan, prefilter=False)  # fmt: skip
+                                         output=np.float64, mode="constant", cval=np.nan,
+                                         prefilter=False)  # fmt: skip
         return values.reshape(shape)
 
     def profiles(self, start_xy: np.ndarray, end_xy: np.ndarray, n_samples: int) -> np.ndarray:

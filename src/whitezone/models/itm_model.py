@@ -40,6 +40,7 @@ from .itm import FLAG_MESSAGES, point_to_point_many
 from .pathloss import path_loss_db
 from .protocol import Parameter
 from .terrain import TerrainModel
+from .terrain_kernel import bullington_links
 
 __all__ = ["ItmModel"]
 
@@ -137,9 +138,27 @@ class ItmModel(TerrainModel):
         return full
 
     def _line_of_sight(self, targets, xy, target, site, params, k_factor) -> np.ndarray:
-        """Whether each link's path clears the terrain at ``k_factor`` (as the terrain model sees it)."""
-        _, clear = TerrainModel.extra_loss_db(self, targets, xy, target, site, params,
-                                              line_of_sight=True, k_factor=k_factor)  # fmt: skip
+        """Whether each link's path clears the terrain at ``k_factor`` (no ITM run for it)."""
+        start = np.asarray(xy, dtype=float)[site]
+        end = np.asarray(targets, dtype=float)[target]
+        return self._clearance(start, end, self.profile_samples(np.hypot(*(end - start).T)), params["height_m"].to_numpy()[site],
+                               params["frequency_mhz"].to_numpy()[site], k_factor)  # fmt: skip
+
+    def link_loss(self, start: np.ndarray, end: np.ndarray, n_samples: np.ndarray, height_m: np.ndarray,
+                  frequency_mhz: np.ndarray, *, k_factor: float,
+                  line_of_sight: bool) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+        """ITM's loss (less free space) by batches of profiles, and each path's clearance."""
+        loss, clear = self.batched_loss(start, end, n_samples, height_m, frequency_mhz,
+                                        k_factor=k_factor, line_of_sight=False)  # fmt: skip
+        if line_of_sight:
+            clear = self._clearance(start, end, n_samples, height_m, frequency_mhz, k_factor)
+        return loss, clear
+
+    def _clearance(self, start, end, n_samples, height_m, frequency_mhz, k_factor) -> np.ndarray:
+        """Whether each path clears the terrain at ``k_factor``, as the terrain model sees it."""
+        _, clear = bullington_links(self.dem, start, end, n_samples, tx_height_m=height_m,
+                                    rx_height_m=self.receiver_height_m, frequency_mhz=frequency_mhz,
+                                    k_factor=k_factor, obstacles=self.obstacles())  # fmt: skip
         return clear
 
     def profile_loss(self, profile: np.ndarray, length_m: np.ndarray, height_m: np.ndarray,
@@ -148,13 +167,8 @@ class ItmModel(TerrainModel):
         """ITM's loss over each profile, less free space (the placeholder formula's part).
 
         The link models add this to the formula's loss; with the formula
-        free space, the link's loss is exactly ITM's.  With
-        ``line_of_sight`` the loss is the terrain model's instead (only the
-        path's clearance is wanted then).
+        free space, the link's loss is exactly ITM's.
         """
-        if line_of_sight:
-            return super().profile_loss(profile, length_m, height_m, frequency_mhz,
-                                        k_factor=k_factor, line_of_sight=True)  # fmt: skip
         n = profile.shape[1]
         # ITM wants a profile of known heights: nodata inside takes the profile's mean level.
         with warnings.catch_warnings():

@@ -15,7 +15,6 @@ Profiles are processed in batches of similar length so memory stays bounded
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -30,6 +29,7 @@ from ._pairs import site_coordinates
 from .diffraction import profile_diffraction
 from .link import PathLossModel
 from .protocol import Parameter
+from .terrain_kernel import bullington_links, sample_profiles
 
 __all__ = ["DIFFRACTION_METHODS", "TerrainModel"]
 
@@ -172,38 +172,75 @@ class TerrainModel(PathLossModel):
         the terrain (curvature included), as a second array.  ``k_factor``
         overrides the model's (the worst-case line of sight).
         """
-        loss = np.zeros(len(target))
-        clear = np.ones(len(target), dtype=bool)
         if len(target) == 0:
-            return (loss, clear) if line_of_sight else loss
+            empty = (np.zeros(0), np.ones(0, dtype=bool))
+            return empty if line_of_sight else empty[0]
         start = np.asarray(site_xy, dtype=float)[site]
         end = np.asarray(targets, dtype=float)[target]
+        n = self.profile_samples(np.hypot(*(end - start).T))
+        loss, clear = self.link_loss(start, end, n, params["height_m"].to_numpy()[site],
+                                     params["frequency_mhz"].to_numpy()[site],
+                                     k_factor=k_factor or self.k_factor, line_of_sight=line_of_sight)  # fmt: skip
+        return (loss, clear) if line_of_sight else loss
+
+    def profile_samples(self, length_m: np.ndarray) -> np.ndarray:
+        """Samples of each link's profile: the DEM's resolution, rounded up to a multiple of 16.
+
+        The rounding lets links of similar length share a batch where batches
+        are used; at most ``max_samples``.
+        """
+        n = np.clip(np.ceil(length_m / self.dem.resolution_m).astype(np.int64) + 1, 3, self.max_samples)
+        return np.minimum(((n + 15) // 16) * 16, self.max_samples)
+
+    def obstacles(self):
+        """The land cover and each class code's obstacle height (index = code), or None."""
+        if self.clutter is None:
+            return None
+        heights = {int(k): c.obstacle_height_m for k, c in self.clutter.classes.items() if int(k) >= 0}
+        table = np.zeros(max(heights, default=-1) + 1)
+        for code, h in heights.items():
+            table[code] = h
+        return self.clutter.landcover, table
+
+    def link_loss(self, start: np.ndarray, end: np.ndarray, n_samples: np.ndarray, height_m: np.ndarray,
+                  frequency_mhz: np.ndarray, *, k_factor: float,
+                  line_of_sight: bool) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+        """Loss each link adds to the formula's over its profile, and whether its path is clear.
+
+        Bullington's two methods run in one compiled pass per link
+        (:func:`~whitezone.models.terrain_kernel.bullington_links`, equal to
+        the numpy reference); Deygout in batches of profiles
+        (:meth:`profile_loss`).
+        """
+        if self.diffraction in ("bullington", "bullington_p526"):
+            return bullington_links(self.dem, start, end, n_samples, tx_height_m=height_m,
+                                    rx_height_m=self.receiver_height_m, frequency_mhz=frequency_mhz,
+                                    k_factor=k_factor, p526=self.diffraction == "bullington_p526",
+                                    obstacles=self.obstacles())  # fmt: skip
+        return self.batched_loss(start, end, n_samples, height_m, frequency_mhz, k_factor=k_factor,
+                                 line_of_sight=line_of_sight)  # fmt: skip
+
+    def batched_loss(self, start, end, n_samples, height_m, frequency_mhz, *, k_factor: float,
+                     line_of_sight: bool) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+        """:meth:`link_loss` by batches of profiles of one length through :meth:`profile_loss`.
+
+        ``max_samples_in_memory`` profile samples are held at once.
+        """
+        loss = np.zeros(len(start))
+        clear = np.ones(len(start), dtype=bool)
         length = np.hypot(*(end - start).T)
-        step = self.dem.resolution_m
-        # Samples per profile, rounded up to a multiple of 16 so links of
-        # similar length share a batch.
-        n = np.clip(np.ceil(length / step).astype(np.int64) + 1, 3, self.max_samples)
-        n = np.minimum(((n + 15) // 16) * 16, self.max_samples)
-        height = params["height_m"].to_numpy()[site]
-        freq = params["frequency_mhz"].to_numpy()[site]
-        for samples in np.unique(n):
-            members = np.flatnonzero(n == samples)
+        obstacles = self.obstacles()
+        for samples in np.unique(n_samples):
+            members = np.flatnonzero(n_samples == samples)
             per_batch = max(1, self.max_samples_in_memory // int(samples))
             for lo in range(0, len(members), per_batch):
                 idx = members[lo : lo + per_batch]
-                profile = self.dem.profiles(start[idx], end[idx], int(samples))
-                profile = _fill_ends(profile)
-                if self.clutter is not None:
-                    # Trees and houses between the ends stand on the ground; the ends'
-                    # own clutter is the receiver's clutter loss (P.2108), not an obstacle.
-                    codes = self.clutter.landcover.along(start[idx], end[idx], int(samples))
-                    profile[:, 1:-1] += self.clutter.obstacles_m(codes[:, 1:-1])
-                batch_loss, batch_clear = self.profile_loss(
-                    profile, length[idx], height[idx], freq[idx],
-                    k_factor=k_factor or self.k_factor, line_of_sight=line_of_sight)  # fmt: skip
-                loss[idx] = batch_loss
-                clear[idx] = batch_clear
-        return (loss, clear) if line_of_sight else loss
+                # The ends' clutter is the receiver's clutter loss (P.2108), not an obstacle.
+                profile = sample_profiles(self.dem, start[idx], end[idx], int(samples), obstacles=obstacles)
+                loss[idx], clear[idx] = self.profile_loss(profile, length[idx], height_m[idx],
+                                                          frequency_mhz[idx], k_factor=k_factor,
+                                                          line_of_sight=line_of_sight)  # fmt: skip
+        return loss, clear
 
     def profile_loss(self, profile: np.ndarray, length_m: np.ndarray, height_m: np.ndarray,
                      frequency_mhz: np.ndarray, *, k_factor: float,
@@ -216,24 +253,3 @@ class TerrainModel(PathLossModel):
         return profile_diffraction(profile, length_m, height_m, self.receiver_height_m,
                                    frequency_mhz, method=self.diffraction, k_factor=k_factor)  # fmt: skip
 
-
-def _fill_ends(profile: np.ndarray) -> np.ndarray:
-    """Give a profile end over nodata the mean known height of its profile.
-
-    An antenna's height is above its ground; with the ground unknown the
-    nearest honest guess is the profile's own level.  Profiles with no known
-    sample are left flat at 0 m (no diffraction is computed over them).
-    """
-    ends = profile[:, [0, -1]]
-    if np.isfinite(ends).all():
-        return profile
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows are handled below
-        level = np.nanmean(profile, axis=1)
-    level = np.where(np.isfinite(level), level, 0.0)
-    out = profile.copy()
-    for col in (0, -1):
-        out[:, col] = np.where(np.isfinite(out[:, col]), out[:, col], level)
-    all_nan = ~np.isfinite(profile).any(axis=1)
-    out[all_nan] = 0.0
-    return out
