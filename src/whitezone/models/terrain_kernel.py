@@ -54,7 +54,7 @@ def _obstacle(codes, lc_c, lc_a, lc_f, lc_e, table, x, y):
     row = math.floor((y - lc_f) / lc_e)
     if not (row >= 0 and col >= 0 and row < rows and col < cols):
         return 0.0
-    code = codes[int(row), int(col)]
+    code = int(codes[int(row), int(col)])
     if code < 0 or code >= table.size:
         return 0.0
     return table[code]
@@ -182,14 +182,21 @@ def _sample(heights, transform, start, end, m, codes, lc_transform, table, out):
 def _grids(dem, obstacles):
     """The kernels' view of a DEM and of an optional land cover: arrays and transforms."""
     t = dem.transform
-    heights = np.ascontiguousarray(dem.heights_m, dtype=np.float64)
+    # The grids as they are (float32 heights, small integer codes): a national DEM is
+    # 150 million cells, and a float64 copy per call would cost more than the links.
+    heights = np.ascontiguousarray(dem.heights_m)
+    if heights.dtype not in (np.float32, np.float64):
+        heights = heights.astype(np.float32)
     transform = np.array([t.c, t.a, t.f, t.e], dtype=np.float64)
     if obstacles is None:
-        return heights, transform, np.zeros((1, 1), np.int64), np.zeros(4), np.zeros(0)
+        return heights, transform, np.zeros((1, 1), np.int32), np.zeros(4), np.zeros(0)
     landcover, table = obstacles
     lt = landcover.transform
-    return (heights, transform, np.ascontiguousarray(landcover.codes, dtype=np.int64),
-            np.array([lt.c, lt.a, lt.f, lt.e], dtype=np.float64), np.asarray(table, dtype=np.float64))
+    codes = np.ascontiguousarray(landcover.codes)
+    if codes.dtype.kind not in "iu":
+        codes = codes.astype(np.int32)
+    return (heights, transform, codes, np.array([lt.c, lt.a, lt.f, lt.e], dtype=np.float64),
+            np.asarray(table, dtype=np.float64))
 
 
 def sample_profiles(dem, start_xy, end_xy, n_samples: int, *, obstacles=None) -> np.ndarray:
