@@ -1,5 +1,8 @@
 """Viewshed: cell-for-cell agreement with gdal_viewshed, hand-made DEMs, properties.
 
+The compiled kernel behind ``viewshed_array`` is also held, cell for cell, to
+the numpy reference ``_viewshed_numpy`` on random DEMs.
+
 The comparison runs GDAL's own ``gdal_viewshed`` (Debian package gdal-bin) on
 the sample DEM reprojected to UTM 48N, and skips when the program is missing.
 whitezone implements the algorithm of GDAL 3.6; with that version the cells are
@@ -25,7 +28,14 @@ from hypothesis.extra.numpy import arrays
 from rasterio.warp import Resampling, calculate_default_transform, reproject
 
 from whitezone.errors import InputError
-from whitezone.viewshed import WGS84_EARTH_DIAMETER_M, viewshed, viewshed_array
+from whitezone.viewshed import (
+    _BAND,
+    WGS84_EARTH_DIAMETER_M,
+    _flat_rows,
+    _viewshed_numpy,
+    viewshed,
+    viewshed_array,
+)
 
 SAMPLE_DEM = Path(__file__).resolve().parents[1] / "data" / "sample" / "dem.tif"
 UTM48N = "EPSG:32648"
@@ -329,6 +339,97 @@ def test_nodata_is_never_visible_and_does_not_block():
     seen = viewshed_array(dem, GRID, OBSERVER, nodata=NODATA, curvature_coeff=0)
     assert not seen[MID, MID + 3 : MID + 6].any() and seen[MID - 8, MID] == 0
     assert seen.sum() == SIZE * SIZE - 4
+
+
+# ------------------------------------------- compiled kernel vs numpy reference
+
+
+@st.composite
+def random_dems(draw):
+    """A random DEM (dtype, layout, nodata, NaN, cell shape), an observer and options.
+
+    The grid is drawn from a seed (a DEM of thousands of cells drawn cell by
+    cell would be slow to generate and to shrink); up to 70 cells a side, so
+    the kernel's bands of ``_BAND`` rows come several to an octant.
+    """
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    rows, cols = draw(st.integers(1, 70)), draw(st.integers(1, 70))
+    dem = 500 + np.cumsum(rng.normal(0, draw(st.sampled_from([0.5, 5.0, 40.0])), (rows, cols)),
+                          axis=draw(st.integers(0, 1)))  # fmt: skip
+    if draw(st.booleans()):
+        dem = np.round(dem)  # ties between a cell and its horizon
+    dtype = draw(st.sampled_from(["float32", "float64", "int16", "int32"]))
+    dem = dem.astype(dtype)
+    if dtype.startswith("float"):
+        dem[rng.random((rows, cols)) < draw(st.sampled_from([0.0, 0.05]))] = np.nan
+    dem[rng.random((rows, cols)) < draw(st.sampled_from([0.0, 0.05, 0.3]))] = -32768
+    row, col = draw(st.integers(0, rows - 1)), draw(st.integers(0, cols - 1))
+    dem[row, col] = 600
+    layout = draw(st.sampled_from(["C", "window", "F", "flipped"]))
+    if layout == "window":  # a view into a larger DEM, as viewshed() windows are
+        big = np.zeros((rows + 3, cols + 5), dtype=dem.dtype)
+        big[2 : 2 + rows, 1 : 1 + cols] = dem
+        dem = big[2 : 2 + rows, 1 : 1 + cols]
+    elif layout == "F":
+        dem = np.asfortranarray(dem)
+    elif layout == "flipped":
+        dem = np.flipud(np.flipud(dem).copy())
+    cell_w = draw(st.sampled_from([1.0, 25.5, 30.0, 90.0]))
+    cell_h = cell_w * draw(st.sampled_from([0.7, 1.0, 1.3]))
+    transform = Affine(cell_w, 0, 500_000.0, 0, -cell_h, 2_300_000.0)
+    options = {
+        "observer_height_m": draw(st.sampled_from([0.0, 2.0, 30.0])),
+        "target_height_m": draw(st.sampled_from([0.0, 1.5, 20.0])),
+        "curvature_coeff": draw(st.sampled_from([0.0, 0.85714, -1.0, 1e5])),
+        "max_distance_m": draw(st.sampled_from([None, 0.0, cell_w * 0.7, cell_w * 25.0])),
+        "nodata": draw(st.sampled_from([None, -32768.0])),
+        "earth_diameter_m": draw(st.sampled_from([WGS84_EARTH_DIAMETER_M, math.inf])),
+    }
+    if options["nodata"] is None:
+        dem[dem == -32768] = 0  # a nodata value not declared would be a deep pit
+    return dem, transform, cell_centre(transform, row, col), options
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(random_dems())
+def test_compiled_kernel_equals_the_numpy_reference(case):
+    dem, transform, observer, options = case
+    compiled = viewshed_array(dem, transform, observer, **options)
+    reference = _viewshed_numpy(dem, transform, observer, **options)
+    assert compiled.dtype == reference.dtype == np.uint8
+    np.testing.assert_array_equal(compiled, reference)
+
+
+@pytest.mark.parametrize(("row", "col"), [(0, 0), (3 * _BAND, 2 * _BAND + 1), (111, 40), (59, 89)])
+def test_compiled_kernel_equals_the_numpy_reference_across_bands(row, col):
+    # Observers whose octants span many of the kernel's bands, on a grid whose
+    # rows are not a multiple of the band, with nodata cells around.
+    rng = np.random.default_rng(row * 1000 + col)
+    dem = (300 + np.cumsum(rng.normal(0, 4, (112, 90)), axis=0)).astype(np.float32)
+    dem[rng.random(dem.shape) < 0.02] = NODATA
+    dem[row, col] = 400
+    observer = cell_centre(GRID, row, col)
+    for options in (
+        {"observer_height_m": 30.0, "target_height_m": 1.5},
+        {"observer_height_m": 2.0, "max_distance_m": 1_500.0, "curvature_coeff": 1e5},
+    ):
+        compiled = viewshed_array(dem, GRID, observer, nodata=NODATA, **options)
+        np.testing.assert_array_equal(
+            compiled, _viewshed_numpy(dem, GRID, observer, nodata=NODATA, **options)
+        )
+
+
+def test_dem_windows_reach_the_kernel_without_a_copy():
+    big = np.arange(40.0, dtype=np.float32).reshape(5, 8)
+    window = big[1:4, 2:7]
+    flat, stride = _flat_rows(window)
+    assert np.shares_memory(flat, big) and stride == 8
+    assert flat[2 * stride + 4] == window[2, 4]
+    # Other layouts and dtypes are converted once.
+    flat, stride = _flat_rows(np.asfortranarray(window))
+    assert stride == 5 and flat[2 * stride + 4] == window[2, 4]
+    assert _flat_rows(window.astype(np.int16))[0].dtype == np.float32
+    assert _flat_rows(window.astype(np.int32))[0].dtype == np.float64
 
 
 # ----------------------------------------------------------- properties
