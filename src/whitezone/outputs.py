@@ -131,7 +131,7 @@ def write_outputs(result: Result, folder: str | Path | None = None, *,
                 result.layers.sites, result.model, area=result.layers.communes,
                 crs=result.layers.crs, folder=out.target, resolution_m=settings.resolution_m,
                 technologies=list(settings.technologies) if settings.technologies else None,
-                on_tile=on_tile,
+                method=settings.method, on_tile=on_tile,
             ))  # fmt: skip
     result.outputs = {**_paths(out), "run.json": out.folder / "run.json"}
     return result.outputs

@@ -301,6 +301,10 @@ class ModelSettings:
     itm: ItmSettings = field(default_factory=ItmSettings)
 
 
+#: ``[rasters] method``: every cell's links computed as villages' are, or radial sweeps.
+RASTER_METHODS = ("exact", "radial")
+
+
 @dataclass(frozen=True)
 class RasterSettings:
     """Best-server coverage rasters (``[rasters]``).
@@ -313,11 +317,17 @@ class RasterSettings:
         Cell size; 100 m by default (FCC's mobile maps use at most 100 m).
     technologies : tuple of str, optional
         Default every technology with an active site.
+    method : {"radial", "exact"}
+        ``"radial"`` (default): the terrain model's diffraction by radial
+        sweeps from each site (:mod:`whitezone.models.radial`; other models
+        compute every cell exactly anyway); ``"exact"``: every cell
+        evaluated as a village is.
     """
 
     write: bool = False
     resolution_m: float = 100.0
     technologies: tuple[str, ...] | None = None
+    method: str = "radial"
 
 
 @dataclass(frozen=True)
@@ -900,7 +910,7 @@ def project_from_dict(data: Mapping[str, Any], *, base_dir: Path, source: str = 
         problems.add(f"expected an H3 resolution from 0 to 15, got {hex_resolution!r} (7: cells "
                      "of 5.16 km², 8: 0.737 km²)", column="hexagons.resolution")  # fmt: skip
         hex_resolution = None
-    raster_table = section("rasters", ("write", "resolution_m", "technologies"))
+    raster_table = section("rasters", ("write", "resolution_m", "technologies", "method"))
     rasters = RasterSettings()
     if "write" in raster_table and not isinstance(raster_table["write"], bool):
         problems.add(f"expected true or false, got {raster_table['write']!r}", column="rasters.write")
@@ -913,8 +923,14 @@ def project_from_dict(data: Mapping[str, Any], *, base_dir: Path, source: str = 
             techs = None
         else:
             techs = tuple(normalise_technology(t) for t in techs)
+    raster_method = raster_table.get("method", RasterSettings.method)
+    if raster_method not in RASTER_METHODS:
+        problems.add(f"unknown method {raster_method!r}; expected one of {', '.join(RASTER_METHODS)}",
+                     column="rasters.method")  # fmt: skip
+        raster_method = RasterSettings.method
     rasters = RasterSettings(write=raster_table.get("write", False) is True,
-                             resolution_m=resolution or 100.0, technologies=techs)  # fmt: skip
+                             resolution_m=resolution or 100.0, technologies=techs,
+                             method=raster_method)  # fmt: skip
     postal = section("postal", ("max_distance_km",))
     broadband = section("broadband", ("reach_km",))
     validation = section("validation", ("snap_km",))

@@ -1,0 +1,889 @@
+"""Radial sweeps: best-server rasters of the terrain model without one profile per cell.
+
+The exact raster (:mod:`whitezone.rasters`) profiles every (cell, site) link
+from scratch: a site reaching 15 km over 100 m cells costs some 70,000
+profiles of up to 160 samples.  The classic coverage tools (SPLAT!,
+Signal-Server; the R2/R3 viewshed algorithms) instead cast *radials* from the
+site and walk each once at the DEM's resolution.  This module does that for
+the terrain model's Bullington diffraction, compiled with numba:
+
+* **Radials.**  ``N = ceil(2π R r / cell)`` radials for a mast of reach ``R``
+  on a grid of ``cell`` metres (the raster's or the DEM's, the finer;
+  ``r`` = :data:`RADIALS_PER_CELL`: with 1, neighbouring radials are one
+  cell apart at the reach); radial ``k`` leaves the mast at bearing
+  ``360 k / N``.  Samples are taken every DEM cell
+  (``Dem.resolution_m``), bilinearly, with the land cover's obstacle heights
+  on them as the model puts them on a profile's intermediate samples.  Only
+  the radials and lengths a tile needs are walked, and every value depends
+  on the mast and the cell alone: the tiling changes nothing.
+* **Each cell asks the radials beside it.**  A cell at distance ``D`` and
+  bearing ``β`` is a receiver at its own distance, on its own ground (the
+  DEM at its centre).  Its profile is the samples of a radial beside ``β``
+  up to half a DEM cell short of its own last :data:`OWN_SAMPLES` samples,
+  and those, taken where the model's profile of the link has them (the
+  ground just before a receiver, and the trees on it, decide much of its
+  loss); the loss is interpolated between the two radials on either side of
+  ``β``.  A link whose exact profile has at most :data:`EXACT_SAMPLES`
+  samples (within about 6 km on a 92 m DEM) is profiled as the model
+  profiles it (:func:`~whitezone.models.terrain_kernel.bullington_one`):
+  short profiles are sampled more finely than the DEM, which no radial is.
+* **Bullington along a radial, exactly.**  With the curvature
+  ``c = 1/(2 k a)``, a sample at ``x`` of a path of length ``D`` stands at
+  ``u + c x (D − x) = (u − c x²) + c D x``: the last term is linear in ``x``
+  (a shear), so in the frame ``q = u − c x²`` every line stays a line and the
+  direct ray, the steepest line from the transmitter and the tangent from
+  the receiver are those of the unsheared points.  The transmitter's
+  steepest slope is a running maximum of ``(q − z_tx) / x``; the receiver's
+  is the tangent from the receiver point ``(D, z_rx − c D²)`` to the upper
+  convex hull of the samples walked so far (Andrew's monotone chain, kept
+  incrementally; the tangent by binary search, O(log n)), or to one of the
+  cell's own samples.  From them the Bullington edge's ν is
+  :func:`~whitezone.models.diffraction.profile_diffraction`'s
+  ``√(2 D s_tx s_rx / λ)``.  On a line-of-sight path P.526 takes the largest
+  ν of all samples, which the hull does not give (the Fresnel zone is widest
+  mid-path): the two slopes bound it by ``−√(2 D s_tx s_rx / λ)``, which
+  settles many paths at 0 dB; on the others only the samples where the hull
+  comes within ``0.78 √(λ D / 8)`` of the ray (an interval: the hull less
+  the ray is concave) are looked at one by one.  The tests hold the walk to
+  ``profile_diffraction`` on the same samples to 1e-9 dB.
+* **The rest of the link, per cell.**  The formula's signal (EIRP, path-loss
+  formula, calibration) is a function of distance alone: it is tabulated per
+  kind of site from the model's ``_formula_signal`` on a logarithmic grid
+  of distances (:data:`NODES_PER_DECADE`) and interpolated at each cell's
+  own distance (within 0.01 dB of the model, tested).  The antenna pattern
+  (parabolic or MSI tables) is computed at the cell's own bearing and
+  elevation, the clutter loss from the cell's land-cover class, as the
+  model computes them.  Only the diffraction loss comes from the radials.
+* **Best server** as :meth:`TerrainModel.best`: the strongest signal, ties to
+  the shorter link, then the lower site position.  Cells of one mast, height
+  and frequency (the sectors of a site) share one sweep.  Masts are swept in
+  parallel (numba ``prange``), each worker keeping its own best per cell of
+  the tile, merged at the end: memory is a few times the tile's.
+
+Only the terrain model with Bullington diffraction is swept
+(:func:`radial_support`); every other model keeps the exact rasters.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import geopandas as gpd
+import numba
+import numpy as np
+import pandas as pd
+
+from ..errors import ModelValidityWarning
+from .diffraction import EARTH_RADIUS_M, NU_MIN
+from .pathloss import MIN_DISTANCE_KM, SPEED_OF_LIGHT_M_S
+from .terrain import TerrainModel
+from .terrain_kernel import _fill_profile, _height, _knife_edge, _obstacle, bullington_one
+
+__all__ = ["RadialSweep", "radial_support", "walk_losses"]
+
+#: Radial diffraction methods (the geometry of :func:`profile_diffraction`'s Bullington).
+RADIAL_DIFFRACTION = ("bullington", "bullington_p526")
+#: Formula table: nodes per decade of distance (linear interpolation in log d between them).
+NODES_PER_DECADE = 1000
+#: Methods a subclass must not override for the sweep to equal the model's links.
+_LINK_METHODS = ("best", "extra_loss_db", "link_loss", "profile_samples", "obstacles",
+                 "_formula_signal", "_link_losses", "antenna_loss_db", "clutter_loss_db",
+                 "formula_links", "links", "levels", "parameters", "reach_km")  # fmt: skip
+#: A cell's profile takes the radial's samples at least this many DEM cells short of its own.
+GAP_CELLS = 0.5
+#: Radials per raster cell of the circle at a mast's reach.
+RADIALS_PER_CELL = 2.0
+#: Links whose exact profile has at most this many samples are profiled, not swept.
+EXACT_SAMPLES = 48
+#: A swept cell's last intermediate samples taken where its own profile has them.
+OWN_SAMPLES = 2
+
+
+def radial_support(model) -> str | None:
+    """Why the radial sweep cannot stand for ``model``'s links (None: it can).
+
+    Only :class:`~whitezone.models.terrain.TerrainModel` itself (not a
+    subclass with other link physics, such as the ITM model) with Bullington
+    diffraction is swept; models without terrain have nothing to sweep.
+    """
+    if not isinstance(model, TerrainModel):
+        return f"the {model.kind} model has no terrain diffraction to sweep"
+    changed = [name for name in _LINK_METHODS
+               if getattr(type(model), name, None) is not getattr(TerrainModel, name, None)]  # fmt: skip
+    if changed:
+        return f"the {model.kind} model computes its links otherwise than by Bullington diffraction"
+    if model.diffraction not in RADIAL_DIFFRACTION:
+        return f"the radial sweep computes Bullington diffraction, not {model.diffraction!r}"
+    return None
+
+
+# ----------------------------------------------------------------- compiled core
+
+
+@numba.njit(cache=True, nogil=True)
+def _direct(u, first, last, step, ex_x, ex_g, ex_o, length, z_tx, z_rx, lam, c, p526, los_only):
+    """Bullington loss of a path of ``length`` over given intermediate samples, one by one.
+
+    The samples are ``u[first..last]`` at ``i * step`` and ``ex_g + ex_o``
+    at ``ex_x``; the arithmetic is :func:`~whitezone.models.diffraction.profile_diffraction`'s
+    between ends at heights ``z_tx`` and ``z_rx`` (NaN samples never
+    obstruct).  With ``los_only`` the path is known to be clear and only the
+    line-of-sight branch (largest ν) is computed.
+    """
+    nu_max = -np.inf
+    s_tx = -np.inf
+    s_rx = -np.inf
+    los = True
+    for i in range(first, last + 1 + ex_x.size):
+        if i <= last:
+            x = i * step
+            z = u[i] + x * (length - x) * c
+        else:
+            x = ex_x[i - last - 1]
+            z = ex_g[i - last - 1] + ex_o[i - last - 1] + x * (length - x) * c
+        if not math.isfinite(z):
+            continue
+        h = z - (z_tx + (z_rx - z_tx) * (x / length))
+        if h >= 0:
+            los = False
+        nu = h * math.sqrt(2.0 * length / (lam * x * (length - x)))
+        nu_max = max(nu_max, nu)
+        if not los_only:
+            s_tx = max(s_tx, h / x)
+            s_rx = max(s_rx, h / (length - x))
+    if los or los_only:
+        loss = _knife_edge(nu_max)
+    else:
+        loss = _knife_edge(math.sqrt(2.0 * length * max(s_tx, 0.0) * max(s_rx, 0.0) / lam))
+    if p526:
+        loss = loss + (1.0 - math.exp(-loss / 6.0)) * (10.0 + 0.02 * length / 1000.0)
+    return loss
+
+
+@numba.njit(cache=True, nogil=True)
+def _radial(ground, obstacle, step, h_tx, h_rx, lam, c, p526, q_dist, q_last, q_ground, q_ex_x,
+            q_ex_g, q_ex_o, q_order, hull_x, hull_q, u, out):  # fmt: skip
+    """Bullington loss of receivers along one radial, walked once.
+
+    ``ground`` is the DEM along the radial every ``step`` metres (sample 0
+    under the mast; NaN for nodata), ``obstacle`` the land cover's obstacle
+    height on each sample.  Receiver ``q`` stands ``q_dist[q]`` metres out
+    on ground ``q_ground[q]``; its profile's intermediate samples are the
+    radial's samples ``1..q_last[q]`` (obstacles on them), then its own,
+    ground ``q_ex_g[q]`` and obstacle ``q_ex_o[q]`` at distances
+    ``q_ex_x[q]`` (ascending, beyond the radial's, nearer than the receiver;
+    NaN distances: none).  ``q_order`` lists the receivers by
+    ``q_last``; the walk adds samples to the running hull as it passes them
+    and answers each receiver in O(log n) (see the module documentation)
+    into ``out[q]``.
+
+    An end over nodata is filled as the terrain model fills a profile's
+    ends: the mean known ground of the profile (all unknown: a flat 0 m
+    profile).  A mast over nodata has no fixed height to walk from: its
+    receivers are computed sample by sample.  ``hull_x``, ``hull_q`` and
+    ``u`` are work buffers as long as ``ground``.
+    """
+    g0 = ground[0]
+    tx_known = math.isfinite(g0)
+    total = g0 if tx_known else 0.0
+    known = 1 if tx_known else 0
+    z_tx = g0 + h_tx
+    size = 0  # points on the upper hull of (x, u − c x²), x ascending
+    a_tx = -np.inf  # steepest (q − z_tx) / x from the mast so far
+    i = 0  # samples 1..i walked
+    for pos in range(q_order.size):
+        q = q_order[pos]
+        last = max(q_last[q], 0)
+        while i < last:
+            i += 1
+            gi = ground[i]
+            if math.isfinite(gi):
+                total += gi
+                known += 1
+            ui = gi + obstacle[i]
+            u[i] = ui
+            if tx_known and math.isfinite(ui):
+                x = i * step
+                qi = ui - c * x * x
+                a_tx = max(a_tx, (qi - z_tx) / x)
+                while size >= 2 and ((hull_x[size - 1] - hull_x[size - 2]) * (qi - hull_q[size - 2])
+                                     - (hull_q[size - 1] - hull_q[size - 2])
+                                     * (x - hull_x[size - 2])) >= 0:  # fmt: skip
+                    size -= 1
+                hull_x[size] = x
+                hull_q[size] = qi
+                size += 1
+        length = q_dist[q]
+        g_rx = q_ground[q]
+        n_ex = 0
+        while n_ex < q_ex_x.shape[1] and math.isfinite(q_ex_x[q, n_ex]):
+            n_ex += 1
+        ex_x = q_ex_x[q, :n_ex]
+        ex_g = q_ex_g[q, :n_ex]
+        ex_o = q_ex_o[q, :n_ex]
+        if not length > 0:
+            out[q] = 0.0
+            continue
+        level = 0.0
+        count = 0
+        if not (tx_known and math.isfinite(g_rx)):
+            # The profile's mean known ground, for an end over nodata.
+            level = total
+            count = known
+            for t in range(n_ex):
+                if math.isfinite(ex_g[t]):
+                    level += ex_g[t]
+                    count += 1
+            if math.isfinite(g_rx):
+                level += g_rx
+                count += 1
+            level = level / count if count else 0.0
+        if not tx_known:
+            if count == 0:
+                # No known ground on the whole profile: flat at 0 m, obstacles on it.
+                for t in range(1, last + 1):
+                    hull_q[t] = obstacle[t]
+                out[q] = _direct(hull_q, 1, last, step, ex_x, ex_o - ex_o, ex_o, length, h_tx,
+                                 h_rx, lam, c, p526, False)  # fmt: skip
+            else:
+                z_rx = (g_rx if math.isfinite(g_rx) else level) + h_rx
+                out[q] = _direct(u, 1, last, step, ex_x, ex_g, ex_o, length, level + h_tx, z_rx,
+                                 lam, c, p526, False)  # fmt: skip
+            continue
+        z_rx = (g_rx if math.isfinite(g_rx) else level) + h_rx
+        q_rx = z_rx - c * length * length
+        s = (q_rx - z_tx) / length  # the direct ray's slope in the unsheared frame
+        a = a_tx
+        b = -np.inf  # steepest (q − q_rx) / (D − x): the tangent from the receiver
+        for t in range(n_ex):
+            qt = ex_g[t] + ex_o[t] - c * ex_x[t] * ex_x[t]
+            if math.isfinite(qt):
+                a = max(a, (qt - z_tx) / ex_x[t])
+                b = max(b, (qt - q_rx) / (length - ex_x[t]))
+        if size > 0:
+            lo = 0
+            hi = size - 1
+            while lo < hi:  # the hull vertex the tangent touches
+                mid = (lo + hi) // 2
+                if ((hull_q[mid + 1] - q_rx) * (length - hull_x[mid])
+                        > (hull_q[mid] - q_rx) * (length - hull_x[mid + 1])):  # fmt: skip
+                    lo = mid + 1
+                else:
+                    hi = mid
+            b = max(b, (hull_q[lo] - q_rx) / (length - hull_x[lo]))
+        if a == -np.inf:
+            out[q] = 0.0  # no intermediate sample with known ground: nothing obstructs
+            continue
+        s_tx = a - s
+        s_rx = b + s
+        if s_tx >= 0:
+            loss = _knife_edge(math.sqrt(2.0 * length * s_tx * max(s_rx, 0.0) / lam))
+            if p526:
+                loss = loss + (1.0 - math.exp(-loss / 6.0)) * (10.0 + 0.02 * length / 1000.0)
+        elif s_rx < 0 and -math.sqrt(2.0 * length * s_tx * s_rx / lam) < NU_MIN - 1e-9:
+            loss = 0.0  # every sample's ν is below −0.78 (the slopes bound it)
+        else:
+            # Clear, but maybe not by the Fresnel zone: ν > −0.78 needs the sample within
+            # 0.78 √(λ D / 8) of the ray, so only where the hull comes that close (an interval:
+            # the hull less the ray is concave) are samples looked at one by one.
+            near = -NU_MIN * math.sqrt(lam * length / 8.0) * (1.0 + 1e-9) + 1e-9
+            first = 1
+            to = 0  # none
+            if size > 0:
+                lo = 0
+                hi = size - 1
+                while lo < hi:  # the vertex highest above the ray
+                    mid = (lo + hi) // 2
+                    if hull_q[mid + 1] - hull_q[mid] > s * (hull_x[mid + 1] - hull_x[mid]):
+                        lo = mid + 1
+                    else:
+                        hi = mid
+                top = lo
+                if hull_q[top] - z_tx - s * hull_x[top] > -near:
+                    lo = 0
+                    hi = top
+                    while lo < hi:  # first vertex that close
+                        mid = (lo + hi) // 2
+                        if hull_q[mid] - z_tx - s * hull_x[mid] > -near:
+                            hi = mid
+                        else:
+                            lo = mid + 1
+                    first = 1 if lo == 0 else int(hull_x[lo - 1] / step + 0.5)
+                    lo = top
+                    hi = size - 1
+                    while lo < hi:  # last vertex that close
+                        mid = (lo + hi + 1) // 2
+                        if hull_q[mid] - z_tx - s * hull_x[mid] > -near:
+                            lo = mid
+                        else:
+                            hi = mid - 1
+                    to = last if lo == size - 1 else int(hull_x[lo + 1] / step + 0.5)
+            loss = _direct(u, first, to, step, ex_x, ex_g, ex_o, length, z_tx, z_rx, lam, c, p526,
+                           True)  # fmt: skip
+        out[q] = loss
+
+
+@numba.njit(cache=True, nogil=True)
+def _interp360(table, angle):
+    """Linear interpolation in a 360-entry circular table (as the antenna module's)."""
+    a = angle % 360.0
+    lo = int(math.floor(a)) % 360
+    frac = a - math.floor(a)
+    return table[lo] * (1.0 - frac) + table[(lo + 1) % 360] * frac
+
+
+@numba.njit(cache=True, nogil=True)
+def _site_signal(s, log_km, bearing, theta, code, links):
+    """Signal of site ``s`` at a cell before diffraction: formula, pattern, clutter.
+
+    ``log_km`` is log10 of the cell's distance in km (floored at the
+    formula's 1 m), ``bearing`` its bearing from the site and ``theta`` the
+    elevation at which the antenna sees it (degrees), ``code`` its land-cover
+    class's column in the clutter table; ``links`` the sites' arrays
+    (:meth:`RadialSweep._links`).
+    """
+    (_, tab, tab_u0, tab_du, site_tab, site_az, site_bw, site_tilt, site_pattern, site_freq,
+     pat_h, pat_v, front_to_back, vertical_bw, side_lobe, clutter) = links  # fmt: skip
+    row = site_tab[s]
+    pos = (log_km - tab_u0) / tab_du
+    last = tab.shape[1] - 1
+    if pos <= 0.0:
+        signal = tab[row, 0]
+    elif pos >= last:
+        signal = tab[row, last]
+    else:
+        i = int(pos)
+        f = pos - i
+        signal = tab[row, i] * (1.0 - f) + tab[row, i + 1] * f
+    az = site_az[s]
+    if math.isfinite(az):
+        phi = (bearing - az + 180.0) % 360.0 - 180.0
+        p = site_pattern[s]
+        if p < 0:
+            horizontal = min(12.0 * (phi / site_bw[s]) ** 2, front_to_back)
+            vertical = min(12.0 * ((theta - site_tilt[s]) / vertical_bw) ** 2, side_lobe)
+            signal -= min(horizontal + vertical, front_to_back)
+        else:
+            signal -= _interp360(pat_h[p], phi) + _interp360(pat_v[p], theta - site_tilt[s])
+    return signal - clutter[site_freq[s], code]
+
+
+@numba.njit(cache=True, nogil=True)
+def _better(signal, dist, site, best_signal, best_dist, best_site):
+    """The order of :meth:`TerrainModel.best`: stronger, then shorter, then the lower position."""
+    if signal > best_signal:
+        return True
+    if signal == best_signal and best_site >= 0:
+        return dist < best_dist or (dist == best_dist and site < best_site)
+    return False
+
+
+@numba.njit(cache=True, nogil=True)
+def _sweep_mast(e, tile, terrain, masts, physics, links, best_signal, best_dist, best_site):
+    """One mast's radials over a tile, and its cells' signals into the best-so-far arrays.
+
+    ``tile`` is the cells (centres' x and y, mask, ground, land-cover
+    column, cell size), ``terrain`` the DEM and the obstacles, ``masts`` the
+    masts and their sites, ``physics`` the heights, curvature and options
+    (see :meth:`RadialSweep.tile`).
+    """
+    xs, ys, mask, cell_ground, cell_code, res = tile
+    heights, dem_t, step, lc_codes, lc_t, obst = terrain
+    em_x, em_y, em_h, em_freq, em_reach, em_nrad, em_first, em_sites = masts
+    h_rx, c, k_factor, p526, gap, interpolate, max_samples, exact_samples, n_extra = physics
+    site_reach = links[0]
+    rows, cols = mask.shape
+    sx = em_x[e]
+    sy = em_y[e]
+    h_tx = em_h[e]
+    freq = em_freq[e]
+    lam = SPEED_OF_LIGHT_M_S / (freq * 1e6)
+    reach = em_reach[e]
+    n_rad = em_nrad[e]
+    per_degree = n_rad / 360.0
+    # Nearer than this the radials are within a quarter of a DEM cell of each other: the
+    # nearest one will do.
+    near_enough = 0.25 * step * n_rad / (2.0 * math.pi)
+    c_lo = max(0, int(math.floor((sx - reach - xs[0]) / res)))
+    c_hi = min(cols - 1, int(math.ceil((sx + reach - xs[0]) / res)))
+    r_lo = max(0, int(math.floor((ys[0] - (sy + reach)) / res)))
+    r_hi = min(rows - 1, int(math.ceil((ys[0] - (sy - reach)) / res)))
+    if c_lo > c_hi or r_lo > r_hi:
+        return
+    # Pass 1: the tile's cells within reach.  A short link is profiled at once; the others
+    # are queries 2m (and 2m + 1) to the radial(s) beside cell m.
+    box = (r_hi - r_lo + 1) * (c_hi - c_lo + 1)
+    cell = np.empty(box, dtype=np.int64)
+    bearing = np.empty(box)
+    weight = np.empty(box)
+    q_dist = np.empty(2 * box)
+    q_last = np.empty(2 * box, dtype=np.int64)
+    q_ground = np.empty(2 * box)
+    q_ex_x = np.full((2 * box, max(n_extra, 1)), np.nan)
+    q_ex_g = np.empty((2 * box, max(n_extra, 1)))
+    q_ex_o = np.empty((2 * box, max(n_extra, 1)))
+    q_radial = np.empty(2 * box, dtype=np.int64)
+    q_loss = np.empty(2 * box)
+    buf = np.empty(max(exact_samples, 3))
+    per_radial = np.zeros(n_rad + 1, dtype=np.int64)
+    n = 0
+    longest = 0
+    for r in range(r_lo, r_hi + 1):
+        dy = ys[r] - sy
+        for col in range(c_lo, c_hi + 1):
+            if not mask[r, col]:
+                continue
+            dx = xs[col] - sx
+            d = math.hypot(dx, dy)
+            if d > reach:
+                continue
+            b = np.degrees(np.arctan2(dx, dy)) % 360.0
+            cell[n] = r * cols + col
+            bearing[n] = b
+            q_dist[2 * n] = d
+            samples = min(max(int(math.ceil(d / step)) + 1, 3), max_samples)
+            samples = min(((samples + 15) // 16) * 16, max_samples)  # as profile_samples
+            if samples <= exact_samples:
+                _fill_profile(buf, heights, dem_t, sx, sy, xs[col], ys[r], samples, lc_codes,
+                              lc_t, obst)  # fmt: skip
+                q_loss[2 * n], _ = bullington_one(buf, samples, d, h_tx, h_rx, freq, k_factor, p526)
+                q_loss[2 * n + 1] = q_loss[2 * n]
+                q_radial[2 * n] = -1
+                q_radial[2 * n + 1] = -1
+                weight[n] = 0.0
+                n += 1
+                continue
+            # The link's own last samples, where the model's profile has them.
+            own = min(n_extra, samples - 2)
+            for t in range(own):
+                i = samples - 1 - own + t
+                f = i / (samples - 1)
+                x = sx + (xs[col] - sx) * f
+                y = sy + (ys[r] - sy) * f
+                q_ex_x[2 * n, t] = f * d
+                q_ex_g[2 * n, t] = _height(heights, dem_t[0], dem_t[1], dem_t[2], dem_t[3], x, y)
+                q_ex_o[2 * n, t] = (_obstacle(lc_codes, lc_t[0], lc_t[1], lc_t[2], lc_t[3], obst,
+                                              x, y) if obst.size else 0.0)  # fmt: skip
+                q_ex_x[2 * n + 1, t] = q_ex_x[2 * n, t]
+                q_ex_g[2 * n + 1, t] = q_ex_g[2 * n, t]
+                q_ex_o[2 * n + 1, t] = q_ex_o[2 * n, t]
+            for t in range(own, q_ex_x.shape[1]):
+                q_ex_x[2 * n, t] = np.nan
+                q_ex_x[2 * n + 1, t] = np.nan
+            short_of = q_ex_x[2 * n, 0] if own else d
+            j = int(math.ceil(short_of / step - gap)) - 1
+            longest = max(longest, j)
+            if interpolate and d > near_enough:
+                t = b * per_degree
+                k = int(t)
+                weight[n] = t - k
+                k2 = k + 1
+                if k >= n_rad:
+                    k -= n_rad
+                if k2 >= n_rad:
+                    k2 -= n_rad
+                q_radial[2 * n + 1] = k2
+                per_radial[k2 + 1] += 1
+            else:
+                k = int(b * per_degree + 0.5)
+                if k >= n_rad:
+                    k -= n_rad
+                q_radial[2 * n + 1] = -1
+                weight[n] = 0.0
+            q_radial[2 * n] = k
+            per_radial[k + 1] += 1
+            for w in range(2 * n, 2 * n + 2):
+                q_dist[w] = d
+                q_last[w] = j
+                q_ground[w] = cell_ground[r, col]
+            n += 1
+    if n == 0:
+        return
+    # Queries by radial (counting sort), then by last sample within each radial.
+    for k in range(n_rad):
+        per_radial[k + 1] += per_radial[k]
+    queries = per_radial[n_rad]
+    by_radial = np.empty(queries, dtype=np.int64)
+    fill = per_radial[:n_rad].copy()
+    for w in range(2 * n):
+        k = q_radial[w]
+        if k >= 0:
+            by_radial[fill[k]] = w
+            fill[k] += 1
+    size = longest + 2
+    samples_g = np.empty(size)
+    samples_o = np.empty(size)
+    hull_x = np.empty(size)
+    hull_q = np.empty(size)
+    u = np.empty(size)
+    counts = np.zeros(size + 1, dtype=np.int64)
+    order = np.empty(queries, dtype=np.int64)
+    for k in range(n_rad):
+        lo = per_radial[k]
+        hi = per_radial[k + 1]
+        if lo == hi:
+            continue
+        far = 0
+        for w in range(lo, hi):
+            far = max(far, q_last[by_radial[w]])
+        for t in range(far + 3):
+            counts[t] = 0
+        for w in range(lo, hi):
+            counts[max(q_last[by_radial[w]], -1) + 2] += 1
+        for t in range(far + 2):
+            counts[t + 1] += counts[t]
+        for w in range(lo, hi):
+            qw = by_radial[w]
+            slot = max(q_last[qw], -1) + 1
+            order[lo + counts[slot]] = qw
+            counts[slot] += 1
+        angle = math.radians(k * 360.0 / n_rad)
+        ux = math.sin(angle)
+        uy = math.cos(angle)
+        for t in range(far + 1):
+            x = sx + ux * (t * step)
+            y = sy + uy * (t * step)
+            samples_g[t] = _height(heights, dem_t[0], dem_t[1], dem_t[2], dem_t[3], x, y)
+            samples_o[t] = (_obstacle(lc_codes, lc_t[0], lc_t[1], lc_t[2], lc_t[3], obst, x, y)
+                            if obst.size else 0.0)  # fmt: skip
+        _radial(samples_g, samples_o, step, h_tx, h_rx, lam, c, p526, q_dist, q_last, q_ground,
+                q_ex_x, q_ex_g, q_ex_o, order[lo:hi], hull_x, hull_q, u, q_loss)  # fmt: skip
+    # Pass 2: every cell's signal from each of the mast's sites.
+    sectors = False
+    for w in range(em_first[e], em_first[e + 1]):
+        if math.isfinite(links[5][em_sites[w]]):
+            sectors = True
+    drop = h_tx - h_rx
+    theta = 0.0
+    for m in range(n):
+        r = cell[m] // cols
+        col = cell[m] - r * cols
+        d = q_dist[2 * m]
+        loss = q_loss[2 * m]
+        if q_radial[2 * m + 1] >= 0:
+            loss += (q_loss[2 * m + 1] - loss) * weight[m]
+        if sectors:
+            theta = np.degrees(np.arctan2(drop, max(d, 1.0)))
+        log_km = math.log10(max(d / 1000.0, MIN_DISTANCE_KM))
+        code = cell_code[r, col]
+        for w in range(em_first[e], em_first[e + 1]):
+            s = em_sites[w]
+            if d > site_reach[s]:
+                continue
+            signal = _site_signal(s, log_km, bearing[m], theta, code, links) - loss
+            if _better(signal, d, s, best_signal[r, col], best_dist[r, col], best_site[r, col]):
+                best_signal[r, col] = signal
+                best_dist[r, col] = d
+                best_site[r, col] = s
+
+
+@numba.njit(cache=True, parallel=True)
+def _sweep_tile(tile, terrain, masts, order, n_chunks, physics, links, out_signal, out_site):
+    """Best server of every cell of a tile from the masts ``order`` (chunks in parallel)."""
+    rows, cols = tile[2].shape
+    signal = np.full((n_chunks, rows, cols), -np.inf)
+    dist = np.full((n_chunks, rows, cols), np.inf)
+    site = np.full((n_chunks, rows, cols), -1, dtype=np.int64)
+    for chunk in numba.prange(n_chunks):
+        for pos in range(chunk, order.size, n_chunks):
+            _sweep_mast(order[pos], tile, terrain, masts, physics, links, signal[chunk],
+                        dist[chunk], site[chunk])  # fmt: skip
+    for r in numba.prange(rows):
+        for col in range(cols):
+            bs = -np.inf
+            bd = np.inf
+            bi = -1
+            for chunk in range(n_chunks):
+                s = site[chunk, r, col]
+                if s >= 0 and _better(signal[chunk, r, col], dist[chunk, r, col], s, bs, bd, bi):
+                    bs = signal[chunk, r, col]
+                    bd = dist[chunk, r, col]
+                    bi = s
+            out_signal[r, col] = bs if bi >= 0 else np.nan
+            out_site[r, col] = bi
+
+
+@numba.njit(cache=True)
+def _walk_py(ground, obstacle, step, h_tx, h_rx, lam, c, p526, extra):
+    """Each sample ``j >= 2`` of a radial as a receiver over samples ``1..j-1``.
+
+    The last ``extra`` of them are given as the receiver's own samples, the
+    others walked.
+    """
+    n = ground.size
+    out = np.zeros(n)
+    if n < 3:
+        return out
+    q_dist = np.arange(n) * step
+    q_last = np.empty(n, dtype=np.int64)
+    k = max(extra, 1)
+    q_ex_x = np.full((n, k), np.nan)
+    q_ex_g = np.full((n, k), np.nan)
+    q_ex_o = np.full((n, k), np.nan)
+    for j in range(n):
+        own = min(extra, max(j - 1, 0))
+        q_last[j] = j - 1 - own
+        for t in range(own):
+            i = j - own + t
+            q_ex_x[j, t] = i * step
+            q_ex_g[j, t] = ground[i]
+            q_ex_o[j, t] = obstacle[i]
+    q_order = np.argsort(q_last[2:], kind="mergesort") + 2
+    _radial(ground, obstacle, step, h_tx, h_rx, lam, c, p526, q_dist, q_last, ground, q_ex_x,
+            q_ex_g, q_ex_o, q_order, np.empty(n), np.empty(n), np.empty(n), out)  # fmt: skip
+    return out
+
+
+@numba.njit(cache=True)
+def _signals_py(site, log_km, bearing, theta, code, links):
+    out = np.empty(site.size)
+    for i in range(site.size):
+        out[i] = _site_signal(site[i], log_km[i], bearing[i], theta[i], code[i], links)
+    return out
+
+
+def _curvature(k_factor: float) -> float:
+    """``1 / (2 k a)``, 0 for a flat Earth (``k`` infinite)."""
+    return 0.0 if not math.isfinite(k_factor) else 1.0 / (2.0 * k_factor * EARTH_RADIUS_M)
+
+
+def walk_losses(ground, obstacle=None, *, step_m: float, tx_height_m: float, rx_height_m: float,
+                frequency_mhz: float, k_factor: float = 4.0 / 3.0, p526: bool = False,
+                own_samples: int = 0) -> np.ndarray:  # fmt: skip
+    """Bullington loss at every sample of one radial, by the running hull.
+
+    Parameters
+    ----------
+    ground : array, shape (n,)
+        DEM heights along the radial every ``step_m`` (sample 0 under the
+        mast; NaN for nodata).
+    obstacle : array, shape (n,), optional
+        Obstacle height on each sample where it lies between the ends.
+    step_m, tx_height_m, rx_height_m, frequency_mhz, k_factor : float
+    p526 : bool
+        Add P.526's empirical term (``"bullington_p526"``).
+    own_samples : int
+        How many of each receiver's last intermediate samples are handed to
+        it as its own (as a raster cell's nearest samples are) rather than
+        walked: the result is the same.
+
+    Returns
+    -------
+    ndarray, shape (n,)
+        Element ``j``: :func:`~whitezone.models.diffraction.profile_diffraction`
+        of the profile ``ground[:j+1]`` (obstacles on its intermediate
+        samples, a nodata end filled with the profile's mean known ground as
+        the terrain model does), length ``j * step_m``; 0 for ``j < 2``.
+    """
+    ground = np.ascontiguousarray(ground, dtype=float)
+    obstacle = np.zeros_like(ground) if obstacle is None else np.ascontiguousarray(obstacle, dtype=float)
+    lam = SPEED_OF_LIGHT_M_S / (float(frequency_mhz) * 1e6)
+    return _walk_py(ground, obstacle, float(step_m), float(tx_height_m), float(rx_height_m), lam,
+                    _curvature(k_factor), bool(p526), int(own_samples))  # fmt: skip
+
+
+# ----------------------------------------------------------------- one technology
+
+
+class RadialSweep:
+    """A technology's sites prepared for radial sweeps, tile after tile.
+
+    Parameters
+    ----------
+    model : TerrainModel
+        A model :func:`radial_support` accepts.
+    sites : GeoDataFrame
+        The technology's active site-technologies (cells).
+    site_xy : ndarray, shape (n, 2)
+        Their metric x, y.
+    reach_m : ndarray, shape (n,)
+        ``model.reach_km(sites) * 1000``.
+    resolution_m : float
+        The raster's cell size (sets the number of radials).
+    radials_per_cell : float
+        Radials per raster cell of the circle at a mast's reach (1: the
+        neighbouring radials are one cell apart there).
+    interpolate : bool
+        A cell's diffraction loss interpolated between the two radials on
+        either side of it (by bearing), rather than the nearest radial's.
+    exact_samples : int
+        Links whose exact profile has at most this many samples
+        (:meth:`TerrainModel.profile_samples`) are profiled as the model
+        profiles them (0: every link from the radials).
+    own_samples : int
+        A swept cell's last intermediate samples taken at its own profile's
+        places rather than along a radial.
+    """
+
+    def __init__(self, model: TerrainModel, sites: gpd.GeoDataFrame, site_xy: np.ndarray,
+                 reach_m: np.ndarray, *, resolution_m: float,
+                 radials_per_cell: float = RADIALS_PER_CELL, interpolate: bool = True,
+                 exact_samples: int = EXACT_SAMPLES, own_samples: int = OWN_SAMPLES):  # fmt: skip
+        reason = radial_support(model)
+        if reason is not None:
+            raise ValueError(reason)
+        if not radials_per_cell > 0:
+            raise ValueError(f"radials_per_cell must be > 0, got {radials_per_cell!r}")
+        self.model = model
+        self.resolution_m = float(resolution_m)
+        self.xy = np.asarray(site_xy, dtype=float).reshape(-1, 2)
+        self.reach_m = np.asarray(reach_m, dtype=float).reshape(-1)
+        self.params = params = model.parameters(sites)
+        dem = model.dem
+        t = dem.transform
+        obstacles = model.obstacles()  # land cover raising the samples between the ends
+        if obstacles is None:
+            lc_codes, lc_t = np.zeros((1, 1), np.int64), np.array([0.0, 1.0, 0.0, -1.0])
+            obst = np.zeros(0)
+        else:
+            lc, table = obstacles
+            lc_codes = np.ascontiguousarray(lc.codes, dtype=np.int64)
+            lc_t = np.array([lc.transform.c, lc.transform.a, lc.transform.f, lc.transform.e])
+            obst = np.asarray(table, dtype=np.float64)
+        self.terrain = (np.ascontiguousarray(dem.heights_m, dtype=np.float64),
+                        np.array([t.c, t.a, t.f, t.e], dtype=np.float64), float(dem.resolution_m),
+                        lc_codes, lc_t, obst)  # fmt: skip
+        self.physics = (float(model.receiver_height_m), _curvature(model.k_factor),
+                        float(model.k_factor), model.diffraction == "bullington_p526", GAP_CELLS,
+                        bool(interpolate), int(model.max_samples), int(exact_samples),
+                        int(own_samples))  # fmt: skip
+        self.links = self._links(params)
+        # Masts: one sweep per place, height and frequency (a site's sectors share it).
+        height = params["height_m"].to_numpy(dtype=float)
+        freq = params["frequency_mhz"].to_numpy(dtype=float)
+        ok = np.isfinite(self.xy).all(axis=1) & np.isfinite(self.reach_m) & (self.reach_m > 0)
+        ok &= np.isfinite(height) & np.isfinite(freq)
+        rows = np.flatnonzero(ok)
+        key = np.column_stack([self.xy, height, freq])[rows]
+        _, first, group = np.unique(key.reshape(-1, 4), axis=0, return_index=True, return_inverse=True)
+        group = np.asarray(group, dtype=np.int64).reshape(-1)
+        self.mast_of = np.full(len(sites), -1, dtype=np.int64)
+        self.mast_of[rows] = group
+        reps = rows[first]
+        reach = np.zeros(len(reps))
+        np.maximum.at(reach, group, self.reach_m[rows])
+        # Neighbouring radials at most a raster cell, and a DEM cell, apart at the reach.
+        spacing = min(self.resolution_m, float(dem.resolution_m)) / radials_per_cell
+        radials = np.maximum(8, np.ceil(2.0 * math.pi * reach / spacing))
+        #: x, y, height, frequency, reach and radials of each mast.
+        self.masts = (self.xy[reps, 0].copy(), self.xy[reps, 1].copy(), height[reps].copy(),
+                      freq[reps].copy(), reach, radials.astype(np.int64))  # fmt: skip
+
+    def _links(self, params: pd.DataFrame) -> tuple:
+        """The sites' arrays for the cells' signals (:func:`_site_signal`).
+
+        Reach; the formula's signal (EIRP − loss − calibration) per kind of
+        site on a log grid of distances from 1 m; azimuth, beamwidth, tilt and
+        pattern (MSI tables) of the cells; the clutter loss per (frequency,
+        land-cover class), its last column for unknown classes (no loss).
+        """
+        columns = ["frequency_mhz", "height_m", "eirp_dbm", "offset_db", "slope_db_per_decade"]
+        values = np.nan_to_num(params[columns].to_numpy(dtype=float), nan=-1e300).reshape(-1, 5)
+        _, first, kind = np.unique(values, axis=0, return_index=True, return_inverse=True)
+        far_km = max(float(np.nanmax(self.reach_m, initial=0.0)) / 1000.0, 0.01) * 1.001 + 0.001
+        u0 = math.log10(MIN_DISTANCE_KM)
+        nodes = max(2, math.ceil((math.log10(far_km) - u0) * NODES_PER_DECADE) + 1)
+        du = (math.log10(far_km) - u0) / (nodes - 1)
+        d_km = 10.0 ** (u0 + du * np.arange(nodes))
+        tab = np.zeros((max(len(first), 1), nodes))
+        if len(first):
+            with warnings.catch_warnings():
+                # The nodes are not links: the model warns about the links themselves.
+                warnings.simplefilter("ignore", ModelValidityWarning)
+                signal = self.model._formula_signal(params, np.repeat(first, nodes),
+                                                    np.tile(d_km, len(first)))  # fmt: skip
+            tab = np.asarray(signal, dtype=float).reshape(len(first), nodes)
+        azimuth = params["azimuth_deg"].to_numpy(dtype=float)
+        names = params["pattern"].to_numpy(dtype=object)
+        sector = [isinstance(p, str) and p != "" and math.isfinite(a)
+                  for p, a in zip(names, azimuth, strict=True)]  # fmt: skip
+        used = sorted({str(p) for p, keep in zip(names, sector, strict=True) if keep})
+        patterns = self.model.antennas.patterns
+        index = {p: i for i, p in enumerate(used)}
+        pattern = np.array([index[p] if keep else -1 for p, keep in zip(names, sector, strict=True)],
+                           dtype=np.int64)  # fmt: skip
+        freqs, site_freq = np.unique(params["frequency_mhz"].to_numpy(dtype=float), return_inverse=True)
+        clutter = self.model.clutter
+        self.codes = np.array(sorted(clutter.classes) if clutter is not None else [], dtype=np.int64)
+        table = np.zeros((max(len(freqs), 1), len(self.codes) + 1))
+        if clutter is not None and len(self.codes) and len(freqs):
+            f_grid, c_grid = np.meshgrid(freqs, self.codes, indexing="ij")
+            table[:, : len(self.codes)] = clutter.loss_db(c_grid, f_grid)
+        a = self.model.antennas
+        return (self.reach_m, np.ascontiguousarray(tab), u0, du,
+                np.asarray(kind, dtype=np.int64).reshape(-1), azimuth,
+                params["beamwidth_deg"].to_numpy(dtype=float), params["tilt_deg"].to_numpy(dtype=float),
+                pattern, np.asarray(site_freq, dtype=np.int64).reshape(-1),
+                np.array([patterns[p].horizontal_db for p in used], dtype=float).reshape(-1, 360),
+                np.array([patterns[p].vertical_db for p in used], dtype=float).reshape(-1, 360),
+                float(a.front_to_back_db), float(a.vertical_beamwidth_deg), float(a.side_lobe_db),
+                table)  # fmt: skip
+
+    def cell_codes(self, centres: np.ndarray) -> np.ndarray:
+        """Column of the clutter table of each cell centre's land-cover class."""
+        if self.model.clutter is None or len(self.codes) == 0:
+            return np.zeros(len(centres), dtype=np.int64)
+        code = self.model.clutter.codes_at(centres)
+        pos = np.clip(np.searchsorted(self.codes, code), 0, len(self.codes) - 1)
+        return np.where(self.codes[pos] == code, pos, len(self.codes)).astype(np.int64)
+
+    def signals(self, site: np.ndarray, centres: np.ndarray) -> np.ndarray:
+        """Each (site, cell) link's signal before diffraction, as the sweep computes it."""
+        site = np.asarray(site, dtype=np.int64)
+        d = np.asarray(centres, dtype=float).reshape(-1, 2) - self.xy[site]
+        dist = np.hypot(d[:, 0], d[:, 1])
+        bearing = np.degrees(np.arctan2(d[:, 0], d[:, 1])) % 360.0
+        drop = self.params["height_m"].to_numpy(dtype=float)[site] - self.physics[0]
+        theta = np.degrees(np.arctan2(drop, np.maximum(dist, 1.0)))
+        log_km = np.log10(np.maximum(dist / 1000.0, MIN_DISTANCE_KM))
+        return _signals_py(site, log_km, bearing, theta, self.cell_codes(centres), self.links)
+
+    def tile(self, centres_x: np.ndarray, centres_y: np.ndarray, mask: np.ndarray,
+             sites: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+        """Best signal and server (position in the sites) of each cell of a tile.
+
+        Parameters
+        ----------
+        centres_x : ndarray, shape (cols,)
+            x of the tile's column centres, ascending, one cell apart.
+        centres_y : ndarray, shape (rows,)
+            y of its row centres, descending.
+        mask : ndarray of bool, shape (rows, cols)
+            Cells to compute.
+        sites : ndarray of int
+            Positions of the sites that may serve the tile.
+
+        Returns
+        -------
+        signal : ndarray, shape (rows, cols)
+            dBm; NaN where no site reaches.
+        server : ndarray of int64
+            −1 where no site reaches.
+        """
+        rows, cols = mask.shape
+        signal = np.full((rows, cols), np.nan)
+        server = np.full((rows, cols), -1, dtype=np.int64)
+        sites = np.asarray(sites, dtype=np.int64)
+        sites = sites[self.mast_of[sites] >= 0]
+        if sites.size == 0 or not mask.any():
+            return signal, server
+        mast = self.mast_of[sites]
+        by_mast = np.argsort(mast, kind="stable")
+        masts, first = np.unique(mast[by_mast], return_index=True)
+        x, y, height, freq, reach, radials = (a[masts] for a in self.masts)
+        tables = (x, y, height, freq, reach, radials, np.append(first, len(sites)).astype(np.int64),
+                  sites[by_mast])  # fmt: skip
+        # The heaviest masts first, dealt round the chunks (one best-so-far tile each).
+        order = np.argsort(-reach, kind="stable").astype(np.int64)
+        n_chunks = int(max(1, min(len(masts), 2 * numba.get_num_threads())))
+        xx, yy = np.meshgrid(centres_x, centres_y)
+        centres = np.column_stack([xx.ravel(), yy.ravel()])
+        ground = self.model.dem.height_at(centres[:, 0], centres[:, 1]).reshape(rows, cols)
+        tile = (np.ascontiguousarray(centres_x, dtype=float),
+                np.ascontiguousarray(centres_y, dtype=float),
+                np.ascontiguousarray(mask, dtype=np.bool_), np.ascontiguousarray(ground, dtype=float),
+                self.cell_codes(centres).reshape(rows, cols), self.resolution_m)  # fmt: skip
+        _sweep_tile(tile, self.terrain, tables, order, n_chunks, self.physics, self.links, signal,
+                    server)  # fmt: skip
+        return signal, server

@@ -1,0 +1,299 @@
+"""Radial sweeps: the running-hull Bullington, the per-cell link terms, rasters against exact ones."""
+
+from __future__ import annotations
+
+import logging
+import math
+import warnings
+from dataclasses import replace
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import rasterio
+import shapely
+from affine import Affine
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pyproj import CRS
+
+from whitezone import InputError, read_project
+from whitezone.dem import Dem
+from whitezone.landcover import Landcover
+from whitezone.models import ItmModel, PathLossModel, RadiusModel, TerrainModel
+from whitezone.models.clutter import Clutter
+from whitezone.models.diffraction import profile_diffraction
+from whitezone.models.radial import RadialSweep, radial_support, walk_losses
+from whitezone.project import RasterSettings
+from whitezone.rasters import coverage_rasters
+
+UTM = CRS.from_epsg(32648)
+X0, Y0 = 500_000.0, 2_320_000.0
+
+
+# --- the walk: Bullington by the running hull equals profile_diffraction -------------------------
+
+
+def _reference(ground, obstacle, j, step, h_tx, freq, k, method):
+    """profile_diffraction of the radial's first j + 1 samples, prepared as the terrain model does."""
+    profile = ground[: j + 1].copy()
+    if not np.isfinite(profile[[0, -1]]).all():
+        if np.isfinite(profile).any():
+            level = np.nanmean(profile)
+            profile[[0, -1]] = np.where(np.isfinite(profile[[0, -1]]), profile[[0, -1]], level)
+        else:
+            profile[:] = 0.0
+    profile[1:-1] += obstacle[1:j]
+    loss, _ = profile_diffraction(profile, j * step, h_tx, 1.5, freq, method=method, k_factor=k)
+    return loss[0]
+
+
+@settings(max_examples=120, deadline=None, derandomize=True)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(3, 160),
+       roughness=st.sampled_from([0.5, 5.0, 40.0]), holes=st.sampled_from([0.0, 0.0, 0.15, 1.0]),
+       mast_hole=st.booleans(), step=st.floats(10.0, 200.0), h_tx=st.floats(2.0, 80.0),
+       freq=st.sampled_from([450.0, 900.0, 2100.0, 3500.0]),
+       k=st.sampled_from([4.0 / 3.0, 0.6, math.inf]),
+       method=st.sampled_from(["bullington", "bullington_p526"]), own=st.integers(0, 3))  # fmt: skip
+def test_walk_equals_profile_diffraction(seed, n, roughness, holes, mast_hole, step, h_tx, freq, k,
+                                         method, own):  # fmt: skip
+    """Each sample as a receiver; its last ``own`` intermediate samples handed over as a cell's."""
+    rng = np.random.default_rng(seed)
+    ground = 300.0 + np.cumsum(rng.normal(0.0, roughness, n))
+    ground[rng.random(n) < holes] = np.nan
+    if mast_hole:
+        ground[0] = np.nan
+    obstacle = rng.choice([0.0, 0.0, 4.0, 15.0], n)
+    got = walk_losses(ground, obstacle, step_m=step, tx_height_m=h_tx, rx_height_m=1.5,
+                      frequency_mhz=freq, k_factor=k, p526=method == "bullington_p526",
+                      own_samples=own)  # fmt: skip
+    want = [_reference(ground, obstacle, j, step, h_tx, freq, k, method) for j in range(2, n)]
+    np.testing.assert_allclose(got[2:], want, rtol=0, atol=1e-9)
+    assert (got[:2] == 0).all()
+
+
+def test_walk_over_a_ridge_and_a_clear_valley():
+    # A ridge between: every receiver behind it loses; a grazing path loses about 6 dB.
+    ground = np.zeros(60)
+    ground[20] = 60.0
+    loss = walk_losses(ground, step_m=50.0, tx_height_m=30.0, rx_height_m=1.5, frequency_mhz=900.0)
+    assert (loss[:21] == 0).all() and (loss[25:] > 6.0).all()
+    flat = walk_losses(np.zeros(60) + 100.0, step_m=50.0, tx_height_m=200.0, rx_height_m=150.0,
+                       frequency_mhz=900.0, k_factor=math.inf)  # fmt: skip
+    assert (flat == 0).all()
+
+
+# --- a synthetic province -----------------------------------------------------------------------
+
+
+def _hills(res=50.0, size_km=(24.0, 16.0), seed=3):
+    """Smooth hills (a few hundred metres) on a DEM grid over the box (X0 − 2 km, Y0 − 2 km)..."""
+    cols, rows = int(size_km[0] * 1000 / res), int(size_km[1] * 1000 / res)
+    x = (np.arange(cols) + 0.5) * res
+    y = (np.arange(rows) + 0.5) * res
+    xx, yy = np.meshgrid(x, y[::-1])
+    rng = np.random.default_rng(seed)
+    z = np.full(xx.shape, 200.0)
+    for _ in range(25):
+        cx, cy = rng.uniform(0, cols * res), rng.uniform(0, rows * res)
+        z += rng.uniform(40, 220) * np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * rng.uniform(600, 1800) ** 2))
+    transform = Affine(res, 0, X0 - 2000.0, 0, -res, Y0 - 2000.0 + rows * res)
+    return Dem(heights_m=z.astype(np.float32), transform=transform, crs=UTM, source="hills")
+
+
+def _landcover(dem: Dem):
+    """Forests (blobs of tree cover, 15 m obstacles) and a village in grassland, 100 m cells."""
+    rows, cols = dem.heights_m.shape
+    yy, xx = np.mgrid[0 : rows // 2, 0 : cols // 2]
+    rng = np.random.default_rng(1)
+    field = np.zeros(xx.shape)
+    for _ in range(40):
+        cx, cy, r = rng.uniform(0, cols // 2), rng.uniform(0, rows // 2), rng.uniform(3, 12)
+        field += np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * r**2))
+    codes = np.where(field > 0.5, 10, 30).astype(np.int32)  # tree cover, grassland
+    codes[40:50, 60:75] = 50  # built-up
+    t = dem.transform
+    return Landcover(codes=codes, transform=Affine(t.a * 2, 0, t.c, 0, t.e * 2, t.f), crs=UTM)
+
+
+def _sites():
+    rows = [  # site_id, technology, x_km, y_km, azimuth
+        ("A", "4G", 3.0, 7.0, np.nan), ("B", "4G", 12.0, 4.0, 30.0), ("B", "4G", 12.0, 4.0, 150.0),
+        ("B", "4G", 12.0, 4.0, 270.0), ("C", "4G", 17.0, 9.0, np.nan), ("D", "2G", 8.0, 8.0, np.nan),
+        ("E", "2G", 16.0, 2.0, 200.0),
+    ]  # fmt: skip
+    geometry = [shapely.Point(X0 + x * 1000, Y0 + y * 1000) for _, _, x, y, _ in rows]
+    return gpd.GeoDataFrame({"site_id": [r[0] for r in rows], "operator": "Op",
+                             "technology": [r[1] for r in rows], "status": "active",
+                             "azimuth_deg": [r[4] for r in rows]}, geometry=geometry, crs=UTM)  # fmt: skip
+
+
+def _area():
+    return gpd.GeoDataFrame({"commune_id": ["C"]}, geometry=[shapely.box(X0, Y0, X0 + 20_000, Y0 + 12_000)],
+                            crs=UTM)  # fmt: skip
+
+
+def _read(folder, tech):
+    with rasterio.open(folder / f"signal_{tech}.tif") as s, rasterio.open(folder / f"server_{tech}.tif") as v:
+        return s.read(1), v.read(1)
+
+
+def _agreement(exact, radial):
+    (se, ve), (sr, vr) = exact, radial
+    covered = np.isfinite(se)
+    assert (np.isfinite(sr) == covered).all()  # the same cells are reached
+    diff = np.abs(sr[covered] - se[covered])
+    return np.mean(diff <= 1.0), np.mean(ve[covered] == vr[covered]), diff
+
+
+@pytest.fixture(scope="module")
+def hills_model():
+    dem = _hills()
+    clutter = Clutter(landcover=_landcover(dem))
+    return TerrainModel(dem=dem, clutter=clutter, max_range_km=7.0)
+
+
+def test_radial_rasters_agree_with_exact_on_smooth_hills(hills_model, tmp_path):
+    sites, area = _sites(), _area()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exact = coverage_rasters(sites, hills_model, area=area, crs=UTM, folder=tmp_path / "e",
+                                 resolution_m=100, tile_size=64, method="exact")  # fmt: skip
+        # The default method: radial sweeps.
+        radial = coverage_rasters(sites, hills_model, area=area, crs=UTM, folder=tmp_path / "r",
+                                  resolution_m=100, tile_size=64)  # fmt: skip
+        coverage_rasters(sites, hills_model, area=area, crs=UTM, folder=tmp_path / "t",
+                         resolution_m=100, tile_size=1000, method="radial")  # fmt: skip
+    with rasterio.open(radial["signal_4g.tif"]) as ds:
+        assert ds.tags()["method"] == "radial"
+    for tech in ("2g", "4g"):
+        within, same_server, diff = _agreement(_read(tmp_path / "e", tech), _read(tmp_path / "r", tech))
+        assert within >= 0.99, (tech, within, np.percentile(diff, [50, 99]))
+        assert same_server >= 0.98, (tech, same_server)
+        # Tiles change nothing: each cell's radials and samples are the site's, not the tile's.
+        for a, b in zip(_read(tmp_path / "r", tech), _read(tmp_path / "t", tech), strict=True):
+            np.testing.assert_array_equal(a, b)
+    assert exact.keys() == radial.keys()
+
+
+def test_per_cell_terms_equal_the_models(hills_model):
+    """Formula (tabulated), sector pattern and clutter: as formula_links computes them per link."""
+    sites = _sites()
+    xy = np.column_stack([sites.geometry.x, sites.geometry.y])
+    rng = np.random.default_rng(0)
+    targets = np.column_stack([rng.uniform(X0, X0 + 20_000, 3000), rng.uniform(Y0, Y0 + 12_000, 3000)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _, target, site, _, signal = hills_model.formula_links(targets, sites, site_xy=xy)
+        sweep = RadialSweep(hills_model, sites, xy, hills_model.reach_km(sites) * 1000.0, resolution_m=100.0)
+        mine = sweep.signals(site, targets[target])
+    assert len(target) > 4000 and np.isfinite(sweep.links[5][site]).any()  # sectors among them
+    np.testing.assert_allclose(mine, signal, rtol=0, atol=0.01)
+
+
+def test_short_links_are_profiled_exactly(hills_model):
+    """Cells near a mast take their own profile: the very loss the model gives."""
+    sites = _sites().iloc[[0]].reset_index(drop=True)
+    xy = np.column_stack([sites.geometry.x, sites.geometry.y])
+    sweep = RadialSweep(hills_model, sites, xy, hills_model.reach_km(sites) * 1000.0, resolution_m=100.0)
+    xs = xy[0, 0] + np.arange(-15, 16) * 100.0 + 30.0
+    ys = xy[0, 1] - np.arange(-15, 16) * 100.0 + 10.0
+    signal, server = sweep.tile(xs, ys, np.ones((31, 31), dtype=bool), np.array([0]))
+    xx, yy = np.meshgrid(xs, ys)
+    targets = np.column_stack([xx.ravel(), yy.ravel()])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        links = hills_model.links(targets, sites, site_xy=xy)
+    want = np.full(len(targets), np.nan)
+    want[links["target"].to_numpy()] = links["signal_dbm"].to_numpy()
+    got = signal.ravel()
+    assert (np.isfinite(got) == np.isfinite(want)).all() and (server.ravel()[np.isfinite(got)] == 0).all()
+    # Up to 63 DEM cells the model's profile has at most 64 samples: the link's own.
+    near = np.hypot(targets[:, 0] - xy[0, 0], targets[:, 1] - xy[0, 1]) < 63 * hills_model.dem.resolution_m
+    assert near.mean() > 0.5
+    np.testing.assert_allclose(got[near], want[near], rtol=0, atol=0.01)
+
+
+# --- the sample province ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample():
+    import whitezone as wz
+    from whitezone.models import model_for
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        project = wz.sample_project()
+        layers = wz.load_layers(project)
+        model = model_for(project.with_model(kind="terrain"), layers)
+    return layers, model
+
+
+def test_radial_rasters_on_a_cut_of_the_sample(sample, tmp_path):
+    """A 12 km square of the sample's mountains, its 2G and 4G cells reaching up to 10 km."""
+    layers, model = sample
+    model = replace(model, max_range_km=10.0)
+    sites = layers.sites[layers.sites["status"] == "active"].to_crs(layers.crs)
+    x, y = sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()
+    cx, cy = np.median(x), np.median(y)
+    box = shapely.box(cx - 6000, cy - 6000, cx + 6000, cy + 6000)
+    area = gpd.GeoDataFrame({"commune_id": ["cut"]}, geometry=[box], crs=layers.crs)
+    near = sites[(np.abs(x - cx) < 16_000) & (np.abs(y - cy) < 16_000)
+                 & sites["technology"].isin(["2G", "4G"]).to_numpy()]  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for method in ("exact", "radial"):
+            coverage_rasters(near, model, area=area, crs=layers.crs, folder=tmp_path / method,
+                             resolution_m=100, method=method)  # fmt: skip
+    for tech in ("2g", "4g"):
+        within, same_server, diff = _agreement(_read(tmp_path / "exact", tech),
+                                               _read(tmp_path / "radial", tech))  # fmt: skip
+        assert within >= 0.99, (tech, within, np.percentile(diff, [50, 99]))
+        assert same_server >= 0.98, (tech, same_server)
+
+
+# --- settings and fallbacks ---------------------------------------------------------------------
+
+
+def _project(tmp_path, text):
+    path = tmp_path / "project.toml"
+    path.write_text(text + '\n[layers]\ncommunes = "c.gpkg"\nvillages = "v.csv"\nsites = "s.csv"\n',
+                    encoding="utf-8")  # fmt: skip
+    return path
+
+
+def test_method_setting_is_read(tmp_path):
+    assert RasterSettings().method == "radial"
+    assert read_project(_project(tmp_path, "")).rasters.method == "radial"
+    project = read_project(_project(tmp_path, '[rasters]\nmethod = "exact"\n'))
+    assert project.rasters.method == "exact"
+
+
+def test_bad_method_lists_the_allowed_values(tmp_path):
+    with pytest.raises(InputError) as info:
+        read_project(_project(tmp_path, '[rasters]\nmethod = "sweep"\n'))
+    [p] = info.value.problems
+    assert p.column == "rasters.method"
+    assert p.message == "unknown method 'sweep'; expected one of exact, radial"
+
+
+def test_models_without_bullington_terrain_fall_back_to_exact(tiny_layers, hills_model, tmp_path, caplog):
+    assert radial_support(hills_model) is None
+    assert "deygout" in radial_support(TerrainModel(dem=hills_model.dem, diffraction="deygout"))
+    assert radial_support(PathLossModel()) is not None
+    assert "itm" in radial_support(ItmModel(dem=hills_model.dem))
+    layers = tiny_layers
+    model = RadiusModel()
+    with caplog.at_level(logging.INFO, logger="whitezone.rasters"):
+        radial = coverage_rasters(layers.sites, model, area=layers.communes, crs=layers.crs,
+                                  folder=tmp_path / "r", resolution_m=500, method="radial")  # fmt: skip
+    assert "radial sweeps not used" in caplog.text
+    exact = coverage_rasters(layers.sites, model, area=layers.communes, crs=layers.crs,
+                             folder=tmp_path / "e", resolution_m=500, method="exact")  # fmt: skip
+    for name in ("signal_2g.tif", "server_4g.tif"):
+        with rasterio.open(radial[name]) as a, rasterio.open(exact[name]) as b:
+            np.testing.assert_array_equal(a.read(1), b.read(1))
+    with pytest.raises(ValueError, match="expected one of"):
+        coverage_rasters(layers.sites, model, area=layers.communes, crs=layers.crs, folder=tmp_path,
+                         method="fast")  # fmt: skip
