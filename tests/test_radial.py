@@ -16,6 +16,7 @@ from affine import Affine
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyproj import CRS
+from test_sectors_flow import project_file
 
 from whitezone import InputError, read_project
 from whitezone.dem import Dem
@@ -256,23 +257,38 @@ def test_radial_rasters_on_a_cut_of_the_sample(sample, tmp_path):
 # --- settings and fallbacks ---------------------------------------------------------------------
 
 
-def _project(tmp_path, text):
-    path = tmp_path / "project.toml"
-    path.write_text(text + '\n[layers]\ncommunes = "c.gpkg"\nvillages = "v.csv"\nsites = "s.csv"\n',
-                    encoding="utf-8")  # fmt: skip
-    return path
+def test_the_project_s_method_reaches_the_rasters(tmp_path, monkeypatch):
+    """[rasters] method flows from the project file through write_outputs to coverage_rasters."""
+    import whitezone.outputs as outputs
+    from whitezone.cli import main
+
+    seen = []
+    real = outputs.coverage_rasters
+
+    def recording(*args, **kwargs):
+        seen.append(kwargs.get("method"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(outputs, "coverage_rasters", recording)
+    folder = tmp_path / "demo"
+    assert main(["sample", str(folder), "--seed", "5"]) == 0
+    text = (folder / "project.toml").read_text(encoding="utf-8")
+    (folder / "project.toml").write_text(text + '\n[rasters]\nmethod = "exact"\nresolution_m = 1000\n',
+                                         encoding="utf-8")  # fmt: skip
+    assert main(["run", str(folder / "project.toml"), "--rasters", "-o", str(tmp_path / "out"), "-q"]) == 0
+    assert seen and set(seen) == {"exact"}
 
 
 def test_method_setting_is_read(tmp_path):
     assert RasterSettings().method == "radial"
-    assert read_project(_project(tmp_path, "")).rasters.method == "radial"
-    project = read_project(_project(tmp_path, '[rasters]\nmethod = "exact"\n'))
+    assert read_project(project_file(tmp_path, "")).rasters.method == "radial"
+    project = read_project(project_file(tmp_path, '[rasters]\nmethod = "exact"\n'))
     assert project.rasters.method == "exact"
 
 
 def test_bad_method_lists_the_allowed_values(tmp_path):
     with pytest.raises(InputError) as info:
-        read_project(_project(tmp_path, '[rasters]\nmethod = "sweep"\n'))
+        read_project(project_file(tmp_path, '[rasters]\nmethod = "sweep"\n'))
     [p] = info.value.problems
     assert p.column == "rasters.method"
     assert p.message == "unknown method 'sweep'; expected one of exact, radial"
