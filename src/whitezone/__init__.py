@@ -62,7 +62,14 @@ from .models import (
     TerrainModel,
     make_model,
 )
-from .outputs import write_calibration, write_outputs, write_plan, write_scenarios, write_validation
+from .outputs import (
+    write_calibration,
+    write_outputs,
+    write_plan,
+    write_postgis,
+    write_scenarios,
+    write_validation,
+)
 from .pipeline import run
 from .project import LayerSource, ModelSettings, Project, read_project
 from .result import Result, RunInfo, Summaries, Validation
@@ -122,6 +129,7 @@ __all__ = [
     "write_calibration",
     "write_outputs",
     "write_plan",
+    "write_postgis",
     "write_scenarios",
     "write_validation",
 ]

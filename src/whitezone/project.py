@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError, Problem, Problems
+from .postgis import DatabaseURL, is_database, parse_url, redact
 from .technology import TECHNOLOGIES, normalise_technology
 
 if sys.version_info >= (3, 11):
@@ -127,8 +128,9 @@ class LayerSource:
     ----------
     name : str
         The layer's role (``"villages"``, ``"sites"``, ...).
-    path : Path
-        The file.
+    path : Path or DatabaseURL
+        The file, or the database whose table is ``layer``
+        (:mod:`whitezone.postgis`; not relative to the project's folder).
     columns : dict
         Explicit mapping, canonical name -> the column in the user's file.
     sheet : str or int, optional
@@ -147,7 +149,7 @@ class LayerSource:
     """
 
     name: str
-    path: Path
+    path: Path | DatabaseURL
     columns: dict[str, str] = field(default_factory=dict)
     sheet: str | int | None = None
     layer: str | None = None
@@ -519,6 +521,26 @@ def _parse_budgets(problems: Problems, table: Any) -> dict[str, dict[str, float]
     return budgets
 
 
+#: Layers that are rasters: files only, never a database table.
+_RASTER_LAYERS = ("dem", "population", "landcover")
+
+
+def _layer_path(problems: Problems, name: str, spec: Mapping[str, Any], base: Path) -> Path | DatabaseURL:
+    """A layer's file (relative to the project's folder) or its database, as written."""
+    path = str(spec["path"])
+    if not is_database(path):
+        return (base / path).resolve()
+    column = f"layers.{name}.path"
+    if name in _RASTER_LAYERS or spec.get("format") is not None:
+        problems.add(f"{name} is read from a file only, not from a database", column=column)
+    try:
+        return parse_url(path)
+    except InputError as exc:
+        for problem in exc.problems:
+            problems.add(f"{problem.source}: {problem.message}", column=column)
+        return Path(redact(path))
+
+
 def _parse_layers(
     problems: Problems, base: Path, layers: Any, columns: Any
 ) -> dict[str, LayerSource]:
@@ -572,7 +594,7 @@ def _parse_layers(
                          column=f"layers.{name}.format")  # fmt: skip
         out[name] = LayerSource(
             name=name,
-            path=(base / str(spec["path"])).resolve(),
+            path=_layer_path(problems, name, spec, base),
             columns=dict(mapping),
             sheet=spec.get("sheet"),
             layer=spec.get("layer"),

@@ -7,7 +7,9 @@ import sys
 
 from tqdm import tqdm
 
+from ..outputs import write_postgis
 from ..pipeline import STEPS, run
+from ..postgis import DEFAULT_SCHEMA, check_connection
 from ..report import headline, headline_text
 from ._common import add_project, print_outputs, project_of
 
@@ -33,6 +35,11 @@ def add_parser(sub) -> argparse.ArgumentParser:
                    "needs pip install 'whitezone[h3]'")  # fmt: skip
     p.add_argument("--rasters", action="store_true",
                    help="also write best-server signal rasters (GeoTIFF) per technology")
+    p.add_argument("--to", metavar="URL",
+                   help="also write the villages, communes and summaries as PostGIS tables: "
+                   "postgresql://user:password@host/database?schema=wz_2026 or a GDAL "
+                   "'PG:dbname=...' string (schema default whitezone); replaced in one "
+                   "transaction; needs pip install 'whitezone[postgis]'")  # fmt: skip
     p.set_defaults(func=command)
     return p
 
@@ -40,6 +47,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
 def command(args: argparse.Namespace) -> int:
     """Run the project; print the headline and the files written."""
     project = project_of(args)
+    # A wrong password or host is reported now, not after the run.
+    database = check_connection(args.to) if args.to else None
     with tqdm(total=len(STEPS), disable=args.quiet, file=sys.stderr, unit="step",
               bar_format="{desc:<32} {bar:20} {n_fmt}/{total_fmt} [{elapsed}]") as bar:  # fmt: skip
         started: list[str] = []
@@ -70,4 +79,9 @@ def command(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(headline_text(headline(result)))
         print_outputs(project, project.output, result.outputs)
+    if database is not None:
+        written = write_postgis(result, database)
+        if not args.quiet:
+            tables = ", ".join(f"{name} ({rows})" for name, rows in written.items())
+            print(f"tables in {database}, schema {database.schema or DEFAULT_SCHEMA}: {tables}")
     return 0

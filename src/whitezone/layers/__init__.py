@@ -19,6 +19,7 @@ from pyproj import CRS
 
 from ..crs import metric_crs
 from ..errors import InputError
+from ..postgis import DatabaseURL
 from ..project import Project
 from ..staging import input_checksums
 from ._geometry import Repair
@@ -196,7 +197,9 @@ def load_layers(project: Project) -> Layers:
     for frame in (communes, villages, sites, posts, fiber, pois, measurements):
         if frame is not None:
             repairs.extend(frame.attrs.get("repairs", []))
-    sources = {name: str(s.path) for name, s in src.items()}
+    # A table is named by its database (password masked) and its name.
+    sources = {name: f"{s.path} [{s.layer or s.path.table}]" if isinstance(s.path, DatabaseURL)
+               else str(s.path) for name, s in src.items()}  # fmt: skip
     files = {**sources, **({"project": str(project.path)} if project.path else {})}
     layers = Layers(communes=communes, villages=villages, sites=sites, crs=crs,
                     post_offices=posts, fiber=fiber, pois=pois, dem=dem, population=population, landcover=landcover,

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Problems
+from ..postgis import is_database, parse_url
 from ..project import LayerSource
 from ._columns import match_columns
 from ._geometry import Repairs, points_from_columns, source_crs, to_wgs84
@@ -19,7 +20,7 @@ from ._values import parse_numbers
 
 
 def as_source(
-    source: str | Path | LayerSource,
+    source: str | Path | LayerSource,  # or a database URL
     role: str,
     *,
     columns: Mapping[str, str] | None = None,
@@ -30,7 +31,9 @@ def as_source(
     """A LayerSource from a path and options (what notebook users pass)."""
     if isinstance(source, LayerSource):
         return source
-    return LayerSource(name=role, path=Path(source), columns=dict(columns or {}), sheet=sheet,
+    # A database URL stays a URL: Path() would fold its "//".
+    path = parse_url(source) if is_database(source) else Path(source)
+    return LayerSource(name=role, path=path, columns=dict(columns or {}), sheet=sheet,
                        layer=layer, crs=crs)  # fmt: skip
 
 

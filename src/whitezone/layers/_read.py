@@ -24,6 +24,7 @@ import pandas as pd
 import pyogrio
 
 from ..errors import InputError, MissingExtraError, Problem, Problems
+from ..postgis import is_database, read_table
 from ._columns import ALIASES, fold
 
 logger = logging.getLogger(__name__)
@@ -268,6 +269,14 @@ def read_vector(path: Path, layer: str | None, role: str) -> RawLayer:
     return RawLayer(name, frame.reset_index(drop=True), rows, is_vector=True)
 
 
+def read_database(url, layer: str | None, role: str) -> RawLayer:
+    """Read a PostGIS table (:func:`whitezone.postgis.read_table`) as a vector file or a table."""
+    frame = read_table(url, layer, role=role)
+    rows = np.asarray(frame.index, dtype=object)
+    is_vector = isinstance(frame, gpd.GeoDataFrame)
+    return RawLayer(frame.attrs["source"], frame.reset_index(drop=True), rows, is_vector=is_vector)
+
+
 def read_raw(path: str | Path, *, role: str, wanted: Iterable[str],
              sheet: str | int | None = None, layer: str | None = None) -> RawLayer:  # fmt: skip
     """Read a layer file of any supported format.
@@ -275,6 +284,8 @@ def read_raw(path: str | Path, *, role: str, wanted: Iterable[str],
     Parameters
     ----------
     path : str or Path
+        A file, or a database (a ``postgresql://`` URL, a ``PG:`` string or a
+        :class:`~whitezone.postgis.DatabaseURL`) whose table is ``layer``.
     role : str
         The layer's role (``"villages"``), used in messages and to pick a
         layer from a multi-layer file.
@@ -292,6 +303,11 @@ def read_raw(path: str | Path, *, role: str, wanted: Iterable[str],
     InputError
         Missing, empty or unreadable file.
     """
+    if is_database(path):
+        raw = read_database(path, layer, role)
+        if len(raw.frame) == 0:
+            raise InputError(Problem(raw.source, f"the {role} table is empty: no rows"))
+        return raw
     path = Path(path)
     if not path.exists():
         raise InputError(Problem(str(path), f"the {role} file was not found"))
