@@ -13,7 +13,7 @@ from whitezone.project import read_project
 EXPECTED_FILES = {
     "villages.gpkg", "villages.csv", "communes.gpkg", "summary_communes.csv",
     "summary_districts.csv", "summary_province.csv", "summary_operators.csv", "report.html",
-    "report.xlsx", "map.html", "run.json",
+    "report.xlsx", "map.html", "run.json", "sites.gpkg", "post_offices.gpkg",
 }  # fmt: skip
 
 
@@ -118,7 +118,7 @@ def test_hexagon_outputs(tiny, tmp_path):
     table = pd.read_csv(tmp_path / "h" / "summary_hexagons.csv")
     assert table["villages"].sum() == 5      # the sixth village has no coordinates
     layers = gpd.list_layers(tmp_path / "h" / "hexagons.gpkg")["name"].tolist()
-    assert layers == ["villages", "coverage"]
+    assert layers == ["villages", "coverage", "layer_styles"]   # with their QGIS styles
 
 
 def test_dask_engine_gives_the_same_run(tiny):

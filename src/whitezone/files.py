@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sqlite3
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -19,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["atomic_path", "csv_safe_text", "write_csv", "write_excel", "write_gpkg", "write_gpkg_layers",
-           "write_text"]  # fmt: skip
+           "write_layer_styles", "write_text"]  # fmt: skip
 
 #: Text that a spreadsheet opening a CSV would take for a formula (CWE-1236):
 #: a leading ``=``, ``+``, ``@``, tab or carriage return, or ``-`` not
@@ -106,20 +107,81 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
     return Path(path)
 
 
-def write_gpkg(frame: gpd.GeoDataFrame, path: str | Path, *, layer: str) -> Path:
-    """A one-layer GeoPackage (pyogrio)."""
-    with atomic_path(path) as tmp:
-        frame.to_file(tmp, layer=layer, driver="GPKG", engine="pyogrio")
-    return Path(path)
+def write_gpkg(frame: gpd.GeoDataFrame, path: str | Path, *, layer: str,
+               styles: Mapping[str, object] | None = None) -> Path:  # fmt: skip
+    """A one-layer GeoPackage (pyogrio), with the layer's style when given (:func:`write_gpkg_layers`)."""
+    return write_gpkg_layers({layer: frame}, path, styles=styles)
 
 
-def write_gpkg_layers(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path) -> Path:
-    """A GeoPackage holding several layers, written as one atomic file."""
+def write_gpkg_layers(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *,
+                      styles: Mapping[str, object] | None = None) -> Path:  # fmt: skip
+    """A GeoPackage holding several layers, written as one atomic file.
+
+    Parameters
+    ----------
+    layers : mapping
+        Layer name -> its table.
+    path : str or Path
+    styles : mapping, optional
+        Layer name -> its style (:class:`whitezone.styles.LayerStyle`: an
+        object with ``name``, ``qml``, ``sld`` and ``description``), written
+        as the layer's default in ``layer_styles`` (:func:`write_layer_styles`)
+        inside the same temporary file, before it replaces ``path``.
+    """
     with atomic_path(path) as tmp:
         for name, frame in layers.items():
             frame.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio",
                           **({"append": True} if tmp.exists() else {}))  # fmt: skip
+        if styles:
+            write_layer_styles(tmp, styles)
     return Path(path)
+
+
+#: The ``layer_styles`` table as QGIS creates it (through OGR) in a GeoPackage.
+LAYER_STYLES_SQL = """CREATE TABLE IF NOT EXISTS "layer_styles" (
+    "id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, "f_table_catalog" TEXT(256),
+    "f_table_schema" TEXT(256), "f_table_name" TEXT(256), "f_geometry_column" TEXT(256),
+    "styleName" TEXT(30), "styleQML" TEXT, "styleSLD" TEXT, "useAsDefault" BOOLEAN,
+    "description" TEXT, "owner" TEXT(30), "ui" TEXT(30), "update_time" DATETIME)"""
+
+
+def write_layer_styles(path: str | Path, styles: Mapping[str, object]) -> None:
+    """Store each layer's style in the GeoPackage's ``layer_styles`` table, as its default.
+
+    QGIS opens a layer with the row that names it (``f_table_schema`` empty,
+    ``f_table_name``, its geometry column) and has ``useAsDefault`` set.  The
+    table is registered in ``gpkg_contents`` as ``attributes``, as OGR does
+    for the tables QGIS makes, so the file stays a valid GeoPackage; GDAL
+    then lists ``layer_styles`` as a table without geometry.
+
+    Parameters
+    ----------
+    path : str or Path
+        A GeoPackage holding the layers.
+    styles : mapping
+        Layer name -> an object with ``name``, ``qml``, ``sld`` and
+        ``description`` (:class:`whitezone.styles.LayerStyle`).
+    """
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        columns = dict(db.execute("SELECT table_name, column_name FROM gpkg_geometry_columns"))
+        now = db.execute("SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')").fetchone()[0]
+        db.execute(LAYER_STYLES_SQL)
+        db.execute("INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, "
+                   "last_change) VALUES ('layer_styles', 'attributes', 'layer_styles', '', ?)", (now,))
+        if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'gpkg_ogr_contents'").fetchone():
+            # NULL: GDAL counts the rows itself.
+            db.execute("INSERT OR IGNORE INTO gpkg_ogr_contents (table_name, feature_count) "
+                       "VALUES ('layer_styles', NULL)")  # fmt: skip
+        for layer, style in styles.items():
+            if layer not in columns:
+                raise ValueError(f"no layer {layer!r} with a geometry in {Path(path).name} to style")
+            db.execute("UPDATE layer_styles SET useAsDefault = 0 WHERE f_table_name = ?", (layer,))
+            db.execute(
+                "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
+                "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, owner, ui, "
+                "update_time) VALUES ('', '', ?, ?, ?, ?, ?, 1, ?, '', NULL, ?)",
+                (layer, columns[layer], style.name, style.qml, style.sld, style.description, now),
+            )  # fmt: skip
 
 
 def write_text(text: str, path: str | Path) -> Path:

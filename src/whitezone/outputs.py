@@ -22,24 +22,31 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from .errors import InputError, Problem
 from .files import write_csv, write_excel, write_gpkg, write_gpkg_layers, write_text
 from .hexagons import hexagon_coverage, hexagon_summary
 from .i18n import message
 from .maps import coverage_map
 from .maps.offline import save_map
 from .maps.static import static_maps
-from .postgis import DEFAULT_SCHEMA, DatabaseURL, parse_url, split_table, write_tables
 from .rasters import coverage_rasters
 from .report import report_html, report_sheets
 from .report.html import validation_html
 from .result import Result, Validation
 from .schema import village_table, with_lon_lat
 from .staging import OutputFolder
+from .styles import (
+    commune_style,
+    hexagon_styles,
+    post_layers,
+    post_styles,
+    priority_style,
+    site_style,
+    site_table,
+    village_style,
+)
 from .tuning import CalibrationResult
 
-__all__ = ["write_calibration", "write_outputs", "write_plan", "write_postgis", "write_scenarios",
-           "write_validation"]
+__all__ = ["write_calibration", "write_outputs", "write_plan", "write_scenarios", "write_validation"]
 
 logger = logging.getLogger(__name__)
 
@@ -65,10 +72,10 @@ def _map(result: Result, out: OutputFolder, name: str, fmap, self_contained: boo
     save_map(fmap, out.path(name), self_contained=inline)
 
 
-def _points(out: OutputFolder, stem: str, frame: gpd.GeoDataFrame, *, gpkg: bool) -> None:
-    """A point table as ``<stem>.csv`` (with lon/lat) and, when asked, ``<stem>.gpkg``."""
+def _points(out: OutputFolder, stem: str, frame: gpd.GeoDataFrame, *, gpkg: bool, style=None) -> None:
+    """A point table as ``<stem>.csv`` (with lon/lat) and, when asked, ``<stem>.gpkg`` (with its QGIS style)."""
     if gpkg:
-        write_gpkg(frame, out.path(f"{stem}.gpkg"), layer=stem)
+        write_gpkg(frame, out.path(f"{stem}.gpkg"), layer=stem, styles={stem: style} if style else None)
     write_csv(with_lon_lat(frame), out.path(f"{stem}.csv"))
 
 
@@ -105,8 +112,11 @@ def write_outputs(result: Result, folder: str | Path | None = None, *,
     with _transaction(result, folder, "run") as out:
         villages = village_table(result.villages, technologies=result.technologies,
                                  signal=result.model.yields_dbm, commune_names=names)  # fmt: skip
-        _points(out, "villages", villages, gpkg=True)
-        write_gpkg(result.communes, out.path("communes.gpkg"), layer="communes")
+        lang = result.project.lang
+        _points(out, "villages", villages, gpkg=True, style=village_style(lang=lang))
+        write_gpkg(result.communes, out.path("communes.gpkg"), layer="communes",
+                   styles={"communes": commune_style(lang=lang)})  # fmt: skip
+        _gis_layers(result, out, lang)
         write_csv(s.communes, out.path("summary_communes.csv"))
         if s.districts is not None:
             write_csv(s.districts, out.path("summary_districts.csv"))
@@ -128,7 +138,7 @@ def write_outputs(result: Result, folder: str | Path | None = None, *,
             layers = {"villages": cells}
             if result.coverage is not None:
                 layers["coverage"] = hexagon_coverage(result.coverage, resolution=resolution)
-            write_gpkg_layers(layers, out.path("hexagons.gpkg"))
+            write_gpkg_layers(layers, out.path("hexagons.gpkg"), styles=hexagon_styles(layers, lang=lang))
         if settings.write if rasters is None else rasters:
             out.add(coverage_rasters(
                 result.layers.sites, result.model, area=result.layers.communes,
@@ -138,6 +148,19 @@ def write_outputs(result: Result, folder: str | Path | None = None, *,
             ))  # fmt: skip
     result.outputs = {**_paths(out), "run.json": out.folder / "run.json"}
     return result.outputs
+
+
+def _gis_layers(result: Result, out: OutputFolder, lang: str) -> None:
+    """``sites.gpkg`` (the active sites by operator) and ``post_offices.gpkg`` (with the service rings)."""
+    sites = result.layers.sites
+    table = site_table(sites)
+    if len(table):
+        write_gpkg(table, out.path("sites.gpkg"), layer="sites",
+                   styles={"sites": site_style(table, lang=lang, operators=sites["operator"].fillna("?"))})  # fmt: skip
+    posts = post_layers(result.layers.post_offices, radius_km=result.service_radius_km, crs=result.layers.crs)
+    if posts:
+        write_gpkg_layers(posts, out.path("post_offices.gpkg"),
+                          styles=post_styles(posts, lang=lang, radius_km=result.service_radius_km))  # fmt: skip
 
 
 def _validation_files(result: Result, validation: Validation, out: OutputFolder) -> None:
@@ -241,63 +264,9 @@ def write_plan(result: Result, plan, folder: str | Path | None = None, *,
         File name -> path.
     """
     with _transaction(result, folder, "sites", siting=plan.settings) as out:
-        _points(out, "priority_sites", plan.table, gpkg=True)
+        _points(out, "priority_sites", plan.table, gpkg=True,
+                style=priority_style(plan.table, lang=result.project.lang))  # fmt: skip
         write_csv(plan.assignments, out.path("priority_villages.csv"))
         _map(result, out, "map_sites.html", coverage_map(replace(result, priority_sites=plan.table)),
              self_contained)  # fmt: skip
     return _paths(out)
-
-#: The tables :func:`write_postgis` writes (and replaces).
-POSTGIS_TABLES = ("villages", "communes", "summary_communes", "summary_districts", "summary_province")
-
-
-def write_postgis(result: Result, url: str | DatabaseURL, *, schema: str | None = None) -> dict[str, int]:
-    """Write a run's villages, communes and summaries as PostGIS tables.
-
-    The tables of :data:`POSTGIS_TABLES` hold what ``villages.gpkg``,
-    ``communes.gpkg`` and the ``summary_*.csv`` files hold; they replace the
-    previous run's in one transaction (:func:`whitezone.postgis.write_tables`):
-    a failed write leaves them as they were.
-
-    Parameters
-    ----------
-    result : Result
-    url : str or DatabaseURL
-        ``postgresql://user:password@host/database?schema=wz_2026`` or a
-        ``PG:`` string; needs ``pip install "whitezone[postgis]"``.
-    schema : str, optional
-        Default the URL's ``?schema=``, else ``whitezone``.
-
-    Returns
-    -------
-    dict
-        Table name -> rows written.
-
-    Raises
-    ------
-    InputError
-        Bad URL, unreachable server, no permission, or a table that is one
-        of the run's own inputs (password masked in every message).
-    """
-    url = parse_url(url)
-    target = schema or url.schema or DEFAULT_SCHEMA
-    for name, source in result.project.layers.items():
-        path = source.path
-        if not isinstance(path, DatabaseURL) or not (source.layer or path.table):
-            continue
-        # An input table the swap would drop: refused before anything is written.
-        same = (path.host, path.port, path.database) == (url.host, url.port, url.database)
-        read = split_table(source.layer or path.table, schema=path.schema, source=str(path))
-        if same and read[0] == target and read[1] in POSTGIS_TABLES:
-            raise InputError(Problem(f"{url} schema {target}", f"the {name} layer is read from "
-                                     f"{read[0]}.{read[1]}, which the run would replace; write "
-                                     "the results to another schema (?schema=...)"))  # fmt: skip
-    s = result.summaries
-    names = result.layers.communes.set_index("commune_id")["commune"]
-    villages = village_table(result.villages, technologies=result.technologies,
-                             signal=result.model.yields_dbm, commune_names=names)  # fmt: skip
-    frames = {"villages": villages, "communes": result.communes, "summary_communes": s.communes,
-              "summary_districts": s.districts, "summary_province": s.province}  # fmt: skip
-    frames = {k: v for k, v in frames.items() if v is not None}
-    write_tables(frames, url, schema=target, replace=POSTGIS_TABLES)
-    return {name: len(frame) for name, frame in frames.items()}

@@ -140,14 +140,18 @@ def coverage_map(result: Result, *, lang: str | None = None, scenarios=None) -> 
     return fmap
 
 
+#: The choropleths: column, catalogue key of the title, colour stops.
+CHOROPLETHS = (("pct_none", "map.layer_pct_none", ["#fff5f0", "#fb6a4a", "#67000d"]),
+               ("pct_weak", "map.layer_pct_weak", ["#fff5eb", "#fd8d3c", "#7f2704"]),
+               ("pct_population_none", "map.layer_pct_population_none", ["#fcfbfd", "#9e9ac8", "#3f007d"]))
+
+
 def _commune_layers(fmap, result: Result, t: Messages) -> None:
     communes = result.communes.copy()
     communes["geometry"] = communes.geometry.simplify(SIMPLIFY_DEG, preserve_topology=True)
     shown = True
-    for column, title, colors in (("pct_none", t("map.layer_pct_none"), ["#fff5f0", "#fb6a4a", "#67000d"]),
-                                  ("pct_weak", t("map.layer_pct_weak"), ["#fff5eb", "#fd8d3c", "#7f2704"]),
-                                  ("pct_population_none", t("map.layer_pct_population_none"),
-                                   ["#fcfbfd", "#9e9ac8", "#3f007d"])):  # fmt: skip
+    for column, key, colors in CHOROPLETHS:
+        title = t(key)
         if column not in communes:
             continue
         values = communes[column].astype(float).fillna(0.0)
