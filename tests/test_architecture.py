@@ -21,7 +21,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "whitezone"
 #: Levels from the bottom up; a module may import its own level or lower ones.
 LEVELS = [
     ("vocabulary", ["_version", "errors", "technology", "classes", "i18n", "crs", "project",
-                    "files", "staging"]),
+                    "files", "staging", "postgis"]),
     ("load", ["layers", "dem", "landcover", "viewshed"]),
     ("models", ["models"]),
     ("classify", ["classify", "grid", "engine", "result", "schema"]),

@@ -22,12 +22,14 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from .errors import InputError, Problem
 from .files import write_csv, write_excel, write_gpkg, write_gpkg_layers, write_text
 from .hexagons import hexagon_coverage, hexagon_summary
 from .i18n import message
 from .maps import coverage_map
 from .maps.offline import save_map
 from .maps.static import static_maps
+from .postgis import DEFAULT_SCHEMA, DatabaseURL, parse_url, split_table, write_tables
 from .rasters import coverage_rasters
 from .report import report_html, report_sheets
 from .report.html import validation_html
@@ -46,7 +48,8 @@ from .styles import (
 )
 from .tuning import CalibrationResult
 
-__all__ = ["write_calibration", "write_outputs", "write_plan", "write_scenarios", "write_validation"]
+__all__ = ["write_calibration", "write_outputs", "write_plan", "write_postgis", "write_scenarios",
+           "write_validation"]
 
 logger = logging.getLogger(__name__)
 
@@ -270,3 +273,58 @@ def write_plan(result: Result, plan, folder: str | Path | None = None, *,
         _map(result, out, "map_sites.html", coverage_map(replace(result, priority_sites=plan.table)),
              self_contained)  # fmt: skip
     return _paths(out)
+
+#: The tables :func:`write_postgis` writes (and replaces).
+POSTGIS_TABLES = ("villages", "communes", "summary_communes", "summary_districts", "summary_province")
+
+
+def write_postgis(result: Result, url: str | DatabaseURL, *, schema: str | None = None) -> dict[str, int]:
+    """Write a run's villages, communes and summaries as PostGIS tables.
+
+    The tables of :data:`POSTGIS_TABLES` hold what ``villages.gpkg``,
+    ``communes.gpkg`` and the ``summary_*.csv`` files hold; they replace the
+    previous run's in one transaction (:func:`whitezone.postgis.write_tables`):
+    a failed write leaves them as they were.
+
+    Parameters
+    ----------
+    result : Result
+    url : str or DatabaseURL
+        ``postgresql://user:password@host/database?schema=wz_2026`` or a
+        ``PG:`` string; needs ``pip install "whitezone[postgis]"``.
+    schema : str, optional
+        Default the URL's ``?schema=``, else ``whitezone``.
+
+    Returns
+    -------
+    dict
+        Table name -> rows written.
+
+    Raises
+    ------
+    InputError
+        Bad URL, unreachable server, no permission, or a table that is one
+        of the run's own inputs (password masked in every message).
+    """
+    url = parse_url(url)
+    target = schema or url.schema or DEFAULT_SCHEMA
+    for name, source in result.project.layers.items():
+        path = source.path
+        if not isinstance(path, DatabaseURL) or not (source.layer or path.table):
+            continue
+        # An input table the swap would drop: refused before anything is written.
+        same = (path.host, path.port, path.database) == (url.host, url.port, url.database)
+        read = split_table(source.layer or path.table, schema=path.schema, source=str(path))
+        if same and read[0] == target and read[1] in POSTGIS_TABLES:
+            raise InputError(Problem(f"{url} schema {target}", f"the {name} layer is read from "
+                                     f"{read[0]}.{read[1]}, which the run would replace; write "
+                                     "the results to another schema (?schema=...)"))  # fmt: skip
+    s = result.summaries
+    names = result.layers.communes.set_index("commune_id")["commune"]
+    villages = village_table(result.villages, technologies=result.technologies,
+                             signal=result.model.yields_dbm, commune_names=names)  # fmt: skip
+    frames = {"villages": villages, "communes": result.communes, "summary_communes": s.communes,
+              "summary_districts": s.districts, "summary_province": s.province}  # fmt: skip
+    frames = {k: v for k, v in frames.items() if v is not None}
+    write_tables(frames, url, schema=target, replace=POSTGIS_TABLES)
+    return {name: len(frame) for name, frame in frames.items()}
