@@ -9,12 +9,13 @@ import pytest
 from whitezone import files as outputs
 from whitezone.pipeline import run
 from whitezone.project import read_project
+from whitezone.report.pdf import find_chromium
 
 EXPECTED_FILES = {
     "villages.gpkg", "villages.csv", "communes.gpkg", "summary_communes.csv",
     "summary_districts.csv", "summary_province.csv", "summary_operators.csv", "report.html",
-    "report.xlsx", "map.html", "run.json", "sites.gpkg", "post_offices.gpkg",
-}  # fmt: skip
+    "report.xlsx", "report.docx", "map.html", "run.json", "sites.gpkg", "post_offices.gpkg",
+} | ({"report.pdf"} if find_chromium() else set())  # fmt: skip
 
 
 def test_all_outputs_written(tiny, tiny_run):

@@ -23,7 +23,7 @@ import geopandas as gpd
 import pandas as pd
 
 from .errors import InputError, Problem
-from .files import write_csv, write_excel, write_gpkg, write_gpkg_layers, write_text
+from .files import atomic_path, write_csv, write_excel, write_gpkg, write_gpkg_layers, write_text
 from .hexagons import hexagon_coverage, hexagon_summary
 from .i18n import message
 from .maps import coverage_map
@@ -31,7 +31,7 @@ from .maps.offline import save_map
 from .maps.static import static_maps
 from .postgis import DEFAULT_SCHEMA, DatabaseURL, parse_url, split_table, write_tables
 from .rasters import coverage_rasters
-from .report import report_html, report_sheets
+from .report import html_to_pdf, report_docx, report_html, report_sheets
 from .report.html import validation_html
 from .result import Result, Validation
 from .schema import village_table, with_lon_lat
@@ -131,7 +131,15 @@ def write_outputs(result: Result, folder: str | Path | None = None, *,
             _points(out, "pois", result.pois, gpkg=False)
         repairs = result.layers.repairs_table()
         write_excel(report_sheets(result, repairs), out.path("report.xlsx"))
-        write_text(report_html(result, repairs, figures=static_maps(result)), out.path("report.html"))
+        figures = static_maps(result)
+        html = report_html(result, repairs, figures=figures)
+        write_text(html, out.path("report.html"))
+        with atomic_path(out.path("report.docx")) as tmp:
+            tmp.write_bytes(report_docx(result, repairs, figures=figures))
+        pdf = html_to_pdf(html, lang=result.project.lang)   # None, logged, without Chromium
+        if pdf is not None:
+            with atomic_path(out.path("report.pdf")) as tmp:
+                tmp.write_bytes(pdf)
         _map(result, out, "map.html", coverage_map(result), self_contained)
         if result.validation is not None:
             _validation_files(result, result.validation, out)
@@ -273,6 +281,7 @@ def write_plan(result: Result, plan, folder: str | Path | None = None, *,
         _map(result, out, "map_sites.html", coverage_map(replace(result, priority_sites=plan.table)),
              self_contained)  # fmt: skip
     return _paths(out)
+
 
 #: The tables :func:`write_postgis` writes (and replaces).
 POSTGIS_TABLES = ("villages", "communes", "summary_communes", "summary_districts", "summary_province")

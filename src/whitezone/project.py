@@ -32,6 +32,8 @@ import difflib
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import date as _date
+from datetime import datetime as _datetime
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +55,7 @@ __all__ = [
     "ModelSettings",
     "Project",
     "RasterSettings",
+    "ReportSettings",
     "ScenarioSettings",
     "read_project",
 ]
@@ -113,7 +116,7 @@ DEFAULT_RADIUS_KM: Mapping[str, tuple[float, float]] = {
 
 _TOP_KEYS = ("name", "output", "crs", "lang", "layers", "columns", "model", "postal",
              "broadband", "validation", "rasters", "scenarios", "siting", "map", "hexagons",
-             "engine")  # fmt: skip
+             "engine", "report")  # fmt: skip
 _SCENARIO_KEYS = ("label", "switch_off", "activate_planned", "remove_operators", "remove_sites",
                   "add_sites", "share_sites")  # fmt: skip
 _LAYER_KEYS = ("path", "sheet", "layer", "crs", "format", "mcc", "use_range")
@@ -365,6 +368,50 @@ class ScenarioSettings:
     share_sites: bool = False
 
 
+#: ``[report]`` settings: who issues the report and who receives it.
+REPORT_KEYS = ("agency", "parent_agency", "number", "symbol", "place", "date", "signer",
+               "signer_title", "recipients")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """Who issues ``report.docx`` and who receives it (``[report]``).
+
+    Every setting is optional: the document leaves a dotted blank to be
+    filled by hand where one is missing (Decree 30/2020/NĐ-CP layout).
+
+    Attributes
+    ----------
+    agency : str
+        The issuing agency ("SỞ THÔNG TIN VÀ TRUYỀN THÔNG").
+    parent_agency : str
+        The agency above it ("UBND TỈNH LÀO CAI").
+    number : str
+        The document's number ("15"), usually given when it is registered.
+    symbol : str
+        The agency's abbreviation after the document kind ("STTTT" gives
+        "Số: 15/BC-STTTT"); a symbol already starting "BC-" is kept as it is.
+    place : str
+        Where it is issued ("Lào Cai").
+    date : datetime.date, optional
+        When it is issued (a TOML date or "YYYY-MM-DD").
+    signer, signer_title : str
+        Who signs and as what ("GIÁM ĐỐC", or "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC").
+    recipients : tuple of str
+        The "Nơi nhận" list.
+    """
+
+    agency: str = ""
+    parent_agency: str = ""
+    number: str = ""
+    symbol: str = ""
+    place: str = ""
+    date: _date | None = None
+    signer: str = ""
+    signer_title: str = ""
+    recipients: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class Project:
     """A parsed project file.
@@ -404,6 +451,9 @@ class Project:
         ``[map] area_resolution_m``: grid on which the model's coverage is
         drawn and (for path-loss and terrain models) the area covered is
         measured; default 250 m, 500 m for the terrain model.
+    report : ReportSettings
+        ``[report]``: the issuing agency, number, place, date, signer and
+        recipients of ``report.docx``.
     """
 
     name: str
@@ -424,6 +474,7 @@ class Project:
     engine: str = "single"
     scheduler: str | None = None
     siting: Mapping[str, Any] = field(default_factory=dict)
+    report: ReportSettings = field(default_factory=ReportSettings)
 
     def with_output(self, output: str | Path) -> Project:
         """A copy of the project writing to another folder."""
@@ -861,6 +912,42 @@ def _parse_model(problems: Problems, table: Mapping[str, Any], base: Path) -> Mo
     )
 
 
+def _parse_report(problems: Problems, table: Any) -> ReportSettings:
+    """``[report]``: texts, a number, a date and a list of recipients; every key optional."""
+    if not isinstance(table, Mapping):
+        problems.add("expected a [report] table", column="report")
+        return ReportSettings()
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        column = f"report.{key}"
+        if key not in REPORT_KEYS:
+            problems.add(f"unknown setting {key!r}{_suggest(key, REPORT_KEYS)}", column=column)
+        elif key == "recipients":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                problems.add(f"expected a list of texts such as [\"UBND tỉnh\", \"Lưu: VT\"], "
+                             f"got {value!r}", column=column)  # fmt: skip
+            else:
+                values[key] = tuple(v.strip() for v in value if v.strip())
+        elif key == "date":
+            # TOML has dates (date = 2024-08-05); a quoted ISO date is accepted too.
+            if isinstance(value, _date) and not isinstance(value, _datetime):
+                values[key] = value
+            else:
+                try:
+                    values[key] = _date.fromisoformat(value) if isinstance(value, str) else None
+                except ValueError:
+                    values[key] = None
+                if values[key] is None:
+                    problems.add(f"expected a date such as 2024-08-05, got {value!r}", column=column)
+        elif key == "number" and isinstance(value, int) and not isinstance(value, bool):
+            values[key] = str(value)
+        elif not isinstance(value, str):
+            problems.add(f"expected a text, got {value!r}", column=column)
+        else:
+            values[key] = value.strip()
+    return ReportSettings(**values)
+
+
 def project_from_dict(data: Mapping[str, Any], *, base_dir: Path, source: str = "project") -> Project:
     """Build a :class:`Project` from a parsed TOML mapping.
 
@@ -969,6 +1056,7 @@ def project_from_dict(data: Mapping[str, Any], *, base_dir: Path, source: str = 
         output = "output"
     scenarios = _parse_scenarios(problems, base_dir, data.get("scenarios", {}))
     siting = _parse_siting(problems, base_dir, data.get("siting", {}))
+    report = _parse_report(problems, data.get("report", {}))
     problems.raise_if_any()
     return Project(
         name=str(data.get("name", "whitezone project")),
@@ -988,6 +1076,7 @@ def project_from_dict(data: Mapping[str, Any], *, base_dir: Path, source: str = 
         engine=engine,
         scheduler=scheduler,
         siting=siting,
+        report=report,
     )
 
 

@@ -12,14 +12,19 @@ kept as numbers.  Every text comes from the message catalogue
 * :mod:`.prose` — the summary paragraph;
 * :mod:`.params` — parameters and definitions;
 * :mod:`.headline` — the figures the command line prints;
-* :mod:`.html`, :mod:`.style`, :mod:`.xlsx` — the two outputs.
+* :mod:`.html`, :mod:`.style`, :mod:`.xlsx` — the two outputs;
+* :mod:`.docx` — ``report.docx``, the document an agency signs (Decree
+  30/2020/NĐ-CP layout in Vietnamese, a plain letter in English);
+* :mod:`.pdf` — ``report.pdf``, the HTML printed by headless Chromium.
 """
 
 from __future__ import annotations
 
+from .docx import report_docx
 from .headline import HeadlineRow, headline, headline_text
 from .html import FIGURE_KEYS, render_table, report_html
 from .params import definitions, parameters_sheet, parameters_table
+from .pdf import html_to_pdf
 from .prose import summary_sentences
 from .xlsx import report_sheets, sheet_name
 
@@ -29,9 +34,11 @@ __all__ = [
     "definitions",
     "headline",
     "headline_text",
+    "html_to_pdf",
     "parameters_sheet",
     "parameters_table",
     "render_table",
+    "report_docx",
     "report_html",
     "report_sheets",
     "sheet_name",
