@@ -54,3 +54,21 @@ def test_tiles_do_not_change_the_result(tiny_layers, tmp_path):
     for name in ("signal_2g.tif", "server_4g.tif"):
         with rasterio.open(a[name]) as x, rasterio.open(b[name]) as y:
             np.testing.assert_array_equal(x.read(1), y.read(1))
+
+
+def test_rasters_are_cloud_optimised_with_overviews(tiny_layers, tmp_path):
+    layers = tiny_layers
+    written = coverage_rasters(layers.sites, RadiusModel(), area=layers.communes, crs=layers.crs,
+                               folder=tmp_path, resolution_m=20, tile_size=128)  # fmt: skip
+    for name in ("signal_2g.tif", "server_2g.tif"):
+        with rasterio.open(written[name]) as ds:
+            assert ds.tags(ns="IMAGE_STRUCTURE").get("LAYOUT") == "COG", name
+            assert ds.compression.name.lower() == "deflate"
+            assert ds.block_shapes[0] == (512, 512) and max(ds.shape) > 512
+            factors = ds.overviews(1)
+            assert factors and factors[0] == 2, (name, factors, ds.shape)
+            # Overviews hold data, not zeros: the coarsest still has served cells.
+            coarse = ds.read(1, out_shape=(ds.height // factors[-1], ds.width // factors[-1]))
+            assert (np.isfinite(coarse) & (coarse != -1)).any()
+    # No scratch tiles left behind.
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]

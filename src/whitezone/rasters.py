@@ -8,7 +8,9 @@ cells) with only the sites whose reach touches the tile, and each tile is
 written to the GeoTIFF as soon as it is done: memory stays bounded whatever
 the size of the province or the resolution.
 
-Two files per technology:
+Two Cloud-Optimised GeoTIFFs per technology (512 × 512 tiles, deflate with
+a predictor, internal overviews down to about 256 cells, so QGIS and web
+viewers open a national raster at any zoom without reading it whole):
 
 * ``signal_<tech>.tif`` — float32, the best received signal in dBm (models
   with a link budget) or the class level 0/1/2 (radius model); NaN outside the
@@ -30,6 +32,7 @@ with a log message saying so.
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -45,7 +48,7 @@ from .models.radial import RadialSweep, radial_support
 from .project import RASTER_METHODS, RasterSettings
 from .technology import TECHNOLOGIES
 
-__all__ = ["coverage_rasters"]
+__all__ = ["coverage_rasters", "write_cog"]
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +62,7 @@ def coverage_rasters(
     folder: str | Path,
     resolution_m: float = 100.0,
     technologies: list[str] | None = None,
-    tile_size: int = 256,
+    tile_size: int | None = None,
     on_tile: Callable[[int, int], None] | None = None,
     method: str = RasterSettings.method,
 ) -> dict[str, Path]:
@@ -81,8 +84,11 @@ def coverage_rasters(
         Cell size (FCC's mobile coverage maps use at most 100 m).
     technologies : list of str, optional
         Default every technology with an active site.
-    tile_size : int
-        Cells per tile side; memory grows with its square.
+    tile_size : int, optional
+        Cells per tile side; memory grows with its square.  Default 512 for
+        radial sweeps (a mast's radials are walked once per tile they reach:
+        larger tiles walk them fewer times) and 256 for the exact method
+        (whose links per tile grow with the tile).
     on_tile : callable, optional
         Called with (tiles done, tiles in all) for progress.
     method : {"radial", "exact"}
@@ -108,6 +114,7 @@ def coverage_rasters(
         if reason is not None:
             logger.info("rasters: radial sweeps not used, every cell computed exactly (%s)", reason)
             method = "exact"
+    tile_size = tile_size or (512 if method == "radial" else 256)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     active = sites[sites["status"] == "active"].to_crs(crs).reset_index(drop=True)
@@ -130,16 +137,20 @@ def coverage_rasters(
         reach_m = model.reach_km(members) * 1000.0
         sweep = (RadialSweep(model, members, xy, reach_m, resolution_m=resolution_m)
                  if method == "radial" else None)  # fmt: skip
-        profile = {"driver": "GTiff", "width": grid.width, "height": grid.height, "count": 1,
-                   "crs": crs.to_wkt(), "transform": grid.transform, "tiled": True,
-                   "blockxsize": 256, "blockysize": 256, "compress": "deflate"}  # fmt: skip
         t = tech.lower()
         signal_path, server_path = folder / f"signal_{t}.tif", folder / f"server_{t}.tif"
-        with atomic_path(signal_path) as tmp_signal, atomic_path(server_path) as tmp_server, \
-                rasterio.open(tmp_signal, "w", dtype="float32", nodata=np.nan, **profile) as sig_ds, \
-                rasterio.open(tmp_server, "w", dtype="int32", nodata=-1, **profile) as srv_ds:  # fmt: skip
+        # Tiles land in a plain tiled GeoTIFF as they are done (memory bounded by one tile);
+        # GDAL's COG driver then lays it out with overviews in one streaming copy.
+        with tempfile.TemporaryDirectory(dir=folder, prefix=".tiles-") as scratch:
+            scratch_signal, scratch_server = Path(scratch) / "signal.tif", Path(scratch) / "server.tif"
+            profile = {"driver": "GTiff", "width": grid.width, "height": grid.height, "count": 1,
+                       "crs": crs.to_wkt(), "transform": grid.transform, "tiled": True,
+                       "blockxsize": 256, "blockysize": 256, "compress": "lzw", "BIGTIFF": "IF_SAFER"}  # fmt: skip
+            with rasterio.open(scratch_signal, "w", dtype="float32", nodata=np.nan, **profile) as sig_ds, \
+                    rasterio.open(scratch_server, "w", dtype="int32", nodata=-1, **profile) as srv_ds:  # fmt: skip
                 sig_ds.update_tags(technology=tech, model=model.kind, method=method,
                                    units="dBm" if model.yields_dbm else "class level 0-2")  # fmt: skip
+                srv_ds.update_tags(technology=tech, table="raster_sites.csv")
                 for row0, col0 in tiles:
                     rows = min(tile_size, grid.height - row0)
                     cols = min(tile_size, grid.width - col0)
@@ -152,6 +163,10 @@ def coverage_rasters(
                     done += 1
                     if on_tile:
                         on_tile(done, total)
+            # Signal overviews average dBm (what a zoomed-out eye expects of a field strength);
+            # server overviews keep an actual server per cell.
+            write_cog(scratch_signal, signal_path, resampling="average", predictor=3)
+            write_cog(scratch_server, server_path, resampling="nearest", predictor=2)
         written[signal_path.name] = signal_path
         written[server_path.name] = server_path
         logger.info("rasters for %s: %d x %d cells of %g m (%s)", tech, grid.width, grid.height,
@@ -163,6 +178,39 @@ def coverage_rasters(
         )
     written[table.name] = table
     return written
+
+
+def write_cog(source: str | Path, destination: str | Path, *, resampling: str = "nearest",
+              predictor: int = 1, blocksize: int = 512) -> Path:
+    """Copy a raster to a Cloud-Optimised GeoTIFF, replacing ``destination`` atomically.
+
+    Parameters
+    ----------
+    source : str or Path
+        Any raster GDAL reads.
+    destination : str or Path
+        The COG to write.
+    resampling : str
+        GDAL resampling of the overviews (``"average"`` for measurements,
+        ``"nearest"`` or ``"mode"`` for codes).
+    predictor : int
+        TIFF predictor: 1 none, 2 horizontal (integers), 3 floating point.
+    blocksize : int
+        Tile side in cells.
+
+    Returns
+    -------
+    Path
+        ``destination``.
+    """
+    from rasterio.shutil import copy
+
+    destination = Path(destination)
+    with atomic_path(destination) as tmp:
+        copy(str(source), str(tmp), driver="COG", compress="DEFLATE", predictor=predictor,
+             blocksize=blocksize, overview_resampling=resampling, overviews="IGNORE_EXISTING",
+             bigtiff="IF_SAFER", num_threads="ALL_CPUS")  # fmt: skip
+    return destination
 
 
 def _tile(grid, inside, members, xy, reach_m, model, row0, col0, rows, cols, sweep=None):
