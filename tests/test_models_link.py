@@ -154,6 +154,31 @@ def test_terrain_branch_and_bound_equals_all_links(seed):
     np.testing.assert_allclose(fast["signal_dbm"], slow["signal_dbm"])
 
 
+@pytest.mark.parametrize("kind", ["terrain", "itm"])
+def test_targets_in_batches_give_the_one_call_result(kind, monkeypatch):
+    """Memory is bounded by batching targets; the best servers do not change."""
+    import whitezone.models._best as best_module
+    from whitezone.models.itm_model import ItmModel
+
+    rng = np.random.default_rng(8)
+    model = (TerrainModel if kind == "terrain" else ItmModel)(dem=rough_dem(1))
+    sites = sites_at(rng.uniform(500, 11_500, (10, 2)), tech=list(rng.choice(["2G", "4G"], 10)))
+    targets = rng.uniform(0, 12_000, (230, 2))
+    code = (sites["technology"] == "4G").to_numpy().astype(np.int64)
+    whole = model.best(targets, sites, code, 2)
+    calls = []
+    real = type(model)._best_batch
+    monkeypatch.setattr(type(model), "_best_batch",
+                        lambda self, part, *a: calls.append(len(part)) or real(self, part, *a))  # fmt: skip
+    monkeypatch.setattr(best_module, "TARGETS_PER_BATCH", 64)
+    parts = model.best(targets, sites, code, 2)
+    assert calls == [64, 64, 64, 38]
+    assert set(parts) == set(whole)
+    for key in whole:
+        np.testing.assert_array_equal(parts[key], whole[key], err_msg=key)
+    assert (whole["site"] >= 0).sum() > 100
+
+
 @pytest.mark.parametrize("seed", range(12))
 def test_best_by_groups_of_alike_sites_equals_the_best_of_all_links(seed):
     """The nearest of alike sites is their best: the grouped search equals every link's reduction."""

@@ -9,6 +9,8 @@ dense (target x technology) cells: linear in the number of links, no sort.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -20,6 +22,28 @@ BEST_KEYS = ("level", "site", "distance_km", "signal_dbm")
 #: server's path is clear of the terrain at the median refraction (k = 4/3), 0
 #: where it is obstructed; ``line_of_sight_worst`` the same at the worst-case k.
 OPTIONAL_KEYS = {"line_of_sight": (np.int8, -1), "line_of_sight_worst": (np.int8, -1)}
+
+
+#: Targets per batch where a model lists every link in reach: a national 2G
+#: reach puts hundreds of sites within range of each village, and the link
+#: tables of 80,000 villages at once would take several GB.
+TARGETS_PER_BATCH = 8192
+
+
+def best_in_batches(best: Callable[[np.ndarray], dict[str, np.ndarray]], targets: np.ndarray, *,
+                    batch: int | None = None) -> dict[str, np.ndarray]:  # fmt: skip
+    """``best(targets)`` computed ``batch`` targets at a time and stacked.
+
+    Each target's best server depends on that target alone, so the result is
+    the one of a single call; memory is bounded by a batch's links.
+    ``batch`` defaults to :data:`TARGETS_PER_BATCH`.
+    """
+    targets = np.asarray(targets, dtype=float).reshape(-1, 2)
+    batch = batch or TARGETS_PER_BATCH
+    if len(targets) <= batch:
+        return best(targets)
+    parts = [best(targets[start : start + batch]) for start in range(0, len(targets), batch)]
+    return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
 
 
 def empty_optional(key: str, n_targets: int, n_tech: int) -> np.ndarray:

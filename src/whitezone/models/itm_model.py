@@ -34,7 +34,7 @@ import pandas as pd
 
 from ..errors import ModelValidityWarning
 from ..project import ItmSettings, ModelSettings
-from ._best import best_from_links, empty_best
+from ._best import best_from_links, best_in_batches, empty_best
 from ._pairs import site_coordinates
 from .itm import FLAG_MESSAGES, point_to_point_many
 from .pathloss import path_loss_db
@@ -121,9 +121,14 @@ class ItmModel(TerrainModel):
 
     def best(self, targets: np.ndarray, sites: gpd.GeoDataFrame, tech_code: np.ndarray,
              n_tech: int, *, site_xy: np.ndarray | None = None) -> dict[str, np.ndarray]:  # fmt: skip
-        """Best cell per (target, technology) from all its links, and its line of sight."""
-        targets = np.asarray(targets, dtype=float).reshape(-1, 2)
+        """Best cell per (target, technology) from all its links, and its line of sight.
+
+        Targets are taken in batches (:func:`~whitezone.models._best.best_in_batches`).
+        """
         xy = site_coordinates(sites, site_xy)
+        return best_in_batches(lambda part: self._best_batch(part, sites, tech_code, n_tech, xy), targets)
+
+    def _best_batch(self, targets, sites, tech_code, n_tech, xy) -> dict[str, np.ndarray]:
         links = self.links(targets, sites, site_xy=xy)
         out = best_from_links(links, np.asarray(tech_code, dtype=np.int64), len(targets), n_tech)
         full = empty_best(len(targets), n_tech, self.optional_keys)

@@ -24,7 +24,7 @@ import pandas as pd
 
 from ..dem import Dem
 from ..project import ModelSettings
-from ._best import empty_best
+from ._best import best_in_batches, empty_best
 from ._pairs import site_coordinates
 from .diffraction import profile_diffraction
 from .link import PathLossModel
@@ -108,9 +108,13 @@ class TerrainModel(PathLossModel):
         profiled — never the tens of sites a 2G cell can reach on paper.  The
         result equals :func:`~whitezone.models._best.best_from_links` of
         :meth:`links`, ties included (broken by distance, then site position).
+        Targets are taken in batches (:func:`~whitezone.models._best.best_in_batches`).
         """
-        out = empty_best(len(targets), n_tech, self.optional_keys)
         xy = site_coordinates(sites, site_xy)
+        return best_in_batches(lambda part: self._best_batch(part, sites, tech_code, n_tech, xy), targets)
+
+    def _best_batch(self, targets, sites, tech_code, n_tech, xy) -> dict[str, np.ndarray]:
+        out = empty_best(len(targets), n_tech, self.optional_keys)
         params, target, site, dist_km, bound = self.formula_links(targets, sites, site_xy=xy)
         if len(target) == 0:
             return out
