@@ -18,7 +18,8 @@ Sections
     grid, every village classified against every active site-technology
     (profiles, curvature, Bullington diffraction), commune indicators, and the
     best-server rasters at ``--raster-resolution-m``; site-technologies per
-    second are printed, with the radius, flat path-loss and ITM
+    second are printed (rasters by radial sweeps and exactly, with their
+    agreement, at a 15 km reach and at the sample's own), with the radius, flat path-loss and ITM
     (``--itm-range-km``) models timed on the same layers and the white-village
     counts of all four, and the links per second of the terrain and ITM models
     when every link in reach is profiled.  The branch and
@@ -58,8 +59,15 @@ With ``--json FILE`` the figures are also written as one JSON object:
 sites / GDAL's in-process total; ``..._worst``: the highest site's ratio),
 ``viewshed_agreement_pct`` (the lowest over sites and resolutions),
 ``viewshed_compile_s``, ``viewshed_cached_first_call_s`` and per-site
-details under ``viewshed_sites``.  Other sections may add their keys to the
-same object (``args.results``).
+details under ``viewshed_sites``; the province section adds
+``villages_site_techs_per_s`` (active site-technologies over the time to
+classify every village and compute the indicators with the terrain model),
+``raster_site_techs_per_s`` and ``raster_exact_site_techs_per_s`` (the
+best-server rasters at ``--raster-resolution-m``, 100 m, with the terrain
+model's reach set to ``--raster-reach-km``, 15 km, by radial sweeps and by
+every cell profiled), ``raster_agreement_pct`` (covered cells — reached by
+either method — where both give a signal within 1 dB) and
+``raster_same_server_pct``.
 
 How to run
 ----------
@@ -69,6 +77,7 @@ From the repository root, with the package's dependencies and ``gdal-bin``::
     python benchmarks/terrain.py --viewshed --sites 5 --repeat 9 --max-distance-km 20
     python benchmarks/terrain.py --viewshed --profile    # cProfile of whitezone at 30 m
     python benchmarks/terrain.py --viewshed --json viewshed.json
+    python benchmarks/terrain.py --viewshed --province --json terrain.json
 
 The script puts ``src/`` first on ``sys.path``, so it benchmarks the
 checkout it lives in.
@@ -519,7 +528,7 @@ def bench_province(args: argparse.Namespace) -> int:
         result = wz.analyse(layers, proj, model=model)
         t_run = time.perf_counter() - t0
         prov = result.summaries.province.iloc[0]
-        results[kind] = (model, result)
+        results[kind] = (model, result, t_run)
         extra = f" (DEM warp {t_model:.2f} s, {model.dem.heights_m.shape[1]} x " \
                 f"{model.dem.heights_m.shape[0]} cells of {model.dem.resolution_m:.0f} m)" \
             if kind == "terrain" else (f" (links up to {args.itm_range_km:g} km)" if kind == "itm" else "")  # fmt: skip
@@ -553,23 +562,59 @@ def bench_province(args: argparse.Namespace) -> int:
         t_links = time.perf_counter() - t0
         print(f"   {name:<7} every link in its reach: {len(every):,} village x site-technology links "
               f"in {t_links:.2f} s = {len(every) / t_links:,.0f} links/s")  # fmt: skip
-    with tempfile.TemporaryDirectory() as tmp:
-        tiles = [0, 0]
-
-        def on_tile(done, total):
-            tiles[:] = [done, total]
-
-        t0 = time.perf_counter()
-        written = coverage_rasters(layers.sites, model, area=layers.communes, crs=layers.crs,
-                                   folder=tmp, resolution_m=args.raster_resolution_m,
-                                   on_tile=on_tile)  # fmt: skip
-        t_raster = time.perf_counter() - t0
-        size = sum(Path(p).stat().st_size for p in written.values()) / 1e6
-    print(f"   rasters at {args.raster_resolution_m:g} m: {t_raster:.1f} s for {tiles[1]} tiles "
-          f"= {n_sites / t_raster:.2f} site-technologies/s ({size:.1f} MB of GeoTIFF)")  # fmt: skip
+    args.results["villages_site_techs_per_s"] = n_sites / results["terrain"][2]
+    # Rasters: radial sweeps against every cell profiled, at the issue's 15 km reach and at the
+    # sample's own (longer) reach; the same model otherwise.
+    for reach in (args.raster_reach_km, None):
+        proj = replace(project, model=replace(project.model, kind="terrain",
+                                              **({"max_range_km": reach} if reach else {})))  # fmt: skip
+        m = model_for(proj, layers)
+        label = f"{reach:g} km reach" if reach else "the sample's reach"
+        timings = {}
+        with tempfile.TemporaryDirectory() as tmp:
+            for method in ("radial", "exact"):
+                t0 = time.perf_counter()
+                written = coverage_rasters(layers.sites, m, area=layers.communes, crs=layers.crs,
+                                           folder=Path(tmp) / method, method=method,
+                                           resolution_m=args.raster_resolution_m)  # fmt: skip
+                timings[method] = time.perf_counter() - t0
+                size = sum(Path(p).stat().st_size for p in written.values()) / 1e6
+                print(f"   rasters {method:<6} at {args.raster_resolution_m:g} m, {label}: "
+                      f"{timings[method]:6.1f} s = {n_sites / timings[method]:7.1f} site-technologies/s "
+                      f"({size:.1f} MB of COG)")  # fmt: skip
+            within, covered, same = raster_agreement(Path(tmp) / "exact", Path(tmp) / "radial")
+        ratio = timings["exact"] / timings["radial"]
+        print(f"   radial vs exact, {label}: {ratio:.1f}x faster; {within / covered * 100:.2f} % of "
+              f"{covered:,} covered cells within 1 dB, same server on {same / covered * 100:.2f} %")  # fmt: skip
+        if reach:
+            args.results.update({
+                "raster_reach_km": reach, "raster_resolution_m": args.raster_resolution_m,
+                "raster_site_techs_per_s": n_sites / timings["radial"],
+                "raster_exact_site_techs_per_s": n_sites / timings["exact"],
+                "raster_agreement_pct": within / covered * 100.0,
+                "raster_same_server_pct": same / covered * 100.0,
+            })  # fmt: skip
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"   peak memory {peak:,.0f} MiB")
     return 0
+
+
+def raster_agreement(exact: Path, radial: Path) -> tuple[int, int, int]:
+    """Cells within 1 dB, cells covered by either method, cells with the same server."""
+    within = covered = same = 0
+    for path in sorted(exact.glob("signal_*.tif")):
+        with rasterio.open(path) as e, rasterio.open(radial / path.name) as r:
+            se, sr = e.read(1), r.read(1)
+        server = path.name.replace("signal_", "server_")
+        with rasterio.open(exact / server) as e, rasterio.open(radial / server) as r:
+            ve, vr = e.read(1), r.read(1)
+        either = np.isfinite(se) | np.isfinite(sr)
+        # A cell one method reaches and the other does not counts as a disagreement.
+        close = np.isfinite(se) & np.isfinite(sr) & (np.abs(np.nan_to_num(se) - np.nan_to_num(sr)) <= 1.0)
+        within += int(close.sum())
+        covered += int(either.sum())
+        same += int(((ve == vr) & either).sum())
+    return within, max(covered, 1), same
 
 
 def bench_itm(args: argparse.Namespace) -> int:
@@ -593,6 +638,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--province", action="store_true", help="run the whole-province section")
     parser.add_argument("--raster-resolution-m", type=float, default=100.0,
                         help="province rasters' cell size (default 100)")  # fmt: skip
+    parser.add_argument("--raster-reach-km", type=float, default=15.0,
+                        help="province rasters: the terrain model's max_range_km (default 15)")
     parser.add_argument("--repeat", type=int, default=5, help="runs per timing, best kept")
     parser.add_argument("--seed", type=int, default=0, help="random seed for the sites")
     parser.add_argument("--profile", action="store_true", help="also print a cProfile")
