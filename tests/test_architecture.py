@@ -28,7 +28,7 @@ LEVELS = [
     ("indicators", ["indicators", "postal", "broadband", "facilities", "operators", "population",
                     "hexagons", "stream", "rasters"]),
     ("computation", ["analysis", "scenarios", "siting", "validation", "tuning"]),
-    ("writers", ["report", "maps", "outputs", "datasets", "styles"]),
+    ("writers", ["report", "maps", "outputs", "datasets", "qgis_plugin", "styles"]),
     ("pipeline", ["pipeline"]),
     ("cli", ["cli"]),
 ]  # fmt: skip
@@ -122,9 +122,17 @@ def test_no_import_circle():
     assert not circles, circles
 
 
+#: Modules allowed one import inside a function, and why.
+LOCAL_IMPORT_ALLOWED = {
+    # QGIS calls classFactory only inside QGIS; at the top, qgis.core would make the plugin's
+    # runner (tested outside QGIS) and `whitezone qgis install` unimportable.
+    "whitezone.qgis_plugin": "whitezone.qgis_plugin.plugin_entry",
+}
+
+
 def test_no_whitezone_import_inside_a_function():
     local = [f"{m}:{line} imports {t}" for m, edges in EDGES.items() for t, line, inside in edges
-             if inside]  # fmt: skip
+             if inside and LOCAL_IMPORT_ALLOWED.get(m) != t]  # fmt: skip
     assert not local, "\n".join(local)
 
 

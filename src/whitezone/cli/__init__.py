@@ -3,8 +3,8 @@
 One small module per command (like rasterio's ``rio``), each adding its
 subparser and calling the functions a notebook calls: :mod:`.run`,
 :mod:`.check`, :mod:`.whatif` (``scenario``), :mod:`.priority` (``sites``),
-:mod:`.validate`, :mod:`.calibrate`, :mod:`.visibility` (``viewshed``) and
-:mod:`.sample`.
+:mod:`.validate`, :mod:`.calibrate`, :mod:`.visibility` (``viewshed``),
+:mod:`.sample` and :mod:`.qgis` (``qgis install``).
 
 Exit status: 0 success, 2 bad input or a missing optional package (one line
 saying what to fix, no traceback), 1 internal error.
@@ -28,14 +28,14 @@ from ..errors import (
     WhitezoneError,
     WhitezoneWarning,
 )
-from . import calibrate, check, priority, run, sample, validate, visibility, whatif
+from . import calibrate, check, priority, qgis, run, sample, validate, visibility, whatif
 
 __all__ = ["build_parser", "main"]
 
 logger = logging.getLogger(__name__)
 
 #: The commands, in the order ``--help`` lists them.
-COMMANDS = (run, check, whatif, priority, validate, calibrate, visibility, sample)
+COMMANDS = (run, check, whatif, priority, validate, calibrate, visibility, sample, qgis)
 
 
 class Parser(argparse.ArgumentParser):
