@@ -8,6 +8,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import openpyxl
+import pyogrio
 import pytest
 import shapely
 from conftest import lonlat, write_communes, write_csv
@@ -322,6 +323,18 @@ def test_geopackage_with_two_layers_needs_a_layer_name(tmp_path):
     assert raw(path, layer="thon").frame["village_id"].tolist() == ["V1", "V2"]
     # a layer named like the role is taken without asking
     assert len(read_communes(path)) == 2
+
+
+def test_a_geopackage_s_layer_styles_table_is_not_a_layer(tmp_path):
+    """A GeoPackage saved from QGIS with its style (or written by whitezone) reads as its one layer."""
+    from whitezone.files import write_gpkg
+    from whitezone.styles import village_style
+
+    path = tmp_path / "villages.gpkg"
+    frame = village_points().assign(class_any=["none", "good"])
+    write_gpkg(frame, path, layer="thon", styles={"thon": village_style(lang="vi", layer="thon")})
+    assert "layer_styles" in [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+    assert raw(path).frame["village_id"].tolist() == ["V1", "V2"]
 
 
 def test_geopackage_rows_are_features(tmp_path):

@@ -250,8 +250,11 @@ def read_vector(path: Path, layer: str | None, role: str) -> RawLayer:
         layers = pyogrio.list_layers(path)
     except Exception as exc:
         raise InputError(Problem(name, f"cannot open as a GIS file: {exc}")) from None
-    if layer is None and len(layers) > 1:
-        names = [str(n) for n in layers[:, 0]]
+    # QGIS (and whitezone) keep layer styles in a table of the GeoPackage: not a data layer.
+    names = [str(n) for n in layers[:, 0] if str(n) != "layer_styles"]
+    if layer is None and len(names) == 1:
+        layer = names[0]
+    if layer is None and len(names) > 1:
         if role in names:
             layer = role
         else:
