@@ -931,6 +931,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     'report.f_agreement_map': ('Bản đồ trùng lớp sóng tại các điểm đo',
         'Map of class agreement at the measurements'),
     'map.p_good': ('Xác suất sóng tốt {tech} (%)', 'P(good signal) {tech} (%)'),
+    'map.province': ('Tỉnh', 'Province'),
+    'map.communes': ('Số xã', 'Communes'),
     # report.docx: the administrative document (Decree 30/2020/NĐ-CP) or a plain letter -------
     'report.docx_nation': ('CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM',
         'SOCIALIST REPUBLIC OF VIET NAM'),

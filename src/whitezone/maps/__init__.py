@@ -6,12 +6,21 @@ with a popup each, the modelled coverage per technology, BTS sites per
 operator, postal points and their service radius, fiber routes, points of
 interest, the priority sites when a siting run made them, and the villages a
 scenario changes.  Vector layers are drawn on a canvas (``prefer_canvas``) so
-100,000 villages stay smooth.  Labels and numbers follow the project's
+100,000 villages stay smooth.
+
+The communes' polygons reach the page once, simplified as a coverage and
+quantized (:mod:`whitezone.maps.shapes`); every choropleth styles them from
+its own array of values (:mod:`whitezone.maps.choropleth`), and points travel
+as columns (:mod:`whitezone.maps.points`).  A national run (``NATIONAL_COMMUNES``
+communes or more, several provinces) opens on the provinces and shows a
+province's communes when it is clicked or zoomed in on: 10,600 communes and
+80,000 villages make a page of about 9 MB that draws in a few seconds.  Labels and numbers follow the project's
 language (:mod:`whitezone.i18n`); the scale bar is metric.
 
-Every user-supplied text is HTML-escaped before it reaches the page: Folium's
-popups and tooltips insert property values as HTML, so a village named
-``<img src=x onerror=...>`` would otherwise run.
+Every user-supplied text is either HTML-escaped before it reaches a Folium
+popup or tooltip (they insert property values as HTML, so a village named
+``<img src=x onerror=...>`` would otherwise run), or sent as script-safe JSON
+and shown with ``textContent`` (villages, communes, provinces, sites).
 """
 
 from __future__ import annotations
@@ -28,10 +37,12 @@ from branca.element import MacroElement
 from folium.plugins import Fullscreen
 from jinja2 import Template
 
-from ..classes import CLASSES
+from ..classes import CLASSES, NO_PROVINCE
 from ..i18n import Messages
 from ..result import Result
+from .choropleth import AreaShapes, Choropleth
 from .points import PointLayer
+from .shapes import simplify_coverage
 
 __all__ = ["CLASS_COLORS", "PRIORITY_COLOR", "coverage_map", "escape_frame"]
 
@@ -89,7 +100,33 @@ L.control.scale({imperial: false, metric: true}).addTo({{ this._parent.get_name(
         self._name = "MetricScale"
 
 
-def coverage_map(result: Result, *, lang: str | None = None, scenarios=None) -> folium.Map:
+class _DrawnFlag(MacroElement):
+    """``window.wzDrawnMs``: when the layers are drawn (ms from navigation start), for benchmarks and tests.
+
+    Set after the frame that paints the canvas with every layer added above
+    it (Leaflet's renderer redraws in the first animation frame, this runs
+    just after it); ``window.wzExpectDrawn`` tells a waiting script early
+    that the flag will come.
+    """
+
+    _template = Template("""
+{% macro header(this, kwargs) %}
+<script>window.wzExpectDrawn = true;</script>
+{% endmacro %}
+{% macro script(this, kwargs) %}
+requestAnimationFrame(function () {
+    setTimeout(function () { window.wzDrawnMs = performance.now(); }, 0);
+});
+{% endmacro %}
+""")
+
+    def __init__(self):
+        super().__init__()
+        self._name = "DrawnFlag"
+
+
+def coverage_map(result: Result, *, lang: str | None = None, scenarios=None,
+                 national: bool | None = None) -> folium.Map:
     """Build the map of a run.
 
     Parameters
@@ -101,6 +138,10 @@ def coverage_map(result: Result, *, lang: str | None = None, scenarios=None) -> 
     scenarios : list of whitezone.scenarios.ScenarioResult, optional
         Also draw, per scenario, the villages losing all signal, getting a
         worse signal and gaining.
+    national : bool, optional
+        Open on the provinces and drill down to the communes (zoom in, or
+        click a province); default when the run has at least
+        ``NATIONAL_COMMUNES`` communes in more than one province.
 
     Returns
     -------
@@ -116,7 +157,7 @@ def coverage_map(result: Result, *, lang: str | None = None, scenarios=None) -> 
     # The layer control stays open on the right: the province fits in the rest.
     fmap.fit_bounds([[miny, minx], [maxy, maxx]], padding_top_left=(10, 10),
                     padding_bottom_right=(CONTROL_WIDTH_PX, 10))  # fmt: skip
-    _commune_layers(fmap, result, t)
+    _commune_layers(fmap, result, t, national=national)
     _coverage_layers(fmap, result, t)
     _village_layer(fmap, result, t)
     _site_layers(fmap, result, t)
@@ -135,6 +176,7 @@ def coverage_map(result: Result, *, lang: str | None = None, scenarios=None) -> 
                title_cancel=t("map.exit_fullscreen")).add_to(fmap)  # fmt: skip
     # Last: the control lists every layer added before it.
     folium.LayerControl(collapsed=False).add_to(fmap)
+    _DrawnFlag().add_to(fmap)
     fmap.get_root().header.add_child(folium.Element(
         f"<title>{html.escape(result.project.name)}</title>"))  # fmt: skip
     return fmap
@@ -144,36 +186,81 @@ def coverage_map(result: Result, *, lang: str | None = None, scenarios=None) -> 
 CHOROPLETHS = (("pct_none", "map.layer_pct_none", ["#fff5f0", "#fb6a4a", "#67000d"]),
                ("pct_weak", "map.layer_pct_weak", ["#fff5eb", "#fd8d3c", "#7f2704"]),
                ("pct_population_none", "map.layer_pct_population_none", ["#fcfbfd", "#9e9ac8", "#3f007d"]))
+#: From this many communes (and more than one province) the map is national:
+#: it opens on the provinces and drills down to the communes.
+NATIONAL_COMMUNES = 2_000
+#: Grid of the page's polygons (degrees): ~1 m for a province, ~11 m nationally.
+GRID_DEG = 1e-5
+NATIONAL_GRID_DEG = 1e-4
+#: Simplification of the communes and of the provinces on a national map (degrees, ~110 m / ~550 m).
+NATIONAL_SIMPLIFY_DEG = 0.001
+PROVINCE_SIMPLIFY_DEG = 0.005
+#: Zoom from which a national map draws the communes of the provinces in view.
+DRILL_ZOOM = 9
 
 
-def _commune_layers(fmap, result: Result, t: Messages) -> None:
-    communes = result.communes.copy()
-    communes["geometry"] = communes.geometry.simplify(SIMPLIFY_DEG, preserve_topology=True)
+def _is_national(communes: pd.DataFrame) -> bool:
+    provinces = communes["province"].nunique() if "province" in communes else 0
+    return len(communes) >= NATIONAL_COMMUNES and provinces > 1
+
+
+def _commune_layers(fmap, result: Result, t: Messages, *, national: bool | None = None) -> None:
+    """The choropleths: one shared geometry, one array of values per layer."""
+    communes = result.communes
+    if national is None:
+        national = _is_national(communes)
+    grid = NATIONAL_GRID_DEG if national else GRID_DEG
+    tolerance = NATIONAL_SIMPLIFY_DEG if national else SIMPLIFY_DEG
+    shapes = simplify_coverage(communes.geometry.to_numpy(), tolerance_deg=tolerance, grid_deg=grid)
+    table = {t("map.commune"): communes["commune"], t("map.district"): communes["district"],
+             t("map.villages"): communes["villages"], t("map.villages_none"): communes["villages_none"],
+             t("map.villages_weak"): communes["villages_weak"]}  # fmt: skip
+    drill = {}
+    provinces = None
+    if national:
+        names = communes["province"].astype(object).where(communes["province"].notna(), NO_PROVINCE)
+        provinces = result.summaries.province.set_index("province")
+        order = [p for p in provinces.index if (names == p).any()]
+        index = {p: i for i, p in enumerate(order)}
+        province_of = names.map(index).fillna(-1).astype(int).to_numpy()
+        dissolved = _dissolve(shapes, province_of, len(order))
+        provinces = provinces.loc[order]
+        drill = {"province_of": province_of, "provinces": dissolved, "drill_zoom": DRILL_ZOOM,
+                 "province_table": {t("map.province"): pd.Series(order),
+                                    t("map.communes"): provinces["communes"],
+                                    t("map.villages"): provinces["villages"],
+                                    t("map.villages_none"): provinces["villages_none"],
+                                    t("map.villages_weak"): provinces["villages_weak"]}}  # fmt: skip
+    area = AreaShapes(shapes, table, grid_deg=grid, lang=t.lang, **drill)
+    area.add_to(fmap)
     shown = True
     for column, key, colors in CHOROPLETHS:
-        title = t(key)
         if column not in communes:
             continue
+        title = t(key)
         values = communes[column].astype(float).fillna(0.0)
-        scale = cm.LinearColormap(colors, vmin=0.0, vmax=max(float(values.max()), 1.0), caption=title)
-        frame = _clean(communes.assign(**{column: values}),
-                       ["commune", "district", "villages", "villages_none", "villages_weak", column])  # fmt: skip
-
-        def style(feature, scale=scale, column=column):
-            return {"fillColor": scale(feature["properties"][column]), "fillOpacity": 0.55,
-                    "color": "#555555", "weight": 0.6}  # fmt: skip
-
-        folium.GeoJson(
-            frame, name=title, style_function=style, show=shown,
-            highlight_function=lambda f: {"weight": 2.5, "color": "#000000"},
-            tooltip=folium.GeoJsonTooltip(
-                fields=["commune", "district", "villages", "villages_none", "villages_weak", column],
-                aliases=[t("map.commune"), t("map.district"), t("map.villages"),
-                         t("map.villages_none"), t("map.villages_weak"), title]),
-        ).add_to(fmap)  # fmt: skip
+        vmax = max(float(values.max()), 1.0)
+        Choropleth(area, values, colors=colors, vmax=vmax, name=title, show=shown,
+                   province_values=None if provinces is None else provinces[column].astype(float)
+                   if column in provinces else None).add_to(fmap)  # fmt: skip
         if shown:
-            scale.add_to(fmap)
+            cm.LinearColormap(colors, vmin=0.0, vmax=vmax, caption=title).add_to(fmap)
         shown = False
+
+
+def _dissolve(shapes, province_of, n: int) -> np.ndarray:
+    """Each province's communes as one polygon, simplified as a coverage."""
+    out = np.full(n, None, dtype=object)
+    for p in range(n):
+        parts = shapes[(province_of == p) & ~shapely.is_missing(shapes)]
+        parts = parts[~shapely.is_empty(parts)]
+        if len(parts) == 0:
+            continue
+        try:
+            out[p] = shapely.coverage_union_all(parts)
+        except shapely.errors.GEOSException:  # not a clean coverage after snapping
+            out[p] = shapely.union_all(shapely.make_valid(parts))
+    return simplify_coverage(out, tolerance_deg=PROVINCE_SIMPLIFY_DEG, grid_deg=NATIONAL_GRID_DEG)
 
 
 def _coverage_layers(fmap, result: Result, t: Messages) -> None:
@@ -243,8 +330,7 @@ def _village_layer(fmap, result: Result, t: Messages) -> None:
             fields[t(f"map.{col}")] = frame[col]
     colors = frame["class_any"].astype(object).map(CLASS_COLORS).fillna(OTHER_COLOR)
     PointLayer(frame.geometry.y, frame.geometry.x, colors, fields, name=t("map.layer_villages"),
-               tooltip=frame["village"].fillna(frame["village_id"]).astype(str),
-               lang=t.lang).add_to(fmap)  # fmt: skip
+               tooltip=[t("map.village"), t("map.village_id")], lang=t.lang).add_to(fmap)  # fmt: skip
 
 
 def _translate(values: pd.Series, words: dict[str, str]) -> pd.Series:
