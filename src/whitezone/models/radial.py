@@ -741,7 +741,9 @@ class RadialSweep:
             lc_codes = np.ascontiguousarray(lc.codes, dtype=np.int64)
             lc_t = np.array([lc.transform.c, lc.transform.a, lc.transform.f, lc.transform.e])
             obst = np.asarray(table, dtype=np.float64)
-        self.terrain = (np.ascontiguousarray(dem.heights_m, dtype=np.float64),
+        # The DEM as stored (float32): the kernels read heights into float64 arithmetic, and a
+        # float64 copy of a national DEM would cost 1.2 GB per technology.
+        self.terrain = (np.ascontiguousarray(dem.heights_m),
                         np.array([t.c, t.a, t.f, t.e], dtype=np.float64), float(dem.resolution_m),
                         lc_codes, lc_t, obst)  # fmt: skip
         self.physics = (float(model.receiver_height_m), _curvature(model.k_factor),
