@@ -286,6 +286,8 @@ def part_d(args, folder: Path) -> None:
     """The national project with the terrain model over a national DEM, and its raster."""
     import warnings
 
+    import rasterio
+
     import whitezone
     from whitezone.classify import classify_villages
     from whitezone.models import model_for
@@ -297,11 +299,17 @@ def part_d(args, folder: Path) -> None:
     t = time.perf_counter()
     project_path, sizes = write_national(national, seed=args.seed, communes=args.communes,
                                          villages=args.national_villages, sites=args.national_sites)  # fmt: skip
-    cols, rows = write_national_dem(national / "dem.tif", args.seed)
+    dem_path = national / f"dem_seed{args.seed}.tif"
+    reused = args.keep is not None and dem_path.exists()  # the same seed writes the same DEM
+    if reused:
+        with rasterio.open(dem_path) as src:
+            cols, rows = src.width, src.height
+    else:
+        cols, rows = write_national_dem(dem_path, args.seed)
     print(f"    {', '.join(f'{v:,} {k}' for k, v in sizes.items())}; DEM {cols:,} x {rows:,} cells "
-          f"of 3\" written in {time.perf_counter() - t:.1f} s")  # fmt: skip
+          f"of 3\" {'reused (--keep)' if reused else 'written'} in {time.perf_counter() - t:.1f} s")  # fmt: skip
     text = project_path.read_text(encoding="utf-8")
-    project_path.write_text(text.replace('sites = "sites.csv"\n', 'sites = "sites.csv"\ndem = "dem.tif"\n')
+    project_path.write_text(text.replace('sites = "sites.csv"\n', f'sites = "sites.csv"\ndem = "{dem_path.name}"\n')
                             .replace('kind = "radius"', 'kind = "terrain"'), encoding="utf-8")  # fmt: skip
     project = whitezone.read_project(project_path)
     layers = whitezone.load_layers(project)
