@@ -36,6 +36,7 @@ from whitezone.report import (
     sheet_name,
     summary_sentences,
 )
+from whitezone.report.outline import Page, write_report
 from whitezone.report.tables import communes_table, districts_table, total_row
 
 EVIL = "<script>alert(1)</script>"
@@ -161,6 +162,72 @@ def test_sections_in_report_order(result_en, lang):
                  "Postal network", "Fixed broadband", "Input layers", "Input repairs and warnings",
                  "Parameters and thresholds", "Definitions"]  # fmt: skip
         assert [titles.index(t) for t in order] == sorted(titles.index(t) for t in order)
+
+
+class Recorder(Page):
+    """A page that writes down the blocks the outline gives it."""
+
+    def __init__(self, result):
+        super().__init__(result, None)
+        self.blocks = []
+
+    def summary(self, sentences):
+        self.blocks.append(("summary",))
+
+    def contents(self, keys):
+        self.blocks.append(("contents", *keys))
+
+    def section(self, key, *, wide):
+        self.blocks.append(("section", key, wide))
+
+    def end_section(self):
+        self.blocks.append(("end",))
+
+    def write_caption(self, title):
+        self.blocks.append(("caption", title))
+
+    def grid(self, frame, *, style=""):
+        self.blocks.append(("grid", len(frame), style))
+
+    def headline(self, frame):
+        self.blocks.append(("headline", len(frame)))
+
+    def note(self, key, **fields):
+        self.blocks.append(("note", key))
+
+    def no_table(self, key, reason):
+        self.blocks.append(("no_table", key, reason))
+
+    def colophon(self):
+        self.blocks.append(("colophon",))
+
+    def write_picture(self, data, title):
+        self.blocks.append(("picture", title))
+
+
+def test_outline_follows_what_the_result_holds(result_en):
+    full = Recorder(result_en)
+    write_report(full, result_en.layers.repairs_table().iloc[0:0])
+    sections = [b[1] for b in full.blocks if b[0] == "section"]
+    assert ("contents", *sections) in full.blocks
+    assert sections == ["mobile", "postal", "broadband", "pois", "input", "sources"]
+    assert sum(b[0] == "section" for b in full.blocks) == sum(b == ("end",) for b in full.blocks)
+    # Wide tables on landscape pages: sections I-IV; the one repair-free line unnumbered.
+    assert [b[2] for b in full.blocks if b[0] == "section"] == [True] * 4 + [False] * 2
+    assert ("no_table", "t_repairs", "no_repairs") in full.blocks
+    captions = [b[1] for b in full.blocks if b[0] == "caption"]
+    assert captions[0] == "Table 1. Mobile coverage of the province"
+    assert sum(b[0] in ("grid", "headline") for b in full.blocks) == len(captions)
+    # Without districts or operators their tables and notes go; a numbered caption each less.
+    summaries = dataclasses.replace(result_en.summaries, districts=None, operators=None)
+    bare = Recorder(dataclasses.replace(result_en, summaries=summaries))
+    write_report(bare, result_en.layers.repairs_table())
+    notes = [b[1] for b in bare.blocks if b[0] == "note"]
+    assert "n_operators" not in notes and "n_operators" in [b[1] for b in full.blocks if b[0] == "note"]
+    titles = [b[1].split(". ", 1)[1] for b in bare.blocks if b[0] == "caption"]
+    assert "Mobile coverage by district" in [c.split(". ", 1)[1] for c in captions]
+    assert "Mobile coverage by district" not in titles and "Coverage by operator" not in titles
+    assert len(titles) < len(captions)
 
 
 def test_summary_sentence_vietnamese(result_vi):

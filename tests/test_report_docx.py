@@ -3,24 +3,29 @@
 import dataclasses
 import io
 import logging
+import re
 import shutil
 import warnings
 from datetime import date
+from html.parser import HTMLParser
 
 import docx
 import geopandas as gpd
 import pytest
+from conftest import lonlat, write_csv
 
 from whitezone import load_layers
 from whitezone.analysis import analyse
 from whitezone.errors import InputError, Problems
-from whitezone.i18n import format_cell
+from whitezone.i18n import format_cell, message
+from whitezone.layers import read_measurements
 from whitezone.maps.static import static_maps
 from whitezone.project import ReportSettings, _parse_report, read_project
 from whitezone.report import html_to_pdf, report_docx, report_html
 from whitezone.report.docx import document_number, place_date
 from whitezone.report.pdf import find_chromium
 from whitezone.report.tables import communes_table
+from whitezone.validation import validate
 
 SETTINGS = ReportSettings(agency="Sở Thông tin và Truyền thông", parent_agency="UBND tỉnh Lào Cai",
                           number="5", symbol="STTTT", place="Lào Cai", date=date(2024, 2, 7),
@@ -140,6 +145,60 @@ def test_tables_and_numbers_as_the_html_has_them(result_vi):
     assert "," in pct and pct in cells                       # e.g. "33,3"
     assert cells[pct].paragraphs[0].alignment == 2           # RIGHT
     assert cells["Xã Một"].paragraphs[0].alignment == 0      # LEFT
+
+
+class _Captions(HTMLParser):
+    """The text of every ``<h3>`` (table captions) and ``<figcaption>`` of a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.texts, self._open = {"h3": [], "figcaption": []}, None
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.texts:
+            self._open = tag
+            self.texts[tag].append("")
+
+    def handle_endtag(self, tag):
+        self._open = None if tag == self._open else self._open
+
+    def handle_data(self, data):
+        if self._open:
+            self.texts[self._open][-1] += data
+
+
+NUMBERED = re.compile(r"^(Table|Bảng|Figure|Hình) \d+\. ")
+
+
+def with_measurements(result, folder):
+    """The result with section VII: one measurement validated against the radius model."""
+    lon, lat = lonlat(2, 7)
+    path = write_csv(folder / "m.csv", ["lon", "lat", "technology", "signal_dbm"],
+                     [[lon, lat, "4G", "-120"]])  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return dataclasses.replace(result, validation=validate(result, read_measurements(path)))
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_html_and_docx_caption_the_same_tables_in_the_same_order(result_en, tmp_path, lang):
+    result = in_lang(with_measurements(result_en, tmp_path), lang)
+    figures = {"mobile": static_maps(result)["mobile"]}
+    page = _Captions()
+    page.feed(report_html(result, result.layers.repairs_table(), figures=figures))
+    doc = open_docx(result, figures=figures)
+    tables_html = [t for t in page.texts["h3"] if NUMBERED.match(t)]
+    tables_docx = [p.text for p in doc.paragraphs
+                   if p.style.name == "Heading 2" and NUMBERED.match(p.text)]  # fmt: skip
+    figures_docx = [p.text for p in doc.paragraphs if p.style.name == "Caption"]
+    assert tables_docx == tables_html
+    assert figures_docx == page.texts["figcaption"]
+    # Every table of both is captioned; section VII (tables and a map) is there.
+    assert len(tables_html) == len(data_tables(doc))
+    measured = {"vi": "Bảng", "en": "Table"}[lang]
+    assert any(t.startswith(measured) and t.endswith(message("report.t_confusion", lang))
+               for t in tables_html)  # fmt: skip
+    assert len(figures_docx) == 2
 
 
 def test_thousands_separator_is_a_dot_in_vietnamese(result_en):

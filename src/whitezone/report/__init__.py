@@ -9,6 +9,9 @@ kept as numbers.  Every text comes from the message catalogue
 (:mod:`whitezone.i18n`).  Modules:
 
 * :mod:`.tables` — the tables, built once for both outputs;
+* :mod:`.outline` — which sections, tables, notes and figures the report
+  holds and in which order, written once for ``report.html`` and
+  ``report.docx``;
 * :mod:`.prose` — the summary paragraph;
 * :mod:`.params` — parameters and definitions;
 * :mod:`.headline` — the figures the command line prints;
@@ -22,7 +25,8 @@ from __future__ import annotations
 
 from .docx import report_docx
 from .headline import HeadlineRow, headline, headline_text
-from .html import FIGURE_KEYS, render_table, report_html
+from .html import render_table, report_html
+from .outline import FIGURE_KEYS
 from .params import definitions, parameters_sheet, parameters_table
 from .pdf import html_to_pdf
 from .prose import summary_sentences

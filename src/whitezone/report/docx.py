@@ -13,9 +13,9 @@ reference, place and date, subject, body, signature.
 
 Who issues and signs comes from the project's ``[report]`` table
 (:class:`~whitezone.project.ReportSettings`); every setting not given is
-left as a dotted blank to fill by hand.  The body holds the same summary,
-tables and figures as ``report.html`` (:mod:`.tables`, :mod:`.prose`,
-:mod:`.params`), in the same order: tables are real Word tables with a
+left as a dotted blank to fill by hand.  The body is the same outline as
+``report.html``'s (:func:`.outline.write_report`: the same summary, tables,
+notes and figures in the same order): tables are real Word tables with a
 repeated header row, numbers formatted for the report's language (``1.234,5``
 in Vietnamese) and right-aligned; figures are embedded PNG images.  User
 text (names, operators, files) is written as text, never interpreted.
@@ -37,23 +37,9 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Mm, Pt, RGBColor
 
-from ..i18n import (
-    column_kind,
-    column_label,
-    format_cell,
-    format_number,
-    format_short,
-    header,
-    is_missing,
-    message,
-)
 from ..project import ReportSettings
 from ..result import Result
-from . import tables as T
-from .html import _FRACTIONS, FIGURE_KEYS
-from .measured import validation_figures, validation_tables
-from .params import definitions, model_name, parameters_table
-from .prose import summary_sentences
+from .outline import Page, cell_texts, header_groups, headline_texts, text, write_report
 
 __all__ = ["document_number", "place_date", "report_docx"]
 
@@ -65,7 +51,6 @@ BODY_PT = 14
 #: Table text sizes (pt): portrait pages, and the landscape pages of sections I–IV.
 TABLE_PT, WIDE_TABLE_PT = 11, 9
 DOTS = "......"
-_PNG = b"\x89PNG\r\n\x1a\n"
 #: Characters XML 1.0 cannot hold (a control character in a name would make Word refuse the file).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -74,11 +59,6 @@ _MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "A
 
 def _clean(value) -> str:
     return _NOT_XML.sub("", str(value))
-
-
-def text(key: str, lang: str, **fields) -> str:
-    """The report's text ``key`` (``report.<key>`` in the catalogue)."""
-    return message(f"report.{key}", lang, **fields)
 
 
 # -- the heading's fields --------------------------------------------------------------------
@@ -269,19 +249,16 @@ def _text_width_cm(section) -> float:
     return (section.page_width - section.left_margin - section.right_margin) / 360000
 
 
-class _Doc:
-    """Accumulates the body, numbering tables and figures as the HTML page does."""
+class _Doc(Page):
+    """Accumulates the Word document's body; the outline numbers tables and figures."""
 
-    def __init__(self, result: Result, figures: dict[str, bytes]):
-        self.result = result
-        self.lang = result.project.lang
-        self.figures = figures
+    #: Section VII stays portrait, where its figures take the text's width.
+    validation_wide = False
+
+    def __init__(self, result: Result, figures: dict[str, bytes] | None):
+        super().__init__(result, figures)
         self.doc = Document()
-        self.tables = 0
-        self.figure_count = 0
         self.wide = False
-        far = result.project.post_max_distance_km
-        self.far_km = format_short(far, self.lang) if far is not None else "?"
         _styles(self.doc, self.lang)
         _page(self.doc.sections[0], landscape=False)
 
@@ -304,6 +281,10 @@ class _Doc:
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
         _field(p, "PAGE")
 
+    @property
+    def table_pt(self) -> int:
+        return WIDE_TABLE_PT if self.wide else TABLE_PT
+
     # body ----------------------------------------------------------------------------------
     def heading(self, value: str, level: int = 1):
         return _para(self.doc, value, style=f"Heading {level}")
@@ -313,58 +294,62 @@ class _Doc:
         kwargs.setdefault("indent", True)
         return _para(self.doc, value, **kwargs)
 
+    def summary(self, sentences: list[str]) -> None:
+        self.heading(self.text("summary"))
+        for sentence in sentences:
+            self.paragraph(sentence)
+
+    def contents(self, keys: list[str]) -> None:
+        """Nothing: a signed document has no table of contents."""
+
+    def section(self, key: str, *, wide: bool) -> None:
+        self.orientation(wide=wide)
+        self.heading(self.text(key))
+
+    def end_section(self) -> None:
+        """Nothing: the next section's heading (or page) starts it."""
+
+    def write_caption(self, title: str) -> None:
+        _para(self.doc, title, style="Heading 2", align=WD_ALIGN_PARAGRAPH.CENTER)
+
+    def grid(self, frame: pd.DataFrame, *, style: str = "") -> None:
+        self._add_table(frame, width_cm=_text_width_cm(self.doc.sections[-1]))
+
+    def headline(self, frame: pd.DataFrame) -> None:
+        shown = pd.DataFrame(headline_texts(frame, self.lang), columns=["indicator", "number", "pct"])
+        self._add_table(shown, width_cm=16.0, right=("number", "pct"))
+
+    def _add_table(self, frame: pd.DataFrame, *, width_cm: float, right=()) -> None:
+        add_table(self.doc, frame, self.lang, far_km=self.far_km, size_pt=self.table_pt,
+                  width_cm=width_cm, right=right)  # fmt: skip
+        self.doc.add_paragraph().paragraph_format.space_after = Pt(0)
+
     def note(self, key: str, **fields) -> None:
-        _para(self.doc, text(key, self.lang, **fields), italic=True, size=self.table_pt,
+        _para(self.doc, self.text(key, **fields), italic=True, size=self.table_pt,
               align=WD_ALIGN_PARAGRAPH.JUSTIFY)  # fmt: skip
 
-    @property
-    def table_pt(self) -> int:
-        return WIDE_TABLE_PT if self.wide else TABLE_PT
+    def no_table(self, key: str, reason: str) -> None:
+        self.heading(self.text(key), 2)
+        self.paragraph(self.text(reason))
 
-    def caption(self, key: str) -> None:
-        self.tables += 1
-        _para(self.doc, f"{text('table', self.lang)} {self.tables}. {text(key, self.lang)}",
-              style="Heading 2", align=WD_ALIGN_PARAGRAPH.CENTER)  # fmt: skip
+    def colophon(self) -> None:
+        made, run = self.credit_lines()
+        _para(self.doc, f"{made}. {run}.", italic=True, size=self.table_pt)
 
-    def figure(self, key: str) -> None:
-        data = self.figures.get(key)
-        if data is None:
-            return
-        self.picture(data, text("f_" + key, self.lang))
-
-    def picture(self, data: bytes, title: str) -> None:
-        self.figure_count += 1
+    def write_picture(self, data: bytes, title: str) -> None:
         p = self.doc.add_paragraph()
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
         p.paragraph_format.keep_with_next = True
         width = min(14.0, _text_width_cm(self.doc.sections[-1]))
         # A square map on a landscape page must leave room for its caption.
         p.add_run().add_picture(io.BytesIO(data), width=Cm(12.5 if self.wide else width))
-        _para(self.doc, f"{text('figure', self.lang)} {self.figure_count}. {title}", style="Caption",
-              align=WD_ALIGN_PARAGRAPH.CENTER)  # fmt: skip
-
-    def table(self, key: str, frame: pd.DataFrame | None) -> None:
-        if frame is None or frame.empty:
-            return
-        self.caption(key)
-        add_table(self.doc, frame, self.lang, far_km=self.far_km, size_pt=self.table_pt,
-                  width_cm=_text_width_cm(self.doc.sections[-1]))  # fmt: skip
-        self.doc.add_paragraph().paragraph_format.space_after = Pt(0)
-
-    def section(self, key: str, *, wide: bool) -> None:
-        self.orientation(wide=wide)
-        self.heading(text(key, self.lang))
-        self.figure(key)
+        _para(self.doc, title, style="Caption", align=WD_ALIGN_PARAGRAPH.CENTER)
 
 
-def _header_cells(columns: list[str], lang: str, far_km: str) -> list[tuple[str | None, str]]:
-    return [header(c, lang, far_km=far_km) for c in columns]
-
-
-def _column_widths(texts: list[list[str]], heads, total_cm: float) -> list[float]:
+def _column_widths(texts: list[list[str]], subs: list[str], total_cm: float) -> list[float]:
     """Widths in proportion to what a column holds: its longest cell, its header's longest word."""
     weights = []
-    for i, (_, sub) in enumerate(heads):
+    for i, sub in enumerate(subs):
         longest = max((len(row[i]) for row in texts), default=1)
         word = max((len(w) for w in str(sub).split()), default=1)
         weights.append(max(3.0, min(28.0, float(longest)), min(12.0, float(word))))
@@ -398,26 +383,16 @@ def add_table(doc, frame: pd.DataFrame, lang: str, *, far_km: str = "?", size_pt
     docx.table.Table
     """
     columns = [str(c) for c in frame.columns]
-    heads = _header_cells(columns, lang, far_km)
-    grouped = any(g is not None for g, _ in heads)
+    groups = header_groups(columns, lang, far_km=far_km)
+    grouped = any(group is not None for group, _ in groups)
     n_head = 2 if grouped else 1
-    texts, numeric = [], [c in right for c in columns]
-    for values_row in frame.astype(object).itertuples(index=False):
-        values = dict(zip(columns, values_row, strict=True))
-        row = []
-        for i, (col, value) in enumerate(values.items()):
-            shown = format_cell(value, col, lang)
-            whole = _FRACTIONS.get(col)
-            if whole in values and not is_missing(value) and not is_missing(values[whole]):
-                shown = f"{shown}/{format_cell(values[whole], whole, lang)}"
-            if column_kind(col) != "text" and not isinstance(value, str):
-                numeric[i] = True
-            row.append(shown)
-        texts.append(row)
+    texts, numbers = cell_texts(frame, lang)
+    numeric = [c in right or any(row[i] for row in numbers) for i, c in enumerate(columns)]
     table = doc.add_table(rows=n_head, cols=len(columns))
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    widths = _column_widths(texts, heads, width_cm) if width_cm is not None else None
+    subs = [sub for _, group_subs in groups for sub in group_subs]
+    widths = _column_widths(texts, subs, width_cm) if width_cm is not None else None
     if widths is not None:
         _widths(table, widths)
     all_rows = table.rows
@@ -427,26 +402,22 @@ def add_table(doc, frame: pd.DataFrame, lang: str, *, far_km: str = "?", size_pt
     for cells in head_cells:
         for cell in cells:
             _shade(cell, "E7E6E6")
-    centre = WD_ALIGN_PARAGRAPH.CENTER
+
+    def head(cell, value) -> None:
+        _cell_text(cell, value, align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, size=size_pt)
+
     i = 0
-    while i < len(heads):
-        group, sub = heads[i]
+    for group, group_subs in groups:
         if not grouped:
-            _cell_text(head_cells[0][i], sub, align=centre, bold=True, size=size_pt)
-            i += 1
-            continue
-        if group is None:
-            cell = head_cells[0][i].merge(head_cells[1][i])
-            _cell_text(cell, sub, align=centre, bold=True, size=size_pt)
-            i += 1
-            continue
-        j = i
-        while j < len(heads) and heads[j][0] == group:
-            _cell_text(head_cells[1][j], heads[j][1], align=centre, bold=True, size=size_pt)
-            j += 1
-        top = head_cells[0][i].merge(head_cells[0][j - 1]) if j - 1 > i else head_cells[0][i]
-        _cell_text(top, group, align=centre, bold=True, size=size_pt)
-        i = j
+            head(head_cells[0][i], group_subs[0])
+        elif group is None:
+            head(head_cells[0][i].merge(head_cells[1][i]), group_subs[0])
+        else:
+            for k, sub in enumerate(group_subs):
+                head(head_cells[1][i + k], sub)
+            end = i + len(group_subs) - 1
+            head(head_cells[0][i].merge(head_cells[0][end]) if end > i else head_cells[0][i], group)
+        i += len(group_subs)
     last = len(texts) - 1 if frame.attrs.get("total") else -1
     for row in _body_rows(texts, numeric=numeric, widths_cm=widths, size_pt=size_pt, bold_row=last):
         table._tbl.append(row)
@@ -480,106 +451,6 @@ def _body_rows(texts: list[list[str]], *, numeric: list[bool], widths_cm: list[f
         rows.append(f"<w:tr>{cells}</w:tr>")
     wrapper = parse_xml(f"<w:tbl {nsdecls('w')}>{''.join(rows)}</w:tbl>")
     return list(wrapper)
-
-
-def _headline(page: _Doc) -> None:
-    lang = page.lang
-    frame = T.headline_table(page.result, lang)
-    rows = []
-    for rec in frame.to_dict("records"):
-        number = format_cell(rec["number"], rec["indicator"], lang)
-        if not is_missing(rec["of_total"]):
-            number += "/" + format_number(rec["of_total"], lang)
-        rows.append({"indicator": column_label(rec["indicator"], lang), "number": number,
-                     "pct": rec["pct"]})  # fmt: skip
-    shown = pd.DataFrame(rows, columns=["indicator", "number", "pct"])
-    add_table(page.doc, shown, lang, size_pt=page.table_pt, width_cm=16.0, right=("number",))
-    page.doc.add_paragraph().paragraph_format.space_after = Pt(0)
-
-
-def _body(page: _Doc, repairs: pd.DataFrame) -> None:
-    r, lang = page.result, page.lang
-    page.heading(text("summary", lang))
-    for sentence in summary_sentences(r):
-        page.paragraph(sentence)
-    page.figure("summary")
-
-    page.section("mobile", wide=True)
-    page.caption("t_headline")
-    _headline(page)
-    page.note("n_pct")
-    if r.summaries.districts is not None:
-        page.table("t_districts", T.districts_table(r, lang))
-    page.table("t_technologies", T.technologies_table(r, lang))
-    if r.summaries.operators is not None:
-        page.table("t_operators", T.operators_table(r, lang))
-        page.table("t_operators_districts", T.operators_table(r, lang, level="district"))
-        page.note("n_operators")
-    page.table("t_sites", T.sites_table(r, lang))
-    page.note("n_sites")
-    by_district = T.sites_by_district_table(r, lang)
-    if by_district is not None:
-        page.table("t_sites_districts", by_district)
-        page.note("n_sites_districts")
-    page.table("t_communes", T.communes_table(r, lang))
-    page.note("n_communes")
-
-    page.section("postal", wide=True)
-    frame = T.postal_table(r, lang)
-    if frame is None:
-        page.note("no_postal")
-    else:
-        page.table("t_postal", frame)
-        page.note("n_postal", radius=format_number(T.total_row(r).get("service_radius_km"), lang, 3))
-        page.table("t_post_kinds", T.post_kinds_table(r, lang))
-
-    page.section("broadband", wide=True)
-    frame = T.broadband_table(r, lang)
-    if frame is None:
-        page.note("no_broadband")
-    else:
-        page.table("t_broadband", frame)
-        page.note("n_broadband", reach=format_short(r.project.broadband_reach_km, lang))
-
-    page.section("pois", wide=True)
-    frame = T.pois_table(r, lang)
-    if frame is None:
-        page.note("no_pois")
-    else:
-        page.table("t_pois", frame)
-        page.table("t_pois_districts", T.pois_table(r, lang, level="district"))
-        page.note("n_pois")
-
-    page.section("input", wide=False)
-    page.table("t_layers", T.layers_table(r, lang))
-    if len(repairs):
-        page.table("t_repairs", T.repairs_table(repairs, lang))
-        page.note("n_repairs")
-    else:
-        page.heading(text("t_repairs", lang), 2)
-        page.paragraph(text("no_repairs", lang))
-
-    page.section("sources", wide=False)
-    page.note("n_parameters")
-    page.table("t_parameters", parameters_table(r))
-    page.table("t_definitions", definitions(r))
-    made = text("made_with", lang, version=r.run.version, model=model_name(r.model.kind, lang))
-    run = message("manifest.run", lang, run_id=r.run.run_id, time=r.run.time, version=r.run.version)
-    _para(page.doc, f"{made}. {run}.", italic=True, size=page.table_pt)
-
-    v = r.validation
-    if v is not None:
-        page.section("validation", wide=False)
-        tables = validation_tables(v, lang)
-        page.table("t_validation", tables["summary"])
-        page.note("n_validation")
-        if not v.yields_dbm:
-            page.note("n_validation_radius")
-        page.table("t_confusion", tables["confusion"])
-        titles = {"scatter": "f_scatter", "distance": "f_distance", "histogram": "f_histogram"}
-        for key, data in validation_figures(v, lang, communes=r.communes).items():
-            title = titles.get(key) or ("f_error_map" if v.yields_dbm else "f_agreement_map")
-            page.picture(data, text(title, lang))
 
 
 # -- heading and signature ------------------------------------------------------------------
@@ -662,7 +533,7 @@ def _letter(page: _Doc, s: ReportSettings, repairs: pd.DataFrame) -> None:
     _para(doc, place_date(s, lang), before=12)
     subject = f"{text('docx_subject', lang)} — {page.result.project.name}"
     _para(doc, text("docx_subject_line", lang, subject=subject), bold=True, before=12, after=12)
-    _body(page, repairs)
+    write_report(page, repairs)
     page.orientation(wide=False)
     _para(doc, "", before=12)
     if s.signer_title:
@@ -680,35 +551,24 @@ def report_docx(result: Result, repairs: pd.DataFrame, *, figures: dict[str, byt
                 settings: ReportSettings | None = None) -> bytes:  # fmt: skip
     """The report as a Word document (``.docx`` bytes).
 
+    The body is :func:`.outline.write_report`'s, as in ``report.html``.
+
     Parameters
     ----------
-    result : Result
-        From :func:`whitezone.analysis.analyse`.
-    repairs : DataFrame
-        ``result.layers.repairs_table()``.
-    figures : dict, optional
-        Section key -> PNG bytes, as :func:`whitezone.report.report_html`
-        takes them (:func:`whitezone.maps.static.static_maps`).
+    result, repairs, figures
+        As :func:`whitezone.report.report_html` takes them (the figures
+        from :func:`whitezone.maps.static.static_maps`).
     settings : ReportSettings, optional
         Who issues and signs; default the project's ``[report]``.
 
     Returns
     -------
     bytes
-
-    Raises
-    ------
-    ValueError
-        A figure under an unknown key or not a PNG image.
+        The ``.docx`` file; a figure under an unknown key or not PNG bytes
+        raises ``ValueError`` (:func:`.outline.checked_figures`).
     """
-    figures = dict(figures or {})
-    for key, data in figures.items():
-        if key not in FIGURE_KEYS:
-            raise ValueError(f"unknown figure key {key!r}; expected one of {', '.join(FIGURE_KEYS)}")
-        if not isinstance(data, bytes | bytearray) or bytes(data[:8]) != _PNG:
-            raise ValueError(f"figure {key!r} is not PNG image bytes")
     s = settings if settings is not None else result.project.report
-    page = _Doc(result, {k: bytes(v) for k, v in figures.items()})
+    page = _Doc(result, figures)
     page.page_numbers()
     props = page.doc.core_properties
     props.title = _clean(f"{text('docx_subject', page.lang)} — {result.project.name}")
@@ -716,7 +576,7 @@ def report_docx(result: Result, repairs: pd.DataFrame, *, figures: dict[str, byt
     props.language = page.lang
     if page.lang == "vi":
         _heading_vi(page, s)
-        _body(page, repairs)
+        write_report(page, repairs)
         page.orientation(wide=False)
         page.doc.add_paragraph()
         _signature_vi(page, s)
