@@ -313,3 +313,19 @@ def test_models_without_bullington_terrain_fall_back_to_exact(tiny_layers, hills
     with pytest.raises(ValueError, match="expected one of"):
         coverage_rasters(layers.sites, model, area=layers.communes, crs=layers.crs, folder=tmp_path,
                          method="fast")  # fmt: skip
+
+
+def test_pruning_masts_by_their_formula_bound_changes_nothing(hills_model):
+    """Masts that cannot beat a cell's best even without diffraction are skipped: same tile."""
+    sites = _sites()
+    xy = np.column_stack([sites.geometry.x, sites.geometry.y])
+    reach = hills_model.reach_km(sites) * 1000.0
+    xs = X0 + 50.0 + np.arange(0, 200) * 100.0
+    ys = Y0 + 12_000 - 50.0 - np.arange(0, 120) * 100.0
+    mask = np.ones((len(ys), len(xs)), dtype=bool)
+    every = np.arange(len(sites))
+    got = RadialSweep(hills_model, sites, xy, reach, resolution_m=100.0).tile(xs, ys, mask, every)
+    want = RadialSweep(hills_model, sites, xy, reach, resolution_m=100.0, prune=False).tile(xs, ys, mask, every)
+    np.testing.assert_array_equal(got[1], want[1])
+    np.testing.assert_array_equal(got[0], want[0])
+    assert np.isfinite(got[0]).mean() > 0.5 and len(np.unique(got[1])) > 3
