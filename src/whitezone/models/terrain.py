@@ -111,11 +111,13 @@ class TerrainModel(PathLossModel):
         Targets are taken in batches (:func:`~whitezone.models._best.best_in_batches`).
         """
         xy = site_coordinates(sites, site_xy)
-        return best_in_batches(lambda part: self._best_batch(part, sites, tech_code, n_tech, xy), targets)
+        known = {"params": self.parameters(sites), "reach_km": self.reach_km(sites)}
+        return best_in_batches(lambda part: self._best_batch(part, sites, tech_code, n_tech, xy, known),
+                               targets)  # fmt: skip
 
-    def _best_batch(self, targets, sites, tech_code, n_tech, xy) -> dict[str, np.ndarray]:
+    def _best_batch(self, targets, sites, tech_code, n_tech, xy, known) -> dict[str, np.ndarray]:
         out = empty_best(len(targets), n_tech, self.optional_keys)
-        params, target, site, dist_km, bound = self.formula_links(targets, sites, site_xy=xy)
+        params, target, site, dist_km, bound = self.formula_links(targets, sites, site_xy=xy, **known)
         if len(target) == 0:
             return out
         cell = target * n_tech + tech_code[site]
