@@ -315,9 +315,19 @@ def test_models_without_bullington_terrain_fall_back_to_exact(tiny_layers, hills
                          method="fast")  # fmt: skip
 
 
-def test_pruning_masts_by_their_formula_bound_changes_nothing(hills_model):
-    """Masts that cannot beat a cell's best even without diffraction are skipped: same tile."""
-    sites = _sites()
+def _dense_sites(count=40, seed=3):
+    """Many omni masts (the case the bounds are for: a cell within reach of most of them)."""
+    rng = np.random.default_rng(seed)
+    x, y = rng.uniform(0.5, 19.5, count), rng.uniform(0.5, 11.5, count)
+    return gpd.GeoDataFrame({"site_id": [f"S{i}" for i in range(count)], "operator": "Op",
+                             "technology": "4G", "status": "active", "azimuth_deg": np.nan},
+                            geometry=shapely.points(X0 + x * 1000, Y0 + y * 1000), crs=UTM)  # fmt: skip
+
+
+@pytest.mark.parametrize("dense", [False, True])
+def test_pruning_masts_by_their_formula_bound_changes_nothing(hills_model, dense):
+    """Masts (and blocks of cells) that cannot beat a cell's best even without diffraction are skipped."""
+    sites = _dense_sites() if dense else _sites()
     xy = np.column_stack([sites.geometry.x, sites.geometry.y])
     reach = hills_model.reach_km(sites) * 1000.0
     xs = X0 + 50.0 + np.arange(0, 200) * 100.0

@@ -94,6 +94,9 @@ _LINK_METHODS = ("best", "extra_loss_db", "link_loss", "profile_samples", "obsta
 GAP_CELLS = 0.5
 #: Radials per raster cell of the circle at a mast's reach.
 RADIALS_PER_CELL = 2.0
+
+#: Cells per side of the blocks a mast's bound is checked against before its cells are.
+BLOCK = 16
 #: Links whose exact profile has at most this many samples are profiled, not swept.
 EXACT_SAMPLES = 48
 #: A swept cell's last intermediate samples taken where its own profile has them.
@@ -359,6 +362,15 @@ def _site_bound(s, log_km, code, links, pattern_gain):
 
 
 @numba.njit(cache=True, nogil=True)
+def _block_bound(s, log_km, links, pattern_gain):
+    """An upper bound of site ``s``'s signal at every distance from 10**log_km km on, any class."""
+    envelope, tab_u0, tab_du, site_tab, site_freq, least_clutter = (links[16], links[2], links[3], links[4],
+                                                                   links[9], links[17])  # fmt: skip
+    i = min(max(int(math.floor((log_km - tab_u0) / tab_du)), 0), envelope.shape[1] - 1)
+    return envelope[site_tab[s], i] + pattern_gain - least_clutter[site_freq[s]]
+
+
+@numba.njit(cache=True, nogil=True)
 def _site_signal(s, log_km, bearing, theta, code, links):
     """Signal of site ``s`` at a cell before diffraction: formula, pattern, clutter.
 
@@ -369,7 +381,7 @@ def _site_signal(s, log_km, bearing, theta, code, links):
     (:meth:`RadialSweep._links`).
     """
     (_, tab, tab_u0, tab_du, site_tab, site_az, site_bw, site_tilt, site_pattern, site_freq,
-     pat_h, pat_v, front_to_back, vertical_bw, side_lobe, clutter) = links  # fmt: skip
+     pat_h, pat_v, front_to_back, vertical_bw, side_lobe, clutter, _, _) = links  # fmt: skip
     signal = _formula_at(tab, site_tab[s], tab_u0, tab_du, log_km)
     az = site_az[s]
     if math.isfinite(az):
@@ -435,7 +447,7 @@ def _sweep_mast(e, tile, terrain, masts, physics, links, best_signal, best_dist,
     q_dist = np.empty(2 * box)
     q_last = np.empty(2 * box, dtype=np.int64)
     q_ground = np.empty(2 * box)
-    q_ex_x = np.full((2 * box, max(n_extra, 1)), np.nan)
+    q_ex_x = np.empty((2 * box, max(n_extra, 1)))  # every swept query sets its row
     q_ex_g = np.empty((2 * box, max(n_extra, 1)))
     q_ex_o = np.empty((2 * box, max(n_extra, 1)))
     q_radial = np.empty(2 * box, dtype=np.int64)
@@ -444,85 +456,111 @@ def _sweep_mast(e, tile, terrain, masts, physics, links, best_signal, best_dist,
     per_radial = np.zeros(n_rad + 1, dtype=np.int64)
     n = 0
     longest = 0
-    for r in range(r_lo, r_hi + 1):
-        dy = ys[r] - sy
-        for col in range(c_lo, c_hi + 1):
-            if not mask[r, col]:
+    for rb in range(r_lo, r_hi + 1, BLOCK):
+        re = min(rb + BLOCK, r_hi + 1)
+        for cb in range(c_lo, c_hi + 1, BLOCK):
+            ce = min(cb + BLOCK, c_hi + 1)
+            # A block whose cells all hold more than the mast could give anywhere in it is skipped
+            # whole: the per-cell bound below would reject each of its cells anyway.
+            weakest = np.inf
+            for r in range(rb, re):
+                for col in range(cb, ce):
+                    if mask[r, col] and best_signal[r, col] < weakest:
+                        weakest = best_signal[r, col]
+            if weakest == np.inf:
+                continue  # no cell of the block to compute
+            gx = max(xs[cb] - sx, 0.0, sx - xs[ce - 1])
+            gy = max(ys[re - 1] - sy, 0.0, sy - ys[rb])
+            near = math.hypot(gx, gy)
+            if near > reach:
                 continue
-            dx = xs[col] - sx
-            d = math.hypot(dx, dy)
-            if d > reach:
-                continue
-            # Branch and bound, as TerrainModel.best: a mast none of whose sites could beat
-            # (or tie) what the cell already has, even with no diffraction, costs no profile.
-            log_km = math.log10(max(d / 1000.0, MIN_DISTANCE_KM))
-            bound = -np.inf
-            for w in range(em_first[e], em_first[e + 1]):
-                if d <= site_reach[em_sites[w]]:
-                    bound = max(bound, _site_bound(em_sites[w], log_km, cell_code[r, col], links,
-                                                   pattern_gain))  # fmt: skip
-            if bound < best_signal[r, col]:
-                continue
-            b = np.degrees(np.arctan2(dx, dy)) % 360.0
-            cell[n] = r * cols + col
-            bearing[n] = b
-            q_dist[2 * n] = d
-            samples = min(max(int(math.ceil(d / step)) + 1, 3), max_samples)
-            samples = min(((samples + 15) // 16) * 16, max_samples)  # as profile_samples
-            if samples <= exact_samples:
-                _fill_profile(buf, heights, dem_t, sx, sy, xs[col], ys[r], samples, lc_codes,
-                              lc_t, obst)  # fmt: skip
-                q_loss[2 * n], _ = bullington_one(buf, samples, d, h_tx, h_rx, freq, k_factor, p526)
-                q_loss[2 * n + 1] = q_loss[2 * n]
-                q_radial[2 * n] = -1
-                q_radial[2 * n + 1] = -1
-                weight[n] = 0.0
-                n += 1
-                continue
-            # The link's own last samples, where the model's profile has them.
-            own = min(n_extra, samples - 2)
-            for t in range(own):
-                i = samples - 1 - own + t
-                f = i / (samples - 1)
-                x = sx + (xs[col] - sx) * f
-                y = sy + (ys[r] - sy) * f
-                q_ex_x[2 * n, t] = f * d
-                q_ex_g[2 * n, t] = _height(heights, dem_t[0], dem_t[1], dem_t[2], dem_t[3], x, y)
-                q_ex_o[2 * n, t] = (_obstacle(lc_codes, lc_t[0], lc_t[1], lc_t[2], lc_t[3], obst,
-                                              x, y) if obst.size else 0.0)  # fmt: skip
-                q_ex_x[2 * n + 1, t] = q_ex_x[2 * n, t]
-                q_ex_g[2 * n + 1, t] = q_ex_g[2 * n, t]
-                q_ex_o[2 * n + 1, t] = q_ex_o[2 * n, t]
-            for t in range(own, q_ex_x.shape[1]):
-                q_ex_x[2 * n, t] = np.nan
-                q_ex_x[2 * n + 1, t] = np.nan
-            short_of = q_ex_x[2 * n, 0] if own else d
-            j = int(math.ceil(short_of / step - gap)) - 1
-            longest = max(longest, j)
-            if interpolate and d > near_enough:
-                t = b * per_degree
-                k = int(t)
-                weight[n] = t - k
-                k2 = k + 1
-                if k >= n_rad:
-                    k -= n_rad
-                if k2 >= n_rad:
-                    k2 -= n_rad
-                q_radial[2 * n + 1] = k2
-                per_radial[k2 + 1] += 1
-            else:
-                k = int(b * per_degree + 0.5)
-                if k >= n_rad:
-                    k -= n_rad
-                q_radial[2 * n + 1] = -1
-                weight[n] = 0.0
-            q_radial[2 * n] = k
-            per_radial[k + 1] += 1
-            for w in range(2 * n, 2 * n + 2):
-                q_dist[w] = d
-                q_last[w] = j
-                q_ground[w] = cell_ground[r, col]
-            n += 1
+            if weakest > -np.inf:
+                log_near = math.log10(max(near / 1000.0, MIN_DISTANCE_KM))
+                block = -np.inf
+                for w in range(em_first[e], em_first[e + 1]):
+                    if near <= site_reach[em_sites[w]]:
+                        block = max(block, _block_bound(em_sites[w], log_near, links, pattern_gain))
+                if block < weakest:
+                    continue
+            for r in range(rb, re):
+                dy = ys[r] - sy
+                for col in range(cb, ce):
+                    if not mask[r, col]:
+                        continue
+                    dx = xs[col] - sx
+                    d = math.hypot(dx, dy)
+                    if d > reach:
+                        continue
+                    # Branch and bound, as TerrainModel.best: a mast none of whose sites could beat
+                    # (or tie) what the cell already has, even with no diffraction, costs no profile.
+                    log_km = math.log10(max(d / 1000.0, MIN_DISTANCE_KM))
+                    bound = -np.inf
+                    for w in range(em_first[e], em_first[e + 1]):
+                        if d <= site_reach[em_sites[w]]:
+                            bound = max(bound, _site_bound(em_sites[w], log_km, cell_code[r, col], links,
+                                                           pattern_gain))  # fmt: skip
+                    if bound < best_signal[r, col]:
+                        continue
+                    b = np.degrees(np.arctan2(dx, dy)) % 360.0
+                    cell[n] = r * cols + col
+                    bearing[n] = b
+                    q_dist[2 * n] = d
+                    samples = min(max(int(math.ceil(d / step)) + 1, 3), max_samples)
+                    samples = min(((samples + 15) // 16) * 16, max_samples)  # as profile_samples
+                    if samples <= exact_samples:
+                        _fill_profile(buf, heights, dem_t, sx, sy, xs[col], ys[r], samples, lc_codes,
+                                      lc_t, obst)  # fmt: skip
+                        q_loss[2 * n], _ = bullington_one(buf, samples, d, h_tx, h_rx, freq, k_factor, p526)
+                        q_loss[2 * n + 1] = q_loss[2 * n]
+                        q_radial[2 * n] = -1
+                        q_radial[2 * n + 1] = -1
+                        weight[n] = 0.0
+                        n += 1
+                        continue
+                    # The link's own last samples, where the model's profile has them.
+                    own = min(n_extra, samples - 2)
+                    for t in range(own):
+                        i = samples - 1 - own + t
+                        f = i / (samples - 1)
+                        x = sx + (xs[col] - sx) * f
+                        y = sy + (ys[r] - sy) * f
+                        q_ex_x[2 * n, t] = f * d
+                        q_ex_g[2 * n, t] = _height(heights, dem_t[0], dem_t[1], dem_t[2], dem_t[3], x, y)
+                        q_ex_o[2 * n, t] = (_obstacle(lc_codes, lc_t[0], lc_t[1], lc_t[2], lc_t[3], obst,
+                                                      x, y) if obst.size else 0.0)  # fmt: skip
+                        q_ex_x[2 * n + 1, t] = q_ex_x[2 * n, t]
+                        q_ex_g[2 * n + 1, t] = q_ex_g[2 * n, t]
+                        q_ex_o[2 * n + 1, t] = q_ex_o[2 * n, t]
+                    for t in range(own, q_ex_x.shape[1]):
+                        q_ex_x[2 * n, t] = np.nan
+                        q_ex_x[2 * n + 1, t] = np.nan
+                    short_of = q_ex_x[2 * n, 0] if own else d
+                    j = int(math.ceil(short_of / step - gap)) - 1
+                    longest = max(longest, j)
+                    if interpolate and d > near_enough:
+                        t = b * per_degree
+                        k = int(t)
+                        weight[n] = t - k
+                        k2 = k + 1
+                        if k >= n_rad:
+                            k -= n_rad
+                        if k2 >= n_rad:
+                            k2 -= n_rad
+                        q_radial[2 * n + 1] = k2
+                        per_radial[k2 + 1] += 1
+                    else:
+                        k = int(b * per_degree + 0.5)
+                        if k >= n_rad:
+                            k -= n_rad
+                        q_radial[2 * n + 1] = -1
+                        weight[n] = 0.0
+                    q_radial[2 * n] = k
+                    per_radial[k + 1] += 1
+                    for w in range(2 * n, 2 * n + 2):
+                        q_dist[w] = d
+                        q_last[w] = j
+                        q_ground[w] = cell_ground[r, col]
+                    n += 1
     if n == 0:
         return
     # Queries by radial (counting sort), then by last sample within each radial.
@@ -852,7 +890,12 @@ class RadialSweep:
                 np.array([patterns[p].horizontal_db for p in used], dtype=float).reshape(-1, 360),
                 np.array([patterns[p].vertical_db for p in used], dtype=float).reshape(-1, 360),
                 float(a.front_to_back_db), float(a.vertical_beamwidth_deg), float(a.side_lobe_db),
-                table)  # fmt: skip
+                table,
+                # For bounds over a block of cells: the formula's highest signal at or beyond each
+                # node (a calibration's slope may make it rise with distance), and each
+                # frequency's most favourable clutter.
+                np.ascontiguousarray(np.maximum.accumulate(tab[:, ::-1], axis=1)[:, ::-1]),
+                table.min(axis=1))  # fmt: skip
 
     def _pattern_gain(self) -> float:
         """How far above 0 dB any pattern file's values rise (0 for well-formed files)."""
