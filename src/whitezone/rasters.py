@@ -85,10 +85,13 @@ def coverage_rasters(
     technologies : list of str, optional
         Default every technology with an active site.
     tile_size : int, optional
-        Cells per tile side; memory grows with its square.  Default 512 for
-        radial sweeps (a mast's radials are walked once per tile they reach:
-        larger tiles walk them fewer times) and 256 for the exact method
-        (whose links per tile grow with the tile).
+        Cells per tile side; memory grows with its square.  Default 128 for
+        radial sweeps (masts are taken nearest the tile first, and their
+        signals let the others skip the tile's cells: the smaller the tile,
+        the more they skip — on the national synthetic set's densest 2G area
+        a 256-cell square takes 0.70 s in 64-cell tiles, 1.13 s in 128-cell
+        tiles and 3.06 s as one tile; on the sample 128 and 512 are within
+        5 %) and 256 for the exact method.
     on_tile : callable, optional
         Called with (tiles done, tiles in all) for progress.
     method : {"radial", "exact"}
@@ -114,7 +117,7 @@ def coverage_rasters(
         if reason is not None:
             logger.info("rasters: radial sweeps not used, every cell computed exactly (%s)", reason)
             method = "exact"
-    tile_size = tile_size or (512 if method == "radial" else 256)
+    tile_size = tile_size or (128 if method == "radial" else 256)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     active = sites[sites["status"] == "active"].to_crs(crs).reset_index(drop=True)
