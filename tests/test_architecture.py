@@ -21,12 +21,12 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "whitezone"
 #: Levels from the bottom up; a module may import its own level or lower ones.
 LEVELS = [
     ("vocabulary", ["_version", "errors", "technology", "classes", "i18n", "crs", "project",
-                    "files", "staging", "postgis"]),
+                    "files", "staging", "postgis", "assumptions"]),
     ("load", ["layers", "dem", "landcover", "viewshed"]),
     ("models", ["models"]),
     ("classify", ["classify", "grid", "engine", "result", "schema"]),
     ("indicators", ["indicators", "postal", "broadband", "facilities", "operators", "population",
-                    "hexagons", "stream", "rasters"]),
+                    "hexagons", "stream", "rasters", "capacity"]),
     ("computation", ["analysis", "scenarios", "siting", "validation", "tuning"]),
     ("writers", ["report", "maps", "outputs", "datasets", "qgis_plugin", "styles"]),
     ("pipeline", ["pipeline"]),

@@ -37,6 +37,7 @@ from datetime import datetime as _datetime
 from pathlib import Path
 from typing import Any
 
+from .assumptions import CapacitySettings, CostSettings, parse_capacity, parse_costs
 from .errors import InputError, Problem, Problems
 from .postgis import DatabaseURL, is_database, parse_url, redact
 from .technology import TECHNOLOGIES, normalise_technology
@@ -72,6 +73,8 @@ LAYER_NAMES: tuple[str, ...] = (
     "population",
     "measurements",
     "landcover",
+    "grid",
+    "roads",
 )
 #: Layer -> the formats it may declare besides the default.
 LAYER_FORMATS: dict[str, tuple[str, ...]] = {"sites": ("opencellid",),
@@ -116,7 +119,7 @@ DEFAULT_RADIUS_KM: Mapping[str, tuple[float, float]] = {
 
 _TOP_KEYS = ("name", "output", "crs", "lang", "layers", "columns", "model", "postal",
              "broadband", "validation", "rasters", "scenarios", "siting", "map", "hexagons",
-             "engine", "report")  # fmt: skip
+             "engine", "report", "costs", "capacity")  # fmt: skip
 _SCENARIO_KEYS = ("label", "switch_off", "activate_planned", "remove_operators", "remove_sites",
                   "add_sites", "share_sites")  # fmt: skip
 _LAYER_KEYS = ("path", "sheet", "layer", "crs", "format", "mcc", "use_range")
@@ -454,6 +457,10 @@ class Project:
     report : ReportSettings
         ``[report]``: the issuing agency, number, place, date, signer and
         recipients of ``report.docx``.
+    costs : CostSettings
+        ``[costs]``: what a site costs and earns (:mod:`whitezone.assumptions`).
+    capacity : CapacitySettings
+        ``[capacity]``: busy-hour demand and cell capacity.
     """
 
     name: str
@@ -475,6 +482,8 @@ class Project:
     scheduler: str | None = None
     siting: Mapping[str, Any] = field(default_factory=dict)
     report: ReportSettings = field(default_factory=ReportSettings)
+    costs: CostSettings = field(default_factory=CostSettings)
+    capacity: CapacitySettings = field(default_factory=CapacitySettings)
 
     def with_output(self, output: str | Path) -> Project:
         """A copy of the project writing to another folder."""
@@ -1057,6 +1066,8 @@ def project_from_dict(data: Mapping[str, Any], *, base_dir: Path, source: str = 
     scenarios = _parse_scenarios(problems, base_dir, data.get("scenarios", {}))
     siting = _parse_siting(problems, base_dir, data.get("siting", {}))
     report = _parse_report(problems, data.get("report", {}))
+    costs = parse_costs(problems, data.get("costs", {}))
+    capacity = parse_capacity(problems, data.get("capacity", {}))
     problems.raise_if_any()
     return Project(
         name=str(data.get("name", "whitezone project")),
@@ -1077,6 +1088,8 @@ def project_from_dict(data: Mapping[str, Any], *, base_dir: Path, source: str = 
         scheduler=scheduler,
         siting=siting,
         report=report,
+        costs=costs,
+        capacity=capacity,
     )
 
 

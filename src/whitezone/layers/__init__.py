@@ -25,7 +25,7 @@ from ..staging import input_checksums
 from ._geometry import Repair
 from ._raster import check_raster, raster_info
 from .communes import read_communes, region_of
-from .fiber import read_fiber
+from .fiber import read_fiber, read_grid, read_roads
 from .measurements import read_measurements
 from .opencellid import read_opencellid
 from .pois import read_pois
@@ -43,10 +43,12 @@ __all__ = [
     "load_layers",
     "read_communes",
     "read_fiber",
+    "read_grid",
     "read_measurements",
     "read_opencellid",
     "read_pois",
     "read_post_offices",
+    "read_roads",
     "read_sites",
     "read_villages",
     "region_of",
@@ -62,7 +64,7 @@ class Layers:
     Attributes
     ----------
     communes, villages, sites : GeoDataFrame
-    post_offices, fiber, pois : GeoDataFrame or None
+    post_offices, fiber, pois, grid, roads : GeoDataFrame or None
     dem, population, landcover : Path or None
         Rasters, checked to open.
     measurements : GeoDataFrame or None
@@ -90,6 +92,8 @@ class Layers:
     population: Path | None = None
     landcover: Path | None = None
     measurements: gpd.GeoDataFrame | None = None
+    grid: gpd.GeoDataFrame | None = None
+    roads: gpd.GeoDataFrame | None = None
     repairs: list[Repair] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
     checksums: dict[str, dict] = field(default_factory=dict)
@@ -118,7 +122,8 @@ class Layers:
             size), ``read as`` (the CRS) and ``source`` (the file).
         """
         rows = []
-        for name in ("communes", "villages", "sites", "post_offices", "fiber", "pois", "measurements"):
+        for name in ("communes", "villages", "sites", "post_offices", "fiber", "grid", "roads", "pois",
+                     "measurements"):  # fmt: skip
             frame = getattr(self, name)
             if frame is None:
                 continue
@@ -180,6 +185,8 @@ def load_layers(project: Project) -> Layers:
     posts = attempt(read_post_offices, src["post_offices"], communes=communes) \
         if "post_offices" in src else None  # fmt: skip
     fiber = attempt(read_fiber, src["fiber"]) if "fiber" in src else None
+    grid = attempt(read_grid, src["grid"]) if "grid" in src else None
+    roads = attempt(read_roads, src["roads"]) if "roads" in src else None
     pois = attempt(read_pois, src["pois"], communes=communes) if "pois" in src else None
     dem = attempt(check_raster, src["dem"].path, role="dem") if "dem" in src else None
     population = (attempt(check_raster, src["population"].path, role="population")
@@ -194,7 +201,7 @@ def load_layers(project: Project) -> Layers:
         raise InputError(problems)
     crs = metric_crs([communes], crs=project.crs)
     repairs: list[Repair] = []
-    for frame in (communes, villages, sites, posts, fiber, pois, measurements):
+    for frame in (communes, villages, sites, posts, fiber, grid, roads, pois, measurements):
         if frame is not None:
             repairs.extend(frame.attrs.get("repairs", []))
     # A table is named by its database (password masked) and its name.
@@ -203,7 +210,7 @@ def load_layers(project: Project) -> Layers:
     files = {**sources, **({"project": str(project.path)} if project.path else {})}
     layers = Layers(communes=communes, villages=villages, sites=sites, crs=crs,
                     post_offices=posts, fiber=fiber, pois=pois, dem=dem, population=population, landcover=landcover,
-                    measurements=measurements, repairs=repairs, sources=sources, checksums=input_checksums(files))  # fmt: skip
+                    measurements=measurements, grid=grid, roads=roads, repairs=repairs, sources=sources, checksums=input_checksums(files))  # fmt: skip
     logger.info("loaded %d communes, %d villages, %d site-technologies", len(communes),
                 len(villages), len(sites))  # fmt: skip
     return layers

@@ -53,6 +53,7 @@ __all__ = [
     "from_file",
     "from_grid",
     "from_hilltops",
+    "from_upgrades",
     "from_villages",
     "make_candidates",
 ]
@@ -176,6 +177,49 @@ def from_villages(
         extra["commune_id"] = v["commune_id"].astype("string").array
     return _build(geom, ids, "village", technology=technology, height_m=height_m, cost=cost,
                   model=model, extra=extra)  # fmt: skip
+
+
+def from_upgrades(
+    sites: gpd.GeoDataFrame,
+    *,
+    technology: str | Sequence[str] = "4G",
+    height_m: float | None = None,
+    cost: float = 1.0,
+    model=None,
+) -> gpd.GeoDataFrame:
+    """A candidate at each active site lacking a technology: the technology added to its mast.
+
+    Parameters
+    ----------
+    sites : GeoDataFrame
+        :func:`whitezone.layers.read_sites`: ``site_id``, ``technology``,
+        ``status``, ``height_m`` (one row per cell or site-technology).
+    technology, height_m, cost, model
+        As :func:`from_villages`; the mast's own height is kept where known.
+
+    Returns
+    -------
+    GeoDataFrame
+        Candidates ``U-<site_id>`` (``U-<site_id>/<tech>`` for several
+        technologies), ``source = "upgrade"``, with ``site_id``.
+    """
+    active = sites[sites["status"].astype("string") == "active"] if "status" in sites else sites
+    parts = []
+    for tech in _technologies(technology):
+        has = set(active.loc[active["technology"] == tech, "site_id"].astype(str))
+        masts = active.drop_duplicates("site_id")
+        masts = masts[~masts["site_id"].astype(str).isin(has) & _located(masts.geometry)]
+        ids = ("U-" + masts["site_id"].astype(str)).to_numpy()
+        part = _build(masts.geometry, ids, "upgrade", technology=tech, height_m=height_m, cost=cost,
+                      model=model, extra={"site_id": masts["site_id"].astype("string").array})  # fmt: skip
+        own = masts["height_m"].to_numpy(dtype=float) if "height_m" in masts else np.full(len(masts), np.nan)
+        if height_m is None:
+            part["height_m"] = np.where(np.isfinite(own), own, part["height_m"].to_numpy())
+        if len(_technologies(technology)) > 1:
+            part["candidate_id"] = part["candidate_id"] + "/" + tech
+        parts.append(part)
+    out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=WGS84)
 
 
 def _area_union(area, crs):
@@ -502,6 +546,7 @@ def make_candidates(
     kinds: str | Sequence[str | gpd.GeoDataFrame] | gpd.GeoDataFrame = "villages",
     *,
     villages: gpd.GeoDataFrame | None = None,
+    sites: gpd.GeoDataFrame | None = None,
     area=None,
     dem=None,
     path: str | Path | None = None,
@@ -519,11 +564,12 @@ def make_candidates(
     ----------
     kinds : str, GeoDataFrame or sequence of them
         ``"villages"`` (:func:`from_villages` of ``villages``), ``"grid"``
-        (:func:`from_grid` over ``area`` every ``spacing_km``),
+        (:func:`from_grid` over ``area`` every ``spacing_km``), ``"upgrades"``
+        (:func:`from_upgrades` of ``sites``),
         ``"hilltops"`` (:func:`from_hilltops` of ``dem`` inside ``area``),
         ``"file"`` (:func:`from_file` of ``path``), or a GeoDataFrame of
         points (:func:`as_candidates`).
-    villages, area, dem, path
+    villages, sites, area, dem, path
         What the kinds need.
     crs : pyproj.CRS, optional
         Metric CRS of the grid.
@@ -555,6 +601,10 @@ def make_candidates(
             if villages is None:
                 raise ValueError('candidates "villages" need villages=')
             parts.append(from_villages(villages, **common))
+        elif kind == "upgrades":
+            if sites is None:
+                raise ValueError('candidates "upgrades" need sites= (the run\'s sites)')
+            parts.append(from_upgrades(sites, **common))
         elif kind == "grid":
             if area is None:
                 raise ValueError('candidates "grid" need area= (e.g. the communes)')
@@ -569,7 +619,7 @@ def make_candidates(
             parts.append(from_file(path, **common))
         else:
             raise InputError(Problem("siting", f"unknown candidates {kind!r}; expected villages, "
-                                     "grid, hilltops, a file or a GeoDataFrame",
+                                     "grid, hilltops, upgrades, a file or a GeoDataFrame",
                                      column="candidates"))  # fmt: skip
     out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     out = gpd.GeoDataFrame(out, geometry="geometry", crs=WGS84)
