@@ -260,7 +260,7 @@ def write_scenarios(result: Result, runs: list, folder: str | Path | None = None
 
 def write_plan(result: Result, plan, folder: str | Path | None = None, *,
                self_contained: bool | None = None) -> dict[str, Path]:  # fmt: skip
-    """Write ``priority_sites.csv`` / ``.gpkg``, ``priority_villages.csv`` and ``map_sites.html``.
+    """Write ``priority_sites.csv`` / ``.gpkg``, ``priority_villages.csv``, ``priority_communes.csv`` and ``map_sites.html``.
 
     Parameters
     ----------
@@ -278,6 +278,7 @@ def write_plan(result: Result, plan, folder: str | Path | None = None, *,
         _points(out, "priority_sites", plan.table, gpkg=True,
                 style=priority_style(plan.table, lang=result.project.lang))  # fmt: skip
         write_csv(plan.assignments, out.path("priority_villages.csv"))
+        write_csv(plan.communes(), out.path("priority_communes.csv"))
         _map(result, out, "map_sites.html", coverage_map(replace(result, priority_sites=plan.table)),
              self_contained)  # fmt: skip
     return _paths(out)

@@ -720,7 +720,7 @@ def _parse_scenarios(problems: Problems, base: Path, table: Any) -> tuple[Scenar
 
 
 SITING_KEYS = ("k", "cost_budget", "candidates", "technology", "target", "weight", "grid_km",
-               "time_limit_s", "height_m", "cost")  # fmt: skip
+               "time_limit_s", "height_m", "cost", "costs", "objective")  # fmt: skip
 
 
 def _parse_siting(problems: Problems, base: Path, table: Any) -> dict[str, Any]:
@@ -745,13 +745,19 @@ def _parse_siting(problems: Problems, base: Path, table: Any) -> dict[str, Any]:
             problems.add(f"expected 'none' or 'weak', got {value!r}", column=column)
         elif key == "weight" and value not in ("population", "villages"):
             problems.add(f"expected 'population' or 'villages', got {value!r}", column=column)
+        elif key == "costs" and value not in ("model", "given"):
+            problems.add(f"expected 'model' (priced by [costs]) or 'given' (the candidates' cost "
+                         f"column), got {value!r}", column=column)  # fmt: skip
+        elif key == "objective" and value not in ("coverage", "cover_all"):
+            problems.add(f"expected 'coverage' (the most people within k or cost_budget) or "
+                         f"'cover_all' (every village at least cost), got {value!r}", column=column)  # fmt: skip
         elif key == "technology" and normalise_technology(value) is None:
             problems.add(f"unknown technology {value!r}", column=column)
         elif key == "candidates":
-            kinds = ("villages", "grid", "hilltops")
+            kinds = ("villages", "upgrades", "grid", "hilltops")
             names = [value] if isinstance(value, str) else value
             if not isinstance(names, list) or not all(isinstance(v, str) for v in names):
-                problems.add(f"expected villages, grid, hilltops or a file name, got {value!r}",
+                problems.add(f"expected villages, upgrades, grid, hilltops or a file name, got {value!r}",
                              column=column)  # fmt: skip
                 continue
             out[key] = [v if v in kinds else str((base / v).resolve()) for v in names]

@@ -19,7 +19,7 @@ from ._common import add_project, positive, print_outputs, project_of, whole
 __all__ = ["add_parser", "command"]
 
 #: Kinds of candidates besides a file of points.
-KINDS = ("villages", "grid", "hilltops")
+KINDS = ("villages", "upgrades", "grid", "hilltops")
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -29,9 +29,14 @@ def add_parser(sub) -> argparse.ArgumentParser:
     add_project(p)
     p.add_argument("--budget", type=whole, metavar="K", help="number of sites to choose (default 20)")
     p.add_argument("--cost-budget", type=positive, metavar="AMOUNT",
-                   help="total cost allowed (candidates' cost column; 1 each by default)")  # fmt: skip
+                   help="total NPV cost allowed, in [costs] currency (with --costs given: the "
+                   "candidates' cost column)")  # fmt: skip
+    p.add_argument("--cover-all", action="store_true",
+                   help="cover every white village some candidate reaches, at least cost")
+    p.add_argument("--costs", choices=["model", "given"],
+                   help="price candidates by the cost model (default) or take their cost column")
     p.add_argument("--candidates", nargs="+", metavar="KIND",
-                   help="villages, grid, hilltops or a file of points (default villages)")
+                   help="villages, upgrades, grid, hilltops or a file of points (default villages)")
     p.add_argument("--target", choices=["none", "weak"],
                    help="cover villages without signal (none, default) or also weak ones")  # fmt: skip
     p.add_argument("--technology", help="technology of the new sites (default 4G)")
@@ -60,7 +65,9 @@ def options_of(args: argparse.Namespace, siting: dict) -> dict:
                                      f"expected {', '.join(TECHNOLOGIES)} (or GSM, UMTS, LTE, NR)"))  # fmt: skip
         options["technology"] = tech
     for name, value in (("k", args.budget), ("cost_budget", args.cost_budget),
-                        ("target", args.target), ("time_limit_s", args.time_limit)):  # fmt: skip
+                        ("target", args.target), ("time_limit_s", args.time_limit),
+                        ("costs", args.costs),
+                        ("objective", "cover_all" if args.cover_all else None)):  # fmt: skip
         if value is not None:
             options[name] = value
     if args.candidates is not None:
@@ -103,6 +110,13 @@ def command(args: argparse.Namespace) -> int:
         print(t("sites.chosen", sites=t.number(s["sites"]), how=_how(s, t),
                 seconds=t.number(s["seconds"], 1), covered=t.number(s["covered_villages"]),
                 people=t.number(s["covered_population"]), share=t.pct(100 * s["covered_share"])))  # fmt: skip
+        if "subsidy" in s:
+            print(t("sites.money", npv=t.number(s["npv_cost"]), currency=s["currency"],
+                    capex=t.number(s["capex"]), subsidy=t.number(s["subsidy"]),
+                    per_person=t.number(s["subsidy_per_person"], 2),
+                    paying=t.number(s["sites_paying_for_themselves"]),
+                    cheapest=s["cheapest_site"] or "-", cheapest_pp=t.number(s["cheapest_per_person"], 2),
+                    dearest=s["dearest_site"] or "-", dearest_pp=t.number(s["dearest_per_person"], 2)))  # fmt: skip
         costs = options["budget"] is not None or plan.candidates.get("source", pd.Series()).eq("file").any()
         print(_ranking(plan.table.head(args.show), t, costs=bool(costs)))
     print_outputs(project, project.output, written)
@@ -114,12 +128,18 @@ def _ranking(table: pd.DataFrame, t: Messages, *, costs: bool) -> str:
     columns = {"rank": t("map.rank"), "candidate_id": t("map.candidate_id"),
                "technology": t("column.technology"), "new_villages": t("map.new_villages"),
                "new_population": t("map.new_population"), "cumulative_share": t("map.cumulative_share")}  # fmt: skip
-    if costs:
+    money = "subsidy_per_person" in table
+    if money:
+        columns["backhaul"] = t("sites.backhaul")
+        columns["subsidy_per_person"] = t("sites.subsidy_per_person")
+    elif costs:
         columns["cost_per_person"] = t("sites.cost_per_person")
     shown = pd.DataFrame({label: table[col] for col, label in columns.items()})
     shown[columns["cumulative_share"]] = (100 * table["cumulative_share"]).map(lambda v: t.number(v, 1))
     for col in ("new_villages", "new_population", "rank"):
         shown[columns[col]] = table[col].map(t.number)
-    if costs:
+    if money:
+        shown[columns["subsidy_per_person"]] = table["subsidy_per_person"].map(lambda v: t.number(v, 2))
+    elif costs:
         shown[columns["cost_per_person"]] = table["cost_per_person"].map(lambda v: t.number(v, 2))
     return shown.to_string(index=False)

@@ -19,6 +19,12 @@ where, and gives the numbers to defend it:
 5. **Rank**: the chosen sites by marginal gain, with cumulative shares and
    cost per person (:func:`priority_table`).
 
+With money (the default): each candidate is priced — site, power, backhaul,
+NPV over the horizon (:func:`site_costs`, settings ``[costs]``) — so a
+budget is a sum of NPV costs, ``objective="cover_all"`` covers every white
+village at least cost, and each chosen site gets its revenue and the subsidy
+it needs (:func:`revenue_npv`, :func:`subsidy_gap`).
+
 :func:`plan_sites` does all of it for a :class:`~whitezone.result.Result`
 (:func:`whitezone.outputs.write_plan` writes it)::
 
@@ -40,14 +46,24 @@ from .candidates import (
     from_file,
     from_grid,
     from_hilltops,
+    from_upgrades,
     from_villages,
     make_candidates,
+)
+from .costs import (
+    COST_COLUMNS,
+    fresnel_clear,
+    network_distance_km,
+    revenue_npv,
+    site_costs,
+    subsidy_gap,
 )
 from .plan import (
     TARGETS,
     PlanResult,
     as_sites,
     assignments,
+    backhaul_links,
     coverage_matrix,
     demand_villages,
     plan_sites,
@@ -58,24 +74,32 @@ from .solve import SitingSolution, solve_mclp, solve_set_cover
 
 __all__ = [
     "CANDIDATE_COLUMNS",
+    "COST_COLUMNS",
     "TARGETS",
     "PlanResult",
     "SitingSolution",
     "as_candidates",
     "as_sites",
     "assignments",
+    "backhaul_links",
     "coverage_matrix",
     "covered_rows",
     "default_height_m",
     "demand_villages",
     "from_file",
     "from_grid",
+    "fresnel_clear",
     "from_hilltops",
+    "from_upgrades",
     "from_villages",
     "make_candidates",
+    "network_distance_km",
     "plan_sites",
     "priority_table",
     "reduce_instance",
+    "revenue_npv",
+    "site_costs",
     "solve_mclp",
     "solve_set_cover",
+    "subsidy_gap",
 ]

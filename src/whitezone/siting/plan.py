@@ -11,12 +11,13 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+import shapely
 
 from ..classes import GOOD, WEAK
 from ..crs import WGS84, metric_crs
@@ -24,13 +25,17 @@ from ..dem import load_dem
 from ..errors import InputError, Problem
 from ..layers import assign_communes
 from .candidates import as_candidates, from_file, make_candidates
-from .solve import SitingSolution, solve_mclp
+from .costs import COST_COLUMNS, revenue_npv, site_costs, subsidy_gap
+from .solve import SitingSolution, solve_mclp, solve_set_cover
 
 __all__ = [
+    "COST_SOURCES",
+    "OBJECTIVES",
     "TARGETS",
     "PlanResult",
     "as_sites",
     "assignments",
+    "backhaul_links",
     "coverage_matrix",
     "demand_villages",
     "plan_sites",
@@ -46,6 +51,10 @@ TARGETS: dict[str, tuple[tuple[str, ...], int]] = {
 }
 _LEVELS = {"weak": WEAK, "good": GOOD, 1: WEAK, 2: GOOD}
 _WEIGHTS = ("population", "villages")
+#: ``objective`` of :func:`plan_sites`: the most people within k or a budget, or every village at least cost.
+OBJECTIVES = ("coverage", "cover_all")
+#: ``costs`` of :func:`plan_sites`: priced by the cost model, or the candidates' own ``cost``.
+COST_SOURCES = ("model", "given")
 
 
 def as_sites(candidates: gpd.GeoDataFrame, *, status: str = "planned",
@@ -171,7 +180,7 @@ def _counts(values: np.ndarray) -> np.ndarray:
 
 
 def priority_table(solution: SitingSolution, candidates: gpd.GeoDataFrame, matrix,
-                   demand: pd.DataFrame, *, costs=None) -> gpd.GeoDataFrame:  # fmt: skip
+                   demand: pd.DataFrame, *, costs=None, settings=None) -> gpd.GeoDataFrame:  # fmt: skip
     """The chosen sites ranked by marginal gain, with what each adds.
 
     Parameters
@@ -186,6 +195,10 @@ def priority_table(solution: SitingSolution, candidates: gpd.GeoDataFrame, matri
         ``commune_id``.
     costs : array-like, optional
         Per candidate; default the candidates' ``cost`` (else 1).
+    settings : CostSettings, optional
+        With candidates priced by :func:`~whitezone.siting.site_costs`
+        (their :data:`~whitezone.siting.costs.COST_COLUMNS`), the money
+        columns below are added.
 
     Returns
     -------
@@ -198,7 +211,14 @@ def priority_table(solution: SitingSolution, candidates: gpd.GeoDataFrame, matri
         population for ``target="none"``), ``cumulative_village_share``,
         ``cost``, ``cost_per_person`` (cost / new_population), ``commune_id``
         (where the site stands), ``villages`` (comma-joined ids of the
-        villages it newly covers) and the point (EPSG:4326).
+        villages it newly covers) and the point (EPSG:4326).  Priced
+        candidates add, after ``cost_per_person``: ``capex``,
+        ``opex_per_year``, ``npv_cost``, ``power``, ``backhaul``,
+        ``backhaul_km``, ``backhaul_to``, ``revenue_npv`` (of the people it
+        newly covers, :func:`~whitezone.siting.costs.revenue_npv`),
+        ``subsidy`` (:func:`~whitezone.siting.costs.subsidy_gap`),
+        ``subsidy_per_person`` (per person newly covered) and ``fund_rank``
+        (1 = least subsidy per person; sites needing none first).
     """
     sel = np.asarray(solution.selected, dtype=np.int64)
     r = len(sel)
@@ -240,8 +260,94 @@ def priority_table(solution: SitingSolution, candidates: gpd.GeoDataFrame, matri
         else pd.array([pd.NA] * r, dtype="string"),
         "villages": joined.to_numpy(dtype=object),
     })  # fmt: skip
+    if settings is not None and "npv_cost" in cand:
+        money = _money(cand, new_p, settings)
+        at = table.columns.get_loc("cost_per_person") + 1
+        table = pd.concat([table.iloc[:, :at], money, table.iloc[:, at:]], axis=1)
     return gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(cand.geometry.to_numpy(),
                                                           crs=candidates.crs).to_crs(WGS84))  # fmt: skip
+
+
+def _money(cand: pd.DataFrame, new_people: np.ndarray, settings) -> pd.DataFrame:
+    """Cost, revenue and subsidy columns of chosen, priced candidates (row order kept)."""
+    npv = cand["npv_cost"].to_numpy(dtype=float)
+    revenue = revenue_npv(new_people, settings=settings)
+    gap = subsidy_gap(npv, revenue, margin=settings.margin)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_person = np.where(new_people > 0, gap / new_people, np.nan)
+    # Least subsidy per person first; a site covering nobody new comes last.
+    order = np.lexsort((np.arange(len(npv)), np.where(np.isfinite(per_person), per_person, np.inf)))
+    fund_rank = np.empty(len(npv), dtype=np.int64)
+    fund_rank[order] = np.arange(1, len(npv) + 1)
+    return pd.DataFrame({
+        "capex": cand["capex"].to_numpy(dtype=float),
+        "opex_per_year": cand["opex_per_year"].to_numpy(dtype=float),
+        "npv_cost": npv,
+        "power": cand["power"].astype("string").to_numpy(),
+        "backhaul": cand["backhaul"].astype("string").to_numpy(),
+        "backhaul_km": cand["backhaul_km"].to_numpy(dtype=float),
+        "backhaul_to": cand["backhaul_to"].astype("string").to_numpy(),
+        "revenue_npv": revenue,
+        "subsidy": gap,
+        "subsidy_per_person": per_person,
+        "fund_rank": fund_rank,
+    })  # fmt: skip
+
+
+def backhaul_links(table: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, *, crs, sites=None,
+                   fiber=None) -> gpd.GeoDataFrame:  # fmt: skip
+    """The chosen sites' backhaul as lines, for the map and ``priority_sites.gpkg``.
+
+    Parameters
+    ----------
+    table : GeoDataFrame
+        :func:`priority_table` of priced candidates (``backhaul``,
+        ``backhaul_to``, ``backhaul_km``).
+    candidates : GeoDataFrame
+        Every candidate (a relay's hub is one).
+    crs : pyproj.CRS
+        Metric CRS (fiber's nearest point).
+    sites, fiber : GeoDataFrame, optional
+        Existing sites (microwave hubs) and fiber.
+
+    Returns
+    -------
+    GeoDataFrame
+        One line per site with fiber, microwave or relay backhaul: ``rank``,
+        ``candidate_id``, ``backhaul``, ``backhaul_to``, ``backhaul_km``;
+        from the site to its hub (microwave, relay) or to the nearest point
+        of the fiber (a fiber extension: straight, even where measured along
+        roads); EPSG:4326.
+    """
+    columns = ["rank", "candidate_id", "backhaul", "backhaul_to", "backhaul_km"]
+    empty = gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs=WGS84)
+    if "backhaul" not in table or not len(table):
+        return empty
+    kind = table["backhaul"].astype("string").fillna("")
+    start = table.geometry.to_crs(crs).to_numpy()
+    end = np.full(len(table), None, dtype=object)
+    to = table["backhaul_to"].astype("string")
+    relay = (kind == "relay").to_numpy()
+    if relay.any():
+        where = pd.Series(candidates.geometry.to_crs(crs).to_numpy(),
+                          index=candidates["candidate_id"].astype(str).to_numpy())  # fmt: skip
+        end[relay] = where.reindex(to[relay].astype(str).to_numpy()).to_numpy()
+    micro = (kind == "microwave").to_numpy()
+    if micro.any() and sites is not None:
+        masts = sites.drop_duplicates("site_id")
+        where = pd.Series(masts.geometry.to_crs(crs).to_numpy(), index=masts["site_id"].astype(str).to_numpy())
+        end[micro] = where.reindex(to[micro].astype(str).to_numpy()).to_numpy()
+    wired = (kind == "fiber").to_numpy()
+    if wired.any() and fiber is not None and len(fiber):
+        net = shapely.union_all(fiber.geometry.to_crs(crs).to_numpy())
+        end[wired] = shapely.get_point(shapely.shortest_line(start[wired], net), 1)
+    has = np.array([e is not None and not shapely.is_missing(e) for e in end], dtype=bool)
+    if not has.any():
+        return empty
+    lines = shapely.linestrings(np.stack([shapely.get_coordinates(start[has]),
+                                          shapely.get_coordinates(np.asarray(end[has].tolist()))], axis=1))  # fmt: skip
+    out = pd.DataFrame({c: table[c].to_numpy()[has] for c in columns})
+    return gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(lines, crs=crs).to_crs(WGS84).to_numpy(), crs=WGS84)
 
 
 def assignments(solution: SitingSolution, candidates: gpd.GeoDataFrame, matrix,
@@ -298,6 +404,8 @@ class PlanResult:
         :func:`assignments`.
     settings : dict
         The options used (for the report).
+    links : GeoDataFrame, optional
+        A priced plan's backhaul lines (:func:`backhaul_links`).
     """
 
     candidates: gpd.GeoDataFrame
@@ -308,6 +416,7 @@ class PlanResult:
     table: gpd.GeoDataFrame
     assignments: pd.DataFrame
     settings: dict = field(default_factory=dict)
+    links: gpd.GeoDataFrame | None = None
 
     def summary(self) -> dict:
         """Headline figures: demand, what the chosen sites cover, how sure the optimum is.
@@ -320,7 +429,11 @@ class PlanResult:
             ``sites``, ``covered_villages``, ``covered_population``,
             ``covered_share`` (of the demand population), and the solver's
             ``objective``, ``bound``, ``gap``, ``method``, ``status``,
-            ``seconds``.
+            ``seconds``.  A priced plan adds ``currency``, ``capex``,
+            ``npv_cost``, ``revenue_npv``, ``subsidy`` (totals),
+            ``subsidy_per_person`` (total subsidy per person newly covered),
+            ``sites_paying_for_themselves``, and ``cheapest_site`` /
+            ``dearest_site`` with their ``*_per_person`` subsidy.
         """
         pop = _population(self.demand)
         coverable = np.diff(self.matrix.indptr) > 0
@@ -339,7 +452,55 @@ class PlanResult:
             "covered_population": people(covered),
             "covered_share": float(pop[covered].sum() / pop.sum()) if pop.sum() > 0 else float("nan"),
             "objective": s.objective, "bound": s.bound, "gap": s.gap, "method": s.method,
-            "status": s.status, "seconds": s.seconds,
+            "status": s.status, "seconds": s.seconds, **self._money(),
+        }  # fmt: skip
+
+    def communes(self) -> pd.DataFrame:
+        """Per commune where chosen sites stand: sites, people newly covered, and a priced plan's money.
+
+        Returns
+        -------
+        DataFrame
+            ``commune_id``, ``sites``, ``new_villages``, ``new_population``,
+            and when priced ``capex``, ``npv_cost``, ``revenue_npv``,
+            ``subsidy``, ``subsidy_per_person``; sorted by commune.  The
+            columns sum to the table's (a site with no commune counts under
+            <NA>).
+        """
+        t = self.table
+        sums = ["new_villages", "new_population"] + [c for c in ("capex", "npv_cost", "revenue_npv",
+                                                                  "subsidy") if c in t]  # fmt: skip
+        key = t["commune_id"].astype("string")
+        out = t.groupby(key, dropna=False, sort=True)[sums].sum()
+        out.insert(0, "sites", t.groupby(key, dropna=False, sort=True).size())
+        if "subsidy" in out:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out["subsidy_per_person"] = np.where(out["new_population"] > 0,
+                                                     out["subsidy"] / out["new_population"], np.nan)  # fmt: skip
+        out.index.name = "commune_id"
+        return out.reset_index()
+
+    def _money(self) -> dict:
+        """Totals of a priced plan: NPV cost, capex, revenue, subsidy, and the extremes per person."""
+        t = self.table
+        if "subsidy" not in t:
+            return {}
+        per = t["subsidy_per_person"].to_numpy(dtype=float)
+        ok = np.isfinite(per)
+        cheapest = t.loc[ok].iloc[int(np.argmin(per[ok]))] if ok.any() else None
+        dearest = t.loc[ok].iloc[int(np.argmax(per[ok]))] if ok.any() else None
+        new = float(t["new_population"].sum())
+        settings = self.settings.get("cost_settings")
+        return {
+            "currency": settings["currency"] if settings else "",
+            "capex": float(t["capex"].sum()), "npv_cost": float(t["npv_cost"].sum()),
+            "revenue_npv": float(t["revenue_npv"].sum()), "subsidy": float(t["subsidy"].sum()),
+            "subsidy_per_person": float(t["subsidy"].sum() / new) if new > 0 else float("nan"),
+            "sites_paying_for_themselves": int((t["subsidy"] == 0).sum()),
+            "cheapest_site": None if cheapest is None else str(cheapest["candidate_id"]),
+            "cheapest_per_person": float("nan") if cheapest is None else float(cheapest["subsidy_per_person"]),
+            "dearest_site": None if dearest is None else str(dearest["candidate_id"]),
+            "dearest_per_person": float("nan") if dearest is None else float(dearest["subsidy_per_person"]),
         }  # fmt: skip
 
 
@@ -358,6 +519,15 @@ def demand_villages(villages: gpd.GeoDataFrame, *, target: str = "none") -> gpd.
     mask = mask.copy()
     mask &= ~(villages.geometry.isna() | villages.geometry.is_empty).to_numpy()
     return villages[mask]
+
+
+def _dem(result):
+    """The run's DEM for microwave paths: the model's, else the project's; None without one."""
+    if result.model.dem is not None:
+        return result.model.dem
+    if result.layers.dem is None:
+        return None
+    return _hilltop_dem(result)
 
 
 def _hilltop_dem(result):
@@ -388,6 +558,9 @@ def plan_sites(
     height_m: float | None = None,
     cost: float = 1.0,
     hilltops: dict | None = None,
+    costs: str = "model",
+    objective: str = "coverage",
+    settings=None,
 ) -> PlanResult:
     """Where to build up to ``k`` sites (or within ``budget``) to cover the most people.
 
@@ -404,11 +577,13 @@ def plan_sites(
     k : int, optional
         Most sites.  ``None`` with a ``budget``: only the budget limits.
     budget : float, optional
-        Most total cost (the candidates' ``cost``; 1 each by default).  Costs
-        enter the choice only through a budget; the table always shows them
-        (``cost``, ``cost_per_person``).
+        Most total cost: the NPV cost of the sites chosen (``costs="model"``)
+        or the sum of the candidates' ``cost`` (``costs="given"``).  Costs
+        enter a coverage choice only through a budget; the table always
+        shows them.
     candidates : str, path, GeoDataFrame or a sequence of them
-        ``"villages"`` (the demand villages themselves), ``"grid"`` (every
+        ``"villages"`` (the demand villages themselves), ``"upgrades"``
+        (the technology added to existing masts lacking it), ``"grid"`` (every
         ``grid_km`` over the communes), ``"hilltops"`` (the DEM's, inside the
         communes; options in ``hilltops``), a path to a file of points
         (:func:`~whitezone.siting.from_file`; ``cost`` column optional), a
@@ -431,6 +606,20 @@ def plan_sites(
     hilltops : dict, optional
         Options of :func:`~whitezone.siting.from_hilltops` (``max_count``,
         ``window_m``, ``viewshed_top``...).
+    costs : {"model", "given"}
+        ``"model"``: every candidate priced by :func:`~whitezone.siting.site_costs`
+        (site, power, backhaul, NPV; its ``cost`` becomes the NPV cost) with
+        the run's grid, fiber, roads, sites and DEM; a site whose cheapest
+        backhaul is a microwave relay through another candidate can only be
+        chosen with it.  ``"given"``: the candidates' own ``cost`` (a file's
+        column, or ``cost``), no pricing.
+    objective : {"coverage", "cover_all"}
+        ``"coverage"``: the most weight within ``k`` sites and/or the
+        ``budget`` (maximal covering); ``"cover_all"``: every demand village
+        some candidate can cover, at the least total cost (set covering;
+        ``k`` and ``budget`` ignored).
+    settings : CostSettings, optional
+        Default the project's ``[costs]``.
 
     Returns
     -------
@@ -442,11 +631,18 @@ def plan_sites(
     if target not in TARGETS:
         raise InputError(Problem("siting", f"unknown target {target!r}; expected one of "
                                  f"{', '.join(TARGETS)}", column="target"))
+    if objective not in OBJECTIVES:
+        raise InputError(Problem("siting", f"unknown objective {objective!r}; expected one of "
+                                 f"{', '.join(OBJECTIVES)}", column="objective"))  # fmt: skip
+    if costs not in COST_SOURCES:
+        raise InputError(Problem("siting", f"unknown costs {costs!r}; expected one of "
+                                 f"{', '.join(COST_SOURCES)}", column="costs"))  # fmt: skip
     level = TARGETS[target][1]
     demand = demand_villages(result.villages, target=target).copy()
     layers, model = result.layers, result.model
+    settings = settings if settings is not None else result.project.costs
     common = {"technology": technology, "height_m": height_m, "cost": cost, "model": model}
-    kinds = ("villages", "grid", "hilltops")
+    kinds = ("villages", "upgrades", "grid", "hilltops")
     if isinstance(candidates, os.PathLike) or (isinstance(candidates, str)
                                                and candidates not in kinds):  # fmt: skip
         if not os.path.exists(candidates):
@@ -466,22 +662,40 @@ def plan_sites(
                 wanted[i] = from_file(item, **common)
         hills = any(isinstance(item, str) and item == "hilltops" for item in wanted)
         dem = _hilltop_dem(result) if hills else None
-        cands = make_candidates(wanted, villages=demand, area=layers.communes, dem=dem,
+        cands = make_candidates(wanted, villages=demand, sites=layers.sites, area=layers.communes, dem=dem,
                                 crs=layers.crs, spacing_km=grid_km, hilltops=hilltops, **common)  # fmt: skip
     cands = cands.reset_index(drop=True)
     if "commune_id" not in cands or cands["commune_id"].isna().any():
         found, _ = assign_communes(cands.geometry, layers.communes, snap_km=0.0, crs=layers.crs)
         given = cands["commune_id"].astype("string") if "commune_id" in cands else found
         cands["commune_id"] = given.fillna(found).to_numpy()
+    requires = None
+    if costs == "model":
+        priced = site_costs(cands, settings=settings, crs=layers.crs, fiber=layers.fiber,
+                            grid=layers.grid, roads=layers.roads, sites=layers.sites,
+                            dem=_dem(result))  # fmt: skip
+        cands = cands.drop(columns=[c for c in COST_COLUMNS if c in cands])
+        cands = pd.concat([cands, priced], axis=1)
+        cands["cost"] = priced["npv_cost"].to_numpy()
+        hub = priced["hub"].to_numpy()
+        if (hub >= 0).any():
+            requires = np.column_stack([np.flatnonzero(hub >= 0), hub[hub >= 0]])
     matrix = coverage_matrix(demand.geometry, cands, model=model, crs=layers.crs, min_level=level)
     weights = _population(demand) if weight == "population" else np.ones(len(demand))
     if weight == "population" and "population" in demand and demand["population"].isna().any():
         logger.warning("%d demand villages have no population and count 0",
                        int(demand["population"].isna().sum()))  # fmt: skip
-    costs = cands["cost"].to_numpy(dtype=float) if budget is not None else None
-    solution = solve_mclp(matrix, weights, k=k, costs=costs, budget=budget,
-                          time_limit_s=time_limit_s, method=method, mip_rel_gap=mip_rel_gap)  # fmt: skip
-    table = priority_table(solution, cands, matrix, demand)
+    prices = cands["cost"].to_numpy(dtype=float)
+    if objective == "cover_all":
+        solution = solve_set_cover(matrix, weights, costs=prices, requires=requires,
+                                   time_limit_s=time_limit_s, method=method,
+                                   mip_rel_gap=mip_rel_gap)  # fmt: skip
+    else:
+        solution = solve_mclp(matrix, weights, k=k, costs=prices if budget is not None else None,
+                              budget=budget, requires=requires,
+                              time_limit_s=time_limit_s, method=method, mip_rel_gap=mip_rel_gap)  # fmt: skip
+    table = priority_table(solution, cands, matrix, demand,
+                           settings=settings if costs == "model" else None)  # fmt: skip
     pairs = assignments(solution, cands, matrix, demand)
     first, _ = _first_rank(solution, matrix)
     rank = pd.array(np.where(first >= 0, first + 1, 0), dtype="Int64")
@@ -498,11 +712,15 @@ def plan_sites(
     items = candidates if isinstance(candidates, (list, tuple)) else [candidates]
     names = [x if isinstance(x, str) else str(x) if isinstance(x, os.PathLike) else "given"
              for x in items]  # fmt: skip
-    settings = {"k": k, "budget": budget, "candidates": ", ".join(names),
-                "technology": technology, "target": target, "min_level": level,
-                "weight": weight, "grid_km": grid_km, "time_limit_s": time_limit_s,
-                "method": method}  # fmt: skip
+    options = {"k": k, "budget": budget, "candidates": ", ".join(names),
+               "technology": technology, "target": target, "min_level": level,
+               "weight": weight, "grid_km": grid_km, "time_limit_s": time_limit_s,
+               "method": method, "objective": objective, "costs": costs,
+               "cost_settings": asdict(settings) if costs == "model" else None}  # fmt: skip
     logger.info("planned %d sites over %d candidates for %d demand villages: %s",
                 len(solution.selected), len(cands), len(demand), solution)  # fmt: skip
+    links = backhaul_links(table, cands, crs=layers.crs, sites=layers.sites, fiber=layers.fiber) \
+        if costs == "model" else None  # fmt: skip
     return PlanResult(candidates=cands, demand=demand, matrix=matrix, weights=weights,
-                      solution=solution, table=table, assignments=pairs, settings=settings)  # fmt: skip
+                      solution=solution, table=table, assignments=pairs, settings=options,
+                      links=links)  # fmt: skip
