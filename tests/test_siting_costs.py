@@ -174,7 +174,8 @@ def test_fiber_along_the_roads():
     xy = np.array([[X0 + 10_000 + 300, Y0 + 8_000]])
     km = network_distance_km(xy, fiber, roads, UTM)
     assert km[0] == pytest.approx(0.3 + 10 + 8, abs=1e-3)
-    out = site_costs(candidates([(X0 + 10_300, Y0 + 8_000)]), settings=SIMPLE, crs=UTM,
+    dear_satellite = replace(SIMPLE, satellite_per_year=50_000.0)
+    out = site_costs(candidates([(X0 + 10_300, Y0 + 8_000)]), settings=dear_satellite, crs=UTM,
                      fiber=fiber, roads=roads)  # fmt: skip
     assert out["backhaul"].iloc[0] == "fiber"
     assert out["backhaul_km"].iloc[0] == pytest.approx(18.3, abs=1e-3)
@@ -193,6 +194,18 @@ def test_relay_through_another_candidate():
     off = site_costs(cand, settings=replace(SIMPLE, relay=False), crs=UTM,
                      fiber=fiber)  # fmt: skip
     assert off["backhaul"].iloc[1] != "relay" and (off["hub"] == -1).all()
+
+
+def test_a_hub_does_not_relay_itself():
+    # Two candidates 600 m apart, both 12 km from fiber: relaying through each other is
+    # cheaper for each, but one must keep the fiber for the other to relay through it.
+    fiber = lines([(X0 - 10_000, Y0 - 12_000), (X0 + 10_000, Y0 - 12_000)])
+    out = site_costs(candidates([(X0, Y0), (X0 + 600, Y0)]), settings=SIMPLE, crs=UTM, fiber=fiber)
+    relays = out["hub"].to_numpy()
+    assert sorted(out["backhaul"]) == ["fiber", "relay"]
+    for h in relays:
+        if h >= 0:
+            assert relays[h] == -1, "a hub relays through another site"
 
 
 def test_an_upgrade_pays_radio_and_installation_only():

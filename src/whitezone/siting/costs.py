@@ -56,6 +56,8 @@ _EARTH_RADIUS_M = 6_371_000.0
 _C = 299_792_458.0
 #: Hubs (existing sites or candidates) tried per candidate for a microwave path, nearest first.
 _HUBS_TRIED = 6
+#: Road vertices this close to the fiber join it straight (m).
+_JOIN_M = 500.0
 #: Profile pairs sampled at once when testing microwave paths (memory bound).
 _PAIRS_PER_BATCH = 20_000
 
@@ -80,10 +82,12 @@ def network_distance_km(xy: np.ndarray, targets: gpd.GeoDataFrame, roads: gpd.Ge
     """Distance along the roads from each point to the nearest target (fiber), in km.
 
     The road lines become a graph of their vertices (joined where lines share
-    a vertex); every vertex starts at its straight distance to the nearest
-    target, and one multi-source Dijkstra (a virtual source joined to every
-    vertex by that distance) gives each vertex its distance along the roads.
-    A point goes straight to its nearest vertex, then along the roads.
+    a vertex); the fiber joins them at the vertices within 500 m of it and at
+    the vertex nearest each fiber vertex, and one multi-source Dijkstra (a
+    virtual source joined to those vertices by their straight distance to
+    the fiber) gives each vertex its distance along the roads.  A point goes
+    straight to its nearest vertex, then along the roads; inf where the
+    roads it reaches never meet the fiber.
 
     Parameters
     ----------
@@ -110,14 +114,22 @@ def network_distance_km(xy: np.ndarray, targets: gpd.GeoDataFrame, roads: gpd.Ge
     length = np.hypot(*(coords[1:][same_line] - coords[:-1][same_line]).T)
     n = len(uniq)
     start = _nearest_distance_m(uniq, targets, crs)
+    # The fiber joins the roads at the vertices within _JOIN_M of it, and at the vertex
+    # nearest each of its own vertices (so a fiber far from every road still joins).
+    tree = shapely.STRtree(shapely.points(uniq))
+    fiber_xy = shapely.get_coordinates(targets.geometry.to_crs(crs).to_numpy())
+    (_, nearest_to_fiber), _ = tree.query_nearest(shapely.points(fiber_xy), return_distance=True,
+                                                  all_matches=False)  # fmt: skip
+    joins = start <= _JOIN_M
+    joins[nearest_to_fiber] = True
     src = n  # the virtual source
-    rows = np.concatenate([a, b, np.full(n, src)])
-    cols = np.concatenate([b, a, np.arange(n)])
+    at = np.flatnonzero(joins)
+    rows = np.concatenate([a, b, np.full(len(at), src)])
+    cols = np.concatenate([b, a, at])
     # csgraph drops explicit zeros: a vertex on the fiber gets a tiny positive weight
-    weights = np.concatenate([length, length, np.maximum(start, 1e-6)])
+    weights = np.concatenate([length, length, np.maximum(start[at], 1e-6)])
     graph = coo_array((weights, (rows, cols)), shape=(n + 1, n + 1)).tocsr()
     along = dijkstra(graph, directed=True, indices=src)[:n]
-    tree = shapely.STRtree(shapely.points(uniq))
     (_, nearest), to_road = tree.query_nearest(shapely.points(xy), return_distance=True,
                                                all_matches=False)  # fmt: skip
     return (np.asarray(to_road) + along[nearest]) / 1000.0
@@ -159,7 +171,8 @@ def fresnel_clear(profiles_m: np.ndarray, length_m: np.ndarray, *, height_a_m: n
     line = top_a + (top_b - top_a) * t
     bulge = d1 * d2 / (2 * k_factor * _EARTH_RADIUS_M)
     wavelength = _C / (frequency_ghz * 1e9)
-    zone = np.sqrt(wavelength * d1 * d2 / length)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        zone = np.nan_to_num(np.sqrt(wavelength * d1 * d2 / length))  # a path of length 0 is clear
     ground = np.nan_to_num(p[:, 1:-1], nan=-np.inf)
     return np.all(ground + bulge <= line - clearance * zone, axis=1)
 
@@ -351,8 +364,17 @@ def site_costs(
         relay_capex[ok] = cost[best[ok]]
         relay_km[ok] = dist[best[ok]] / 1000.0
         relay_npv = relay_capex * (1 + maint * annuity)
-        use = ok & (relay_npv < own_npv)
-        hub[use] = cols[best[use]]
+        target = np.full(n, -1, dtype=np.int64)
+        target[ok] = cols[best[ok]]
+        saving = np.where(ok, own_npv - relay_npv, 0.0)
+        # A hub keeps its own backhaul: largest saving first, a site relays unless it is
+        # already another's hub or its hub already relays (one pass over the relaying sites).
+        relaying, hubbing = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+        for j in np.flatnonzero(saving > 0)[np.argsort(-saving[saving > 0], kind="stable")]:
+            h = target[j]
+            if not (hubbing[j] or relaying[h]):
+                relaying[j], hubbing[h] = True, True
+        hub[relaying] = target[relaying]
 
     cand_ids = candidates["candidate_id"].astype(str).to_numpy() if "candidate_id" in candidates \
         else np.arange(n).astype(str)  # fmt: skip
