@@ -27,7 +27,8 @@ else:  # pragma: no cover
 
 UTM = "EPSG:32648"
 DMS = re.compile(r"^(\d{2,3})°(\d{2})'(\d{2}\.\d)\"([NSEW])$")
-LAYERS = ("communes", "villages", "sites", "post_offices", "fiber", "pois", "dem", "landcover", "measurements")
+LAYERS = ("communes", "villages", "sites", "post_offices", "fiber", "grid", "pois", "dem", "landcover",
+          "measurements")  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +83,7 @@ def tables(p):
         "bts": read_bts(p["sites"])[1],
         "communes": gpd.read_file(p["communes"], layer="communes"),
         "fiber": gpd.read_file(p["fiber"], layer="fiber"),
+        "grid": gpd.read_file(p["grid"], layer="grid"),
     }
 
 
@@ -94,7 +96,7 @@ def test_same_seed_same_tables(runs):
     a, b = tables(runs["a"]), tables(runs["b"])
     for name in ("villages", "posts", "pois", "bts"):
         pd.testing.assert_frame_equal(a[name], b[name])
-    for name in ("communes", "fiber"):
+    for name in ("communes", "fiber", "grid"):
         pd.testing.assert_frame_equal(a[name].drop(columns="geometry"),
                                       b[name].drop(columns="geometry"))  # fmt: skip
         assert shapely.equals_exact(a[name].geometry.values, b[name].geometry.values, 0).all()
@@ -266,7 +268,8 @@ def test_file_formats(paths):
     assert header == "poi_id,kind,name,commune_id,lon,lat,fixed_broadband"
 
     for key, layer, kinds in (("communes", "communes", {"Polygon", "MultiPolygon"}),
-                              ("fiber", "fiber", {"LineString"})):  # fmt: skip
+                              ("fiber", "fiber", {"LineString"}),
+                              ("grid", "grid", {"LineString"})):  # fmt: skip
         assert [name for name, _ in pyogrio.list_layers(paths[key])] == [layer]
         gdf = gpd.read_file(paths[key], layer=layer)
         assert gdf.crs.to_epsg() == 4326 and set(gdf.geom_type) <= kinds
@@ -274,6 +277,19 @@ def test_file_formats(paths):
     assert list(communes.columns) == ["commune_id", "commune", "district", "province",
                                       "population", "geometry"]  # fmt: skip
     assert list(gpd.read_file(paths["fiber"]).columns) == ["route_id", "name", "geometry"]
+    assert list(gpd.read_file(paths["grid"]).columns) == ["line_id", "name", "geometry"]
+
+
+def test_the_grid_reaches_every_commune_centre(paths):
+    t = tables(paths)
+    v = t["villages"]
+    centres = v.loc[v.groupby("Mã xã")["Dân số"].idxmax()]
+    xy = utm(centres["Kinh độ"], centres["Vĩ độ"])
+    lines = t["grid"].to_crs(UTM).union_all()
+    assert (shapely.distance(shapely.points(xy), lines) <= 1_000.0 + 1e-6).all()
+    # and it runs along every fiber route
+    fiber = t["fiber"].to_crs(UTM).union_all()
+    assert lines.buffer(1.0).contains(fiber)
 
 
 def test_project_file(paths):

@@ -96,8 +96,8 @@ SYLLABLES = ("Nậm", "Pá", "Mường", "Huổi", "Na", "Phìn", "Sín", "Chà"
              "Hẹ", "Chan", "Pe", "Lìu", "Tìa", "Keo")  # fmt: skip
 
 FILES = {"communes": "communes.gpkg", "villages": "villages.csv", "sites": "bts.xlsx",
-         "post_offices": "post_offices.csv", "fiber": "fiber.gpkg", "pois": "pois.csv",
-         "dem": "dem.tif", "landcover": "landcover.tif", "measurements": "drive_test.csv",
+         "post_offices": "post_offices.csv", "fiber": "fiber.gpkg", "grid": "grid.gpkg",
+         "pois": "pois.csv", "dem": "dem.tif", "landcover": "landcover.tif", "measurements": "drive_test.csv",
          "project": "project.toml",
          "readme": "README.md"}  # fmt: skip
 #: The drive test's "true" propagation: the path-loss model's signal, less this much loss
@@ -495,6 +495,24 @@ def _fiber(dem, transform, points, towns, centres, commune_pop, villages_utm):
     return routes, shapely.distance(villages_utm, shapely.multilinestrings(lines_utm)) <= REACH_M
 
 
+def _power_grid(fiber: gpd.GeoDataFrame, centres_ll: np.ndarray, names) -> gpd.GeoDataFrame:
+    """Medium-voltage lines: along the fiber routes (both follow the valley roads), and a
+    straight line from that network to every commune centre more than 1 km from it (the grid
+    reaches every commune; fiber does not)."""
+    net = shapely.multilinestrings([shapely.LineString(np.c_[_TO_UTM.transform(*np.asarray(g.xy))])
+                                    for g in fiber.geometry])  # fmt: skip
+    centres = shapely.points(np.c_[_TO_UTM.transform(centres_ll[:, 0], centres_ll[:, 1])])
+    far = np.flatnonzero(shapely.distance(centres, net) > 1_000.0)
+    spurs = shapely.shortest_line(net, centres[far])
+    back = [shapely.LineString(np.c_[_TO_UTM.transform(*np.asarray(g.xy), direction="INVERSE")])
+            for g in spurs]  # fmt: skip
+    lines = list(fiber.geometry) + back
+    label = [f"Đường dây 22 kV theo {n}" for n in fiber["name"]] + \
+        [f"Nhánh 22 kV {names[i]}" for i in far]  # fmt: skip
+    return gpd.GeoDataFrame({"line_id": [f"DZ-{i + 1:02d}" for i in range(len(lines))],
+                             "name": label}, geometry=lines, crs=4326)  # fmt: skip
+
+
 def _services(rng, v, communes, communes_ll, town, near):
     """Postal points and points of interest near villages, inside the villages' communes."""
     vc, pop = v.commune.to_numpy(), v.population.to_numpy(dtype=float)
@@ -578,6 +596,7 @@ villages = "villages.csv"
 sites = { path = "bts.xlsx", sheet = "BTS" }
 post_offices = "post_offices.csv"
 fiber = "fiber.gpkg"
+grid = "grid.gpkg"
 pois = "pois.csv"
 dem = "dem.tif"
 landcover = "landcover.tif"
@@ -607,7 +626,8 @@ sites of three operators with {site_techs} site-technologies (`bts.xlsx`, sheet 
 on row 3, degree-minute-second coordinates; the {sectored} sites carrying 3G are three cells
 each, one row per cell with its azimuth and tilt, the others omnidirectional), {posts} postal points, {vhx} of them commune post
 offices (`post_offices.csv`: semicolons, decimal commas), {routes} fiber routes (`fiber.gpkg`),
-{pois} schools, health stations and commune offices (`pois.csv`), a 3 arc-second DEM
+{lines} medium-voltage power lines (`grid.gpkg`: along the fiber routes, and a straight line to
+each commune centre more than 1 km from them), {pois} schools, health stations and commune offices (`pois.csv`), a 3 arc-second DEM
 (`dem.tif`), a land-cover raster in ESA WorldCover classes on the same grid (`landcover.tif`:
 cropland in the valleys, forest up the slopes, built-up at the villages), a drive test of {measurements:,} measurements along the fiber routes
 (`drive_test.csv`) and the project file (`project.toml`).
@@ -640,12 +660,13 @@ def _write_landcover(path, landcover, transform):
         dst.write(landcover, 1)
 
 
-def _write(paths, communes, communes_ll, v, sites, posts, fiber, pois, dem, transform, drive):
-    for key in ("communes", "fiber"):
+def _write(paths, communes, communes_ll, v, sites, posts, fiber, power, pois, dem, transform, drive):
+    for key in ("communes", "fiber", "grid"):
         paths[key].unlink(missing_ok=True)  # a GeoPackage would otherwise keep old layers
     gpd.GeoDataFrame(communes, geometry=communes_ll, crs=4326).to_file(
         paths["communes"], layer="communes", driver="GPKG")  # fmt: skip
     fiber.to_file(paths["fiber"], layer="fiber", driver="GPKG")
+    power.to_file(paths["grid"], layer="grid", driver="GPKG")
     deg = "{:.6f}".format
     villages = pd.DataFrame({
         "Mã thôn": v.village_id, "Tên thôn": v.village, "Mã xã": v.commune_id,
@@ -685,7 +706,7 @@ def make_sample(outdir: str | Path, *, seed: int = 2020) -> dict[str, Path]:
     -------
     dict of str to Path
         ``"communes"``, ``"villages"``, ``"sites"``, ``"post_offices"``, ``"fiber"``,
-        ``"pois"``, ``"dem"``, ``"project"`` and ``"readme"``, each the file written.
+        ``"grid"``, ``"pois"``, ``"dem"``, ``"project"`` and ``"readme"``, each the file written.
 
     Notes
     -----
@@ -745,6 +766,7 @@ def make_sample(outdir: str | Path, *, seed: int = 2020) -> dict[str, Path]:
                  else f"Nhánh cáp quang {cname[b]}" for (a, b), _ in routes]},
         geometry=[line for _, line in routes], crs=4326)  # fmt: skip
     posts, pois = _services(rng, v, communes, communes_ll, town, near)
+    power = _power_grid(fiber, v[["lon", "lat"]].to_numpy()[centre_v], cname)
 
     paths = {k: out / name for k, name in FILES.items()}
     cover = _landcover(np.random.default_rng([seed, 3]), z, margin.astype(bool),
@@ -755,14 +777,14 @@ def make_sample(outdir: str | Path, *, seed: int = 2020) -> dict[str, Path]:
         grid = load_landcover(paths["landcover"], crs=CRS.from_epsg(32648), resolution_m=90.0)
     cells = _sectorise(sites, seed)
     drive = _drive_test(cells, fiber, seed, landcover=grid)
-    _write(paths, communes, communes_ll, v, cells, posts, fiber, pois, dem, transform, drive)
+    _write(paths, communes, communes_ll, v, cells, posts, fiber, power, pois, dem, transform, drive)
     facts = {
         "seed": seed, "area_km2": outline.area / 1e6, "districts": N_DISTRICTS,
         "communes": N_COMMUNES, "villages": len(v), "population": int(pop.sum()),
         "sites": int((sites.status == "active").sum()), "planned": N_PLANNED,
         "sectored": int(sites.technology.str.contains("3G").sum()),
         "site_techs": int(sites.technology.str.count(",").sum()) + len(sites),
-        "posts": len(posts), "vhx": int((posts.kind == "BĐ-VHX").sum()), "routes": len(fiber),
+        "posts": len(posts), "vhx": int((posts.kind == "BĐ-VHX").sum()), "routes": len(fiber), "lines": len(power),
         "pois": len(pois), "none": 100 * shares["none"], "weak": 100 * shares["weak"],
         "measurements": len(drive), "offset": TRUE_OFFSET_DB, "slope": TRUE_SLOPE_DB_PER_DECADE,
         "sigma": TRUE_SIGMA_DB, "floor": SCANNER_FLOOR_DBM,
