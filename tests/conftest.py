@@ -33,6 +33,8 @@ import pytest
 import shapely
 from pyproj import Transformer
 
+import whitezone
+
 X0, Y0 = 500_000.0, 2_320_000.0
 _TO_LONLAT = Transformer.from_crs(32648, 4326, always_xy=True)
 
@@ -178,6 +180,15 @@ def tiny_run(tiny):
 
     with pytest.warns(Warning):
         return run(read_project(tiny))
+
+
+@pytest.fixture(scope="session")
+def sample_result():
+    """The embedded sample province, run once for the whole session (never modify it)."""
+    project = whitezone.sample_project()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return whitezone.analyse(whitezone.load_layers(project), project)
 
 
 @pytest.fixture

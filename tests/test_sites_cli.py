@@ -42,9 +42,15 @@ def test_sites_printout_says_what_it_can_stand_for(tiny, capsys):
     assert main(["sites", str(tiny), "--target", "weak", "--budget", "2"]) == 0
     out = capsys.readouterr().out
     assert "optimal" in out and "greedy" not in out          # proven optimal: one word
-    assert "Cost per person" not in out                       # no costs were given
+    assert "Cost per person" not in out                       # priced: the subsidy instead
+    assert "Subsidy per person" in out and "Backhaul" in out and "NPV cost" in out
     rows = [line.split() for line in out.splitlines() if line.strip().startswith(("1 ", "2 "))]
-    assert [row[-1] for row in rows][-1] == "100.0"           # cumulative share in percent
+    assert [row[-3] for row in rows][-1] == "100.0"           # cumulative share in percent
+    assert main(["sites", str(tiny), "--target", "weak", "--budget", "2", "--costs", "given"]) == 0
+    out = capsys.readouterr().out
+    assert "Subsidy" not in out and "NPV" not in out          # nothing priced, no costs given
+    rows = [line.split() for line in out.splitlines() if line.strip().startswith(("1 ", "2 "))]
+    assert [row[-1] for row in rows][-1] == "100.0"
     assert main(["sites", str(tiny), "--target", "weak", "--budget", "0"]) == 0
     out = capsys.readouterr().out
     assert "No site was chosen" in out and "Empty DataFrame" not in out

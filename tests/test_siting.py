@@ -422,16 +422,6 @@ def test_priority_table_by_hand():
     assert table["commune_id"].tolist() == ["z", "y"] and table.crs.to_epsg() == 4326
 
 
-@pytest.fixture(scope="module")
-def sample_result():
-    from whitezone import analyse, load_layers, sample_project
-
-    project = sample_project()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return analyse(load_layers(project), project)
-
-
 def test_plan_sites_on_the_sample(sample_result):
     plan = plan_sites(sample_result, k=20)
     white = sample_result.villages["class_any"] == "none"

@@ -14,6 +14,7 @@ from shapely.geometry import LineString, Point
 from whitezone.assumptions import COST_SETS, CostSettings, parse_costs
 from whitezone.dem import Dem
 from whitezone.errors import InputError, Problems
+from whitezone.siting import plan_sites
 from whitezone.siting.costs import (
     fresnel_clear,
     network_distance_km,
@@ -243,3 +244,75 @@ def test_parse_costs_sets_currency_and_every_problem():
     assert "pytal, podis, giga, itu" in next(p.message for p in problems.items if p.column == "costs.set")
     with pytest.raises(InputError):
         problems.raise_if_any()
+
+
+# --- plans with money, on the sample province -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def priced(sample_result):
+    return plan_sites(sample_result, k=None, budget=1_000_000, candidates=["villages", "upgrades"])
+
+
+def test_a_priced_plan_never_exceeds_its_budget_and_keeps_its_hubs(priced):
+    t = priced.table
+    assert t["npv_cost"].sum() <= 1_000_000 * (1 + 1e-9)
+    assert (t["cost"] == t["npv_cost"]).all()
+    chosen = set(t["candidate_id"])
+    relays = t[t["backhaul"] == "relay"]
+    assert set(relays["backhaul_to"]) <= chosen
+    assert set(priced.candidates["source"]) == {"village", "upgrade"}
+    upgrades = priced.candidates[priced.candidates["source"] == "upgrade"]
+    assert (upgrades["backhaul"] == "existing").all() and (upgrades["power"] == "existing").all()
+
+
+def test_a_priced_plan_table_is_its_formulas(priced, sample_result):
+    t = priced.table
+    s = sample_result.project.costs
+    people = t["new_population"].to_numpy(dtype=float)
+    revenue = people * s.penetration * s.adoption * s.arpu_per_month * 12 * s.annuity()
+    np.testing.assert_allclose(t["revenue_npv"], revenue)
+    gap = np.maximum(t["npv_cost"] * (1 + s.margin) - revenue, 0)
+    np.testing.assert_allclose(t["subsidy"], gap)
+    np.testing.assert_allclose(t["subsidy_per_person"], gap / people)
+    assert sorted(t["fund_rank"]) == list(range(1, len(t) + 1))
+    assert t.sort_values("fund_rank")["subsidy_per_person"].is_monotonic_increasing
+    summary = priced.summary()
+    assert summary["subsidy"] == pytest.approx(t["subsidy"].sum())
+    assert summary["npv_cost"] == pytest.approx(t["npv_cost"].sum())
+    assert summary["cheapest_per_person"] == pytest.approx(t["subsidy_per_person"].min())
+    communes = priced.communes()
+    assert communes["subsidy"].sum() == pytest.approx(t["subsidy"].sum())
+    assert communes["sites"].sum() == len(t)
+    assert communes["new_population"].sum() == t["new_population"].sum()
+    links = priced.links
+    assert len(links) == int(t["backhaul"].isin(["fiber", "microwave", "relay"]).sum())
+
+
+def test_cover_all_covers_every_coverable_village_at_least_cost(sample_result):
+    plan = plan_sites(sample_result, objective="cover_all")
+    s = plan.summary()
+    assert s["covered_villages"] == s["coverable_villages"] and s["status"] == "optimal"
+    assert s["npv_cost"] == pytest.approx(s["objective"])
+    # no single site can be left out: each covers a village no other chosen site does
+    assert (plan.table["new_villages"] > 0).all() or (plan.table["backhaul"] == "relay").any()
+
+
+def test_a_file_cost_is_kept(sample_result, tmp_path):
+    white = sample_result.villages[sample_result.villages["class_any"] == "none"].head(2)
+    path = tmp_path / "proposals.csv"
+    path.write_text("site_id,lon,lat,cost\n" + "".join(
+        f"P{i},{pt.x},{pt.y},{12_345 * (i + 1)}\n" for i, pt in enumerate(white.geometry)), encoding="utf-8")
+    plan = plan_sites(sample_result, k=2, candidates=[str(path), "villages"])
+    c = plan.candidates.set_index("candidate_id")
+    assert c.loc["P0", "npv_cost"] == 12_345 and c.loc["P1", "cost"] == 24_690
+    assert np.isnan(c.loc["P0", "capex"])
+    priced_villages = c[c["source"] == "village"]
+    assert (priced_villages["npv_cost"] > 50_000).all() and priced_villages["capex"].notna().all()
+
+
+def test_unknown_objective_and_costs_are_errors(sample_result):
+    with pytest.raises(InputError, match="cover_all"):
+        plan_sites(sample_result, objective="cheapest")
+    with pytest.raises(InputError, match="model, given"):
+        plan_sites(sample_result, costs="free")

@@ -68,6 +68,18 @@ def figures() -> dict[str, str]:
         f"`--target weak --candidates grid`, 20 sites cover "
         f"{_pct(weak['covered_population'], weak['demand_population'])} of the "
         f"{weak['demand_population']:,} people without good signal.\n")  # fmt: skip
+    fund = wz.plan_sites(result, k=None, budget=1_500_000, candidates=["villages", "upgrades"]).summary()
+    every = wz.plan_sites(result, objective="cover_all", candidates=["villages", "upgrades"]).summary()
+    blocks["sites"] += (
+        f"Priced with the default cost set (pytal, USD), those {white['sites']} sites cost "
+        f"{white['npv_cost']:,.0f} over ten years and need {white['subsidy']:,.0f} of subsidy "
+        f"({white['subsidy_per_person']:,.2f} per person newly covered). A fund of 1,500,000 "
+        f"(`--cost-budget 1500000 --candidates villages upgrades`) buys {fund['sites']} sites "
+        f"covering {fund['covered_population']:,} people for {fund['npv_cost']:,.0f}, subsidy "
+        f"{fund['subsidy']:,.0f}: from {fund['cheapest_per_person']:,.2f} per person "
+        f"({fund['cheapest_site']}) to {fund['dearest_per_person']:,.2f} ({fund['dearest_site']}); "
+        f"covering every white village (`--cover-all`) takes {every['sites']} sites and "
+        f"{every['npv_cost']:,.0f}.\n")  # fmt: skip
 
     # What sectors and land cover change, model by model (the same layers, less of them).
     omni = layers.sites.assign(azimuth_deg=np.nan).drop_duplicates(["site_id", "operator", "technology"])

@@ -15,7 +15,11 @@ candidate site-technology, with the columns of :data:`CANDIDATE_COLUMNS`:
     (:data:`whitezone.models.DEFAULT_BUDGETS`, or the model's own budgets).
 ``cost``
     Cost of building the site, in any unit (default 1: every site costs the
-    same, and a budget is a number of sites).
+    same, and a budget is a number of sites).  :func:`~whitezone.siting.plan_sites`
+    replaces it by the cost model's NPV cost, except where ``cost_given``.
+``cost_given`` (files and given frames)
+    Whether the cost came from the file or frame: such a cost is kept as the
+    candidate's NPV cost when the others are priced.
 
 plus what the source knows (``village_id`` and ``commune_id`` of a village,
 ``ground_m``/``prominence_m``/``viewshed_km2`` of a hilltop, ``eirp_dbm``,
@@ -481,6 +485,7 @@ def from_file(
          "technology": techs,
          "height_m": np.where(np.isfinite(heights[row_of]), heights[row_of], default_h),
          "cost": np.where(np.isfinite(given_cost[row_of]), given_cost[row_of], float(cost)),
+         "cost_given": np.isfinite(given_cost[row_of]),
          **{name: v[row_of] for name, v in extras.items()},
          "source_row": raw.rows[row_of]},
         geometry=gpd.GeoSeries(geo.to_numpy()[row_of], crs=WGS84), crs=WGS84,
@@ -528,6 +533,8 @@ def as_candidates(
     h = out["height_m"].to_numpy(dtype=float) if "height_m" in out else np.full(len(out), np.nan)
     out["height_m"] = np.where(np.isfinite(h), h, default_h)
     c = out["cost"].to_numpy(dtype=float) if "cost" in out else np.full(len(out), np.nan)
+    if "cost_given" not in out:
+        out["cost_given"] = np.isfinite(c)
     out["cost"] = np.where(np.isfinite(c), c, float(cost))
     if (out["cost"] <= 0).any():
         raise InputError(Problem("candidates", "every cost must be positive", column="cost"))

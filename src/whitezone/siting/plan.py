@@ -608,7 +608,8 @@ def plan_sites(
         ``window_m``, ``viewshed_top``...).
     costs : {"model", "given"}
         ``"model"``: every candidate priced by :func:`~whitezone.siting.site_costs`
-        (site, power, backhaul, NPV; its ``cost`` becomes the NPV cost) with
+        (site, power, backhaul, NPV; its ``cost`` becomes the NPV cost, but a
+        cost a candidates file gives is kept as it is) with
         the run's grid, fiber, roads, sites and DEM; a site whose cheapest
         backhaul is a microwave relay through another candidate can only be
         chosen with it.  ``"given"``: the candidates' own ``cost`` (a file's
@@ -674,6 +675,12 @@ def plan_sites(
         priced = site_costs(cands, settings=settings, crs=layers.crs, fiber=layers.fiber,
                             grid=layers.grid, roads=layers.roads, sites=layers.sites,
                             dem=_dem(result))  # fmt: skip
+        given = cands["cost_given"].fillna(False).to_numpy(dtype=bool) if "cost_given" in cands \
+            else np.zeros(len(cands), dtype=bool)  # fmt: skip
+        if given.any():  # the user's own figure stands for the NPV cost; its parts are unknown
+            priced.loc[given, "npv_cost"] = cands.loc[given, "cost"].to_numpy(dtype=float)
+            priced.loc[given, ["capex", "capex_site", "capex_power", "capex_backhaul",
+                               "opex_per_year"]] = np.nan  # fmt: skip
         cands = cands.drop(columns=[c for c in COST_COLUMNS if c in cands])
         cands = pd.concat([cands, priced], axis=1)
         cands["cost"] = priced["npv_cost"].to_numpy()
