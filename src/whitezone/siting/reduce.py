@@ -14,16 +14,25 @@ weight per demand point.  :func:`reduce_instance` removes what cannot matter:
 
 repeated until nothing changes (dropping candidates makes more rows equal).
 Valid for maximal covering (cardinality and budget) and for set covering.
+
+**Hub rule** (``requires``: pairs ``(j, h)``, "j only with h", ``x_j ≤ x_h``;
+a microwave relay site needs its hub): a candidate in any pair is never
+dropped as dominated nor merged with an identical one (what it is worth
+depends on the other), a hub is kept even when it covers nothing, and a
+dominating candidate must need no hub.  A dependant whose hubs (all of them,
+transitively) cost more than the budget together with it is dropped, and so
+is, until stable, any candidate one of whose hubs was dropped.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["DOMINANCE_MAX_PAIRS", "Reduced", "covered_rows", "reduce_instance"]
+__all__ = ["DOMINANCE_MAX_PAIRS", "Reduced", "check_requires", "covered_rows", "hub_closures",
+           "reduce_instance"]  # fmt: skip
 
 #: Candidate dominance (step 3 of the reduction) is checked when ``Σ_i d_i²``
 #: (d_i: candidates covering demand point i) is at most this; else only
@@ -49,6 +58,9 @@ class Reduced:
         For each original demand point, its reduced row (-1: dropped).
     costs : ndarray
         Cost of each kept candidate.
+    requires : ndarray of int64, shape (p, 2)
+        The hub rule's pairs ``(j, h)`` among the kept candidates, in reduced
+        positions (empty when none).
     """
 
     matrix: sp.csr_array
@@ -56,6 +68,93 @@ class Reduced:
     columns: np.ndarray
     row_of: np.ndarray
     costs: np.ndarray
+    requires: np.ndarray = field(default_factory=lambda: np.empty((0, 2), np.int64))
+
+
+def check_requires(requires, m: int) -> np.ndarray | None:
+    """Validate the hub rule's pairs; ``None`` when there are none.
+
+    Parameters
+    ----------
+    requires : array-like of int, shape (p, 2), or None
+        Pairs ``(j, h)`` of candidate positions: j may be chosen only if h is.
+    m : int
+        Number of candidates.
+
+    Returns
+    -------
+    ndarray of int64, shape (p, 2), or None
+        The distinct pairs, sorted; ``None`` for ``None`` or no pairs.
+
+    Raises
+    ------
+    ValueError
+        Not integers, not of shape (p, 2), a position outside ``[0, m)``, or a
+        candidate that requires itself.
+    """
+    if requires is None:
+        return None
+    try:
+        arr = np.asarray(requires)
+    except (TypeError, ValueError) as err:  # ragged nested lists
+        raise ValueError(f"requires must be an array of (j, h) pairs of shape (p, 2): {err}") \
+            from None  # fmt: skip
+    if arr.size == 0 and arr.ndim <= 2 and (arr.ndim < 2 or arr.shape[1] in (0, 2)):
+        return None
+    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
+        raise ValueError(f"requires must hold integer candidate positions, got dtype {arr.dtype}")
+    if arr.ndim != 2 or arr.shape[1] != 2:
+        raise ValueError(f"requires must have shape (p, 2) (pairs j, h: j only with h), "
+                         f"got shape {arr.shape}")  # fmt: skip
+    arr = arr.astype(np.int64)
+    bad = (arr < 0) | (arr >= m)
+    if bad.any():
+        row = int(np.flatnonzero(bad.any(axis=1))[0])
+        raise ValueError(f"requires[{row}] = {arr[row].tolist()}: candidate positions must be in "
+                         f"[0, {m}) ({m} candidates)")  # fmt: skip
+    same = arr[:, 0] == arr[:, 1]
+    if same.any():
+        row = int(np.flatnonzero(same)[0])
+        raise ValueError(f"requires[{row}] = {arr[row].tolist()}: a candidate cannot require "
+                         "itself")  # fmt: skip
+    return np.unique(arr, axis=0)
+
+
+def hub_closures(requires: np.ndarray, m: int) -> dict[int, np.ndarray]:
+    """Every candidate each dependant needs, transitively (itself excluded).
+
+    Parameters
+    ----------
+    requires : ndarray of int64, shape (p, 2)
+        Validated pairs ``(j, h)``.
+    m : int
+        Number of candidates.
+
+    Returns
+    -------
+    dict
+        ``{j: hubs}`` for each j that requires something; ``hubs`` deepest
+        first (a hub's own hubs before it), so building in that order never
+        builds a site before what it needs (cycles: any order).
+    """
+    adj: dict[int, list[int]] = {}
+    for j, h in np.asarray(requires, dtype=np.int64).tolist():
+        adj.setdefault(j, []).append(h)
+    out = {}
+    for j in adj:
+        order, seen, stack = [], {j}, [(j, iter(adj[j]))]
+        while stack:  # iterative depth-first search, post-order
+            node, it = stack[-1]
+            nxt = next(it, None)
+            if nxt is None:
+                stack.pop()
+                if node != j:
+                    order.append(node)
+            elif nxt not in seen:
+                seen.add(nxt)
+                stack.append((nxt, iter(adj.get(nxt, ()))))
+        out[j] = np.asarray(order, dtype=np.int64)
+    return out
 
 
 def canonical_matrix(matrix) -> sp.csr_array:
@@ -127,11 +226,16 @@ def _row_groups(a: sp.csr_array) -> tuple[np.ndarray, np.ndarray]:
     return rank[group.ravel()], np.sort(first)
 
 
-def _dominated(a: sp.csr_array, costs: np.ndarray, *, max_pairs: int) -> np.ndarray:
+def _dominated(a: sp.csr_array, costs: np.ndarray, *, max_pairs: int,
+               protected: np.ndarray | None = None,
+               dependant: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
     """Candidates (columns) whose covered set is within a no dearer candidate's.
 
     Ties (same set, same cost) keep the lowest position.  When ``Σ d_i²`` is
-    above ``max_pairs`` only identical columns are detected.
+    above ``max_pairs`` only identical columns are detected.  ``protected``
+    columns (in a hub-rule pair) are never dominated, and ``dependant`` ones
+    (needing a hub) never dominate: replacing a column by one that needs
+    another site may cost more.
     """
     m = a.shape[1]
     nnz_col = np.bincount(a.indices, minlength=m)
@@ -145,10 +249,15 @@ def _dominated(a: sp.csr_array, costs: np.ndarray, *, max_pairs: int) -> np.ndar
         ci, cj = costs[i], costs[j]
         bigger = nnz_col[j] > nnz_col[i]
         dom = subset & ((bigger & (cj <= ci)) | (~bigger & ((cj < ci) | ((cj == ci) & (j < i)))))
+        if protected is not None:
+            dom &= ~protected[i] & ~dependant[j]
         out[i[dom]] = True
         return out
     # Identical columns only: group the rows of the transpose.
     group, _ = _row_groups(sp.csr_array(a.T))
+    if protected is not None and protected.any():  # each protected column alone in its group
+        group = group.copy()
+        group[protected] = group.max() + 1 + np.arange(int(protected.sum()))
     order = np.lexsort((np.arange(m), costs, group))
     keep_first = np.r_[True, group[order][1:] != group[order][:-1]]
     out[order[~keep_first]] = True
@@ -156,7 +265,7 @@ def _dominated(a: sp.csr_array, costs: np.ndarray, *, max_pairs: int) -> np.ndar
 
 
 def reduce_instance(matrix, weights, *, costs=None, budget: float | None = None,
-                    max_pairs: int = DOMINANCE_MAX_PAIRS) -> Reduced:  # fmt: skip
+                    requires=None, max_pairs: int = DOMINANCE_MAX_PAIRS) -> Reduced:  # fmt: skip
     """Shrink a covering instance without changing its optimum.
 
     Drops demand of zero weight or that no candidate covers, merges demand
@@ -174,7 +283,14 @@ def reduce_instance(matrix, weights, *, costs=None, budget: float | None = None,
     costs : array-like, shape (m,), optional
         Default 1 per candidate.
     budget : float, optional
-        Candidates dearer than this are dropped.
+        Candidates dearer than this are dropped (with their hubs: see
+        ``requires``).
+    requires : array-like of int, shape (p, 2), optional
+        The hub rule: pairs ``(j, h)`` of candidate positions, j may be chosen
+        only if h is.  Candidates in a pair are never dropped as dominated or
+        identical, hubs never as empty; a j whose cost plus that of all it
+        needs (transitively) exceeds ``budget`` is dropped, and so is any
+        candidate needing a dropped one.  Default: no pairs.
     max_pairs : int
         Skip the dominance test (keeping the identical-candidate test) above
         this many ``Σ d_i²`` pairs.
@@ -182,6 +298,12 @@ def reduce_instance(matrix, weights, *, costs=None, budget: float | None = None,
     Returns
     -------
     Reduced
+
+    Raises
+    ------
+    ValueError
+        Weights or costs of the wrong length, or bad ``requires``
+        (:func:`check_requires`).
     """
     a = canonical_matrix(matrix)
     n, m = a.shape
@@ -191,12 +313,39 @@ def reduce_instance(matrix, weights, *, costs=None, budget: float | None = None,
     c = np.ones(m) if costs is None else np.asarray(costs, dtype=float).reshape(-1)
     if len(c) != m:
         raise ValueError(f"costs has {len(c)} values for {m} candidates")
+    pairs = check_requires(requires, m)
     row_of = np.arange(n, dtype=np.int64)
     columns = np.arange(m, dtype=np.int64)
     if budget is not None:
         affordable = c <= budget * (1 + _REL_TOL)
+        if pairs is not None:  # a dependant costs itself plus every hub it needs
+            for j, hubs in hub_closures(pairs, m).items():
+                if c[j] + c[hubs].sum() > budget * (1 + _REL_TOL):
+                    affordable[j] = False
         if not affordable.all():
             a, c, columns = canonical_matrix(a[:, affordable]), c[affordable], columns[affordable]
+    cur_pairs = np.empty((0, 2), np.int64)
+
+    def live_pairs() -> tuple[np.ndarray, np.ndarray]:
+        """Current pairs in current positions, and which current columns to drop."""
+        pos = np.full(m, -1, np.int64)
+        pos[columns] = np.arange(len(columns))
+        pp = pos[pairs]
+        drop = np.zeros(len(columns), dtype=bool)
+        while True:  # a candidate whose hub is gone can never be chosen
+            lost = (pp[:, 0] >= 0) & (pp[:, 1] < 0)
+            if not lost.any():
+                break
+            drop[pp[lost, 0]] = True
+            pp[np.isin(pp, np.flatnonzero(drop))] = -1
+        return pp[(pp >= 0).all(axis=1)], drop
+
+    if pairs is not None:
+        cur_pairs, drop = live_pairs()
+        if drop.any():
+            keep = ~drop
+            a, c, columns = canonical_matrix(a[:, keep]), c[keep], columns[keep]
+            cur_pairs, _ = live_pairs()
     changed = True
     while changed:
         changed = False
@@ -214,12 +363,27 @@ def reduce_instance(matrix, weights, *, costs=None, budget: float | None = None,
             a = a[first]
             changed = True
         keep_c = np.bincount(a.indices, minlength=a.shape[1]) > 0
+        protected = dependant = None
+        if len(cur_pairs):
+            protected = np.zeros(a.shape[1], dtype=bool)
+            protected[cur_pairs.ravel()] = True
+            dependant = np.zeros(a.shape[1], dtype=bool)
+            dependant[cur_pairs[:, 0]] = True
+            keep_c[cur_pairs[:, 1]] = True  # a hub that covers nothing still enables others
         if a.shape[0]:
-            keep_c &= ~_dominated(a, c, max_pairs=max_pairs)
+            keep_c &= ~_dominated(a, c, max_pairs=max_pairs, protected=protected,
+                                  dependant=dependant)  # fmt: skip
         if not keep_c.all():
             a, c, columns = canonical_matrix(a[:, keep_c]), c[keep_c], columns[keep_c]
             changed = True
-    return Reduced(matrix=a, weights=w, columns=columns, row_of=row_of, costs=c)
+            if pairs is not None:
+                cur_pairs, drop = live_pairs()
+                if drop.any():  # never: hubs are kept; for safety
+                    keep = ~drop
+                    a, c, columns = canonical_matrix(a[:, keep]), c[keep], columns[keep]
+                    cur_pairs, _ = live_pairs()
+    return Reduced(matrix=a, weights=w, columns=columns, row_of=row_of, costs=c,
+                   requires=cur_pairs)  # fmt: skip
 
 
 def covered_rows(matrix, selected) -> np.ndarray:

@@ -34,6 +34,19 @@ incrementally with sparse operations: one pass over the matrix plus one
 a data-dependent upper bound for free (covered weight plus the ``k`` largest
 remaining gains, at the best step; Leskovec et al. 2007); the LP relaxation's
 bound is reported when it is tighter.
+
+**Hub rule** (``requires``, pairs ``(j, h)``: j only with h, ``x_j ≤ x_h``;
+a microwave relay site needs its hub): the exact model gets one row
+``x_j − x_h ≤ 0`` per pair (LP relaxation, restricted MILP and branch and cut
+alike; candidates in a pair are neither fixed by reduced costs nor left out
+of the restricted MILP); greedy values a candidate whose hubs are not built
+yet together with them (their joint marginal weight over their joint cost,
+within ``k`` and the budget for all of them) and builds them with it;
+exchanges never remove a hub a chosen site needs nor add a site that needs
+one; the ranking builds hubs no later than the sites that need them and never
+leaves out a hub whose dependant stays.  The greedy guarantees do not hold
+under the rule, so no bound is derived from them.  Every returned plan is
+checked against the budget, ``k`` and the pairs.
 """
 
 from __future__ import annotations
@@ -47,7 +60,15 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
-from .reduce import Reduced, canonical_matrix, concat_ranges, covered_rows, reduce_instance
+from .reduce import (
+    Reduced,
+    canonical_matrix,
+    check_requires,
+    concat_ranges,
+    covered_rows,
+    hub_closures,
+    reduce_instance,
+)
 
 __all__ = ["AUTO_MILP_MAX_NNZ", "LP_BOUND_MAX_NNZ", "SitingSolution", "solve_mclp",
            "solve_set_cover"]  # fmt: skip
@@ -117,6 +138,11 @@ class SitingSolution:
     reduction : dict
         Sizes before and after the reduction: ``demand``, ``candidates``,
         ``nonzeros`` and the same with ``_reduced``.
+    cost : float
+        Total cost of ``selected`` (their number when no costs were given).
+    budget : float or None
+        The budget the plan was chosen within (``None``: none); ``cost`` never
+        exceeds it.
     """
 
     selected: np.ndarray
@@ -133,6 +159,8 @@ class SitingSolution:
     uncoverable: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     problem: str = "mclp"
     reduction: dict = field(default_factory=dict)
+    cost: float = 0.0
+    budget: float | None = None
 
     @property
     def ratio(self) -> float:
@@ -145,6 +173,60 @@ class SitingSolution:
         return (f"SitingSolution({self.problem}, {len(self.selected)} sites, "
                 f"objective={self.objective:.6g}, bound={self.bound:.6g}, gap={self.gap:.2e}, "
                 f"method={self.method!r}, status={self.status!r}, seconds={self.seconds:.2f})")  # fmt: skip
+
+
+class _Hubs:
+    """The hub rule on one instance's candidate positions (pairs j, h: x_j ≤ x_h)."""
+
+    def __init__(self, pairs: np.ndarray, m: int):
+        self.pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        self.m = m
+        self.paired = np.zeros(m, dtype=bool)
+        self.paired[self.pairs.ravel()] = True
+        self.dependant = np.zeros(m, dtype=bool)
+        self.dependant[self.pairs[:, 0]] = True
+        self.hub = np.zeros(m, dtype=bool)
+        self.hub[self.pairs[:, 1]] = True
+        self.closure = hub_closures(self.pairs, m)  # j -> every hub j needs, deepest first
+
+    @classmethod
+    def of(cls, pairs: np.ndarray | None, m: int) -> _Hubs | None:
+        return None if pairs is None or len(pairs) == 0 else cls(pairs, m)
+
+    def needs(self, j: int, chosen: np.ndarray) -> np.ndarray:
+        """Hubs j needs that are not chosen yet, deepest first."""
+        hubs = self.closure.get(j)
+        if hubs is None or len(hubs) == 0:
+            return np.empty(0, np.int64)
+        return hubs[~chosen[hubs]]
+
+    def group(self, j: int, chosen: np.ndarray) -> np.ndarray:
+        """What building j means: its missing hubs (deepest first), then j."""
+        return np.r_[self.needs(j, chosen), j].astype(np.int64)
+
+    def valid(self, picked) -> bool:
+        chosen = np.zeros(self.m, dtype=bool)
+        chosen[np.asarray(picked, dtype=np.int64)] = True
+        return bool((chosen[self.pairs[:, 1]] | ~chosen[self.pairs[:, 0]]).all())
+
+    def needed(self, chosen: np.ndarray) -> np.ndarray:
+        """Chosen hubs some chosen site needs (directly)."""
+        out = np.zeros(self.m, dtype=bool)
+        out[self.pairs[chosen[self.pairs[:, 0]], 1]] = True
+        return out & chosen
+
+    def sub(self, picked: np.ndarray) -> _Hubs | None:
+        """The pairs among ``picked``, in positions within ``picked``."""
+        pos = np.full(self.m, -1, np.int64)
+        pos[np.asarray(picked, dtype=np.int64)] = np.arange(len(picked))
+        pp = pos[self.pairs]
+        return _Hubs.of(pp[(pp >= 0).all(axis=1)], len(picked))
+
+    def rows(self, m_total: int, n_extra: int) -> sp.csr_array:
+        """One row ``x_j − x_h ≤ 0`` per pair, over ``m_total + n_extra`` variables."""
+        p = len(self.pairs)
+        return sp.csr_array((np.tile([1.0, -1.0], p), (np.repeat(np.arange(p), 2),
+                             self.pairs.ravel())), shape=(p, m_total + n_extra))  # fmt: skip
 
 
 class _Greedy:
@@ -175,16 +257,19 @@ class _Greedy:
 
 
 def _greedy(a: sp.csr_array, w: np.ndarray, *, k: int | None, costs: np.ndarray | None,
-            budget: float | None, target: float | None = None,
-            deadline: float | None = None) -> tuple[np.ndarray, np.ndarray, float]:  # fmt: skip
+            budget: float | None, target: float | None = None, deadline: float | None = None,
+            hubs: _Hubs | None = None) -> tuple[np.ndarray, np.ndarray, float]:  # fmt: skip
     """Greedy selection on an instance.
 
     Picks by marginal gain, or gain per unit cost when costs differ, within
     ``k`` sites and ``budget``, until nothing adds weight or ``target``
     weight is covered.  Returns (positions, gains, bound) where ``bound`` is
     the data-dependent upper bound on the MCLP optimum (cardinality only;
-    ``inf`` otherwise).
+    ``inf`` otherwise).  With ``hubs`` (the hub rule), see :func:`_greedy_hubs`.
     """
+    if hubs is not None:
+        return _greedy_hubs(a, w, hubs, k=k, costs=costs, budget=budget, target=target,
+                            deadline=deadline)  # fmt: skip
     m = a.shape[1]
     state = _Greedy(a, w)
     by_ratio = costs is not None and not np.allclose(costs, costs[0] if len(costs) else 1.0)
@@ -202,7 +287,7 @@ def _greedy(a: sp.csr_array, w: np.ndarray, *, k: int | None, costs: np.ndarray 
         if deadline is not None and time.perf_counter() > deadline and chosen:
             break
         if budget is not None:
-            available &= c <= budget - spent + tol
+            available &= c <= budget * (1 + _REL_TOL) - spent
         if k is not None and budget is None and k < m:
             top = np.partition(state.gains, m - k)[m - k :]
             bound = min(bound, state.covered + float(np.clip(top, 0, None).sum()))
@@ -224,8 +309,103 @@ def _greedy(a: sp.csr_array, w: np.ndarray, *, k: int | None, costs: np.ndarray 
     return np.asarray(chosen, np.int64), np.asarray(gains, float), bound
 
 
+def _joint_gain(state: _Greedy, cols: np.ndarray) -> float:
+    """Uncovered weight the candidates ``cols`` cover together."""
+    csc = state.csc
+    rows = csc.indices[concat_ranges(csc.indptr[cols], csc.indptr[cols + 1] - csc.indptr[cols])]
+    rows = np.unique(rows[state.uncovered[rows]])
+    return float(state.w[rows].sum())
+
+
+def _greedy_hubs(a: sp.csr_array, w: np.ndarray, hubs: _Hubs, *, k: int | None,
+                 costs: np.ndarray | None, budget: float | None, target: float | None,
+                 deadline: float | None) -> tuple[np.ndarray, np.ndarray, float]:  # fmt: skip
+    """Greedy under the hub rule.
+
+    A candidate whose hubs are not all chosen is valued with them: the
+    weight they newly cover together over their joint cost (the number of
+    sites when no costs), and must fit ``k`` and the budget as a whole;
+    choosing it chooses them, hubs first.  Others are valued by their gain
+    over their cost.  Every member of a chosen group is kept, even one that
+    adds nothing itself.  The returned bound (cardinality only) is the
+    covered weight plus the ``k`` largest single gains at the best step,
+    valid whatever the constraints.
+    """
+    m = a.shape[1]
+    state = _Greedy(a, w)
+    c = np.ones(m) if costs is None else np.asarray(costs, dtype=float)
+    chosen_mask = np.zeros(m, dtype=bool)
+    spent = 0.0
+    chosen, gains = [], []
+    tol = _REL_TOL * max(float(w.sum()), 1.0)
+    bound = math.inf
+    dependants = np.flatnonzero(hubs.dependant)
+    while m:
+        if k is not None and len(chosen) >= k:
+            break
+        if target is not None and state.covered >= target - tol:
+            break
+        if deadline is not None and time.perf_counter() > deadline and chosen:
+            break
+        if k is not None and budget is None and k < m:
+            top = np.partition(state.gains, m - k)[m - k :]
+            bound = min(bound, state.covered + float(np.clip(top, 0, None).sum()))
+        gain, cost, size = state.gains.copy(), c.copy(), np.ones(m)
+        for j in dependants[~chosen_mask[dependants]]:
+            need = hubs.needs(int(j), chosen_mask)
+            if len(need):
+                gain[j] = _joint_gain(state, np.r_[need, j])
+                cost[j] += float(c[need].sum())
+                size[j] += len(need)
+        feasible = ~chosen_mask
+        if budget is not None:
+            feasible &= cost <= budget * (1 + _REL_TOL) - spent
+        if k is not None:
+            feasible &= size <= k - len(chosen)
+        score = np.where(feasible, gain / cost, -np.inf)
+        j = int(np.argmax(score))
+        if not feasible[j] or gain[j] <= tol:
+            break
+        for g in hubs.group(j, chosen_mask):
+            chosen.append(int(g))
+            gains.append(state.take(int(g)))
+            chosen_mask[g] = True
+            spent += c[g]
+    if k is not None and budget is None and k >= m:
+        bound = state.covered + float(np.clip(state.gains, 0, None).sum())
+    elif k is not None and budget is None:
+        top = np.partition(state.gains, m - k)[m - k :] if m > k else state.gains
+        bound = min(bound, state.covered + float(np.clip(top, 0, None).sum()))
+    return np.asarray(chosen, np.int64), np.asarray(gains, float), bound
+
+
+def _best_group(a: sp.csr_array, w: np.ndarray, hubs: _Hubs | None, c: np.ndarray, *,
+                k: int | None, budget: float | None) -> tuple[np.ndarray, float]:  # fmt: skip
+    """The single candidate (with the hubs it needs) covering the most weight within k and budget."""
+    single = np.asarray(a.T @ w, dtype=float)
+    if hubs is None:
+        j = int(np.argmax(single))
+        return np.array([j], np.int64), float(single[j])
+    state = _Greedy(a, w)
+    none = np.zeros(a.shape[1], dtype=bool)
+    best, best_value = np.empty(0, np.int64), 0.0
+    feasible = np.ones(a.shape[1], dtype=bool)
+    if budget is not None:
+        feasible &= c <= budget * (1 + _REL_TOL)
+    for j in np.flatnonzero(hubs.dependant):
+        group = hubs.group(int(j), none)
+        feasible[j] = (k is None or len(group) <= k) and \
+            (budget is None or c[group].sum() <= budget * (1 + _REL_TOL))  # fmt: skip
+        if feasible[j]:
+            single[j] = _joint_gain(state, group)
+    if feasible.any():
+        j = int(np.argmax(np.where(feasible, single, -np.inf)))
+        best, best_value = hubs.group(j, none), float(single[j])
+    return best, best_value
+
+
 def _swap(a: sp.csr_array, w: np.ndarray, picked: np.ndarray, *, deadline: float,
-          max_rounds: int = 10_000) -> np.ndarray:  # fmt: skip
+          max_rounds: int = 10_000, hubs: _Hubs | None = None) -> np.ndarray:  # fmt: skip
     """Improve a selection by exchanges: drop one chosen site, add one other (Teitz and Bart).
 
     Each round finds the best exchange over every (chosen j, other i) pair
@@ -234,7 +414,9 @@ def _swap(a: sp.csr_array, w: np.ndarray, picked: np.ndarray, *, deadline: float
     of that weight i also covers (``R = A_uᵀ P``, sparse, over the rows
     covered once).  The best improving exchange is made; it stops at a local
     optimum, at ``deadline`` or after ``max_rounds``.  The number of sites
-    never changes and coverage only grows.
+    never changes and coverage only grows.  Under the hub rule (``hubs``) a
+    site that needs a hub is never added and a hub a chosen site needs is
+    never removed, so valid plans stay valid.
     """
     m = a.shape[1]
     picked = np.asarray(picked, dtype=np.int64)
@@ -251,6 +433,8 @@ def _swap(a: sp.csr_array, w: np.ndarray, picked: np.ndarray, *, deadline: float
             break
         gain = np.asarray(at @ (w * (count == 0)), dtype=float)
         gain[chosen] = -np.inf
+        if hubs is not None:
+            gain[hubs.dependant] = -np.inf
         idx = np.flatnonzero(chosen)
         once = np.flatnonzero(count == 1)
         rows_once = sp.csr_array(a[once])
@@ -261,6 +445,8 @@ def _swap(a: sp.csr_array, w: np.ndarray, picked: np.ndarray, *, deadline: float
         top = int(np.argmax(gain))
         best, best_i = np.full(len(idx), gain[top]), np.full(len(idx), top)
         free = ~chosen[regained.row]
+        if hubs is not None:
+            free &= ~hubs.dependant[regained.row]
         value = gain[regained.row[free]] + regained.data[free]
         col, row = regained.col[free], regained.row[free]
         order = np.lexsort((-value, col))
@@ -269,6 +455,8 @@ def _swap(a: sp.csr_array, w: np.ndarray, picked: np.ndarray, *, deadline: float
         better = cv > best[cj]
         best[cj[better]], best_i[cj[better]] = cv[better], ci[better]
         delta = best - loss
+        if hubs is not None:
+            delta[hubs.needed(chosen)[idx]] = -np.inf
         j = int(np.argmax(delta))
         if not delta[j] > tol:
             break
@@ -279,28 +467,39 @@ def _swap(a: sp.csr_array, w: np.ndarray, picked: np.ndarray, *, deadline: float
     return np.flatnonzero(chosen)
 
 
-def _rank(a: sp.csr_array, w: np.ndarray, picked: np.ndarray,
-          costs: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """Order chosen columns by marginal gain (per cost when costs differ); drop useless ones."""
+def _rank(a: sp.csr_array, w: np.ndarray, picked: np.ndarray, costs: np.ndarray | None,
+          hubs: _Hubs | None = None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Order chosen columns by marginal gain (per cost when costs differ); drop useless ones.
+
+    Under the hub rule a hub comes no later than the sites that need it and
+    is never dropped while one of them stays.
+    """
     picked = np.sort(np.asarray(picked, dtype=np.int64))
     if len(picked) == 0:
         return picked, np.empty(0)
-    sub_costs = None if costs is None else costs[picked]
-    order, _, _ = _greedy(sp.csr_array(a[:, picked]), w, k=None, costs=sub_costs, budget=None)
-    picked = picked[order]
+
+    def ranked(picked):
+        sub_costs = None if costs is None else costs[picked]
+        sub_hubs = None if hubs is None else hubs.sub(picked)
+        order, gains, _ = _greedy(sp.csr_array(a[:, picked]), w, k=None, costs=sub_costs,
+                                  budget=None, hubs=sub_hubs)  # fmt: skip
+        return picked[order], gains
+
+    picked, _ = ranked(picked)
     # Leave out, lowest ranked first, a site all of whose points others also cover.
     sub = sp.csc_array(a[:, picked])
     count = np.asarray(sub.sum(axis=1)).ravel()
     keep = np.ones(len(picked), dtype=bool)
+    sub_hubs = None if hubs is None else hubs.sub(picked)
     for j in range(len(picked) - 1, -1, -1):  # one step per chosen site
+        if sub_hubs is not None and sub_hubs.hub[j] and \
+                keep[sub_hubs.pairs[sub_hubs.pairs[:, 1] == j, 0]].any():  # fmt: skip
+            continue  # a site that stays needs it
         rows = sub.indices[sub.indptr[j] : sub.indptr[j + 1]]
         if (count[rows] >= 2).all():
             keep[j] = False
             count[rows] -= 1
-    picked = np.sort(picked[keep])
-    sub_costs = None if costs is None else costs[picked]
-    order, gains, _ = _greedy(sp.csr_array(a[:, picked]), w, k=None, costs=sub_costs, budget=None)
-    return picked[order], gains
+    return ranked(np.sort(picked[keep]))
 
 
 @dataclass
@@ -314,8 +513,8 @@ class _Exact:
 
 
 def _exact(c: np.ndarray, a_ub: sp.csr_array, b_ub: np.ndarray, n_int: int, *,
-           incumbent: float, deadline: float, mip_rel_gap: float,
-           improve=None) -> _Exact:  # fmt: skip
+           incumbent: float, deadline: float, mip_rel_gap: float, improve=None,
+           keep_free: np.ndarray | None = None) -> _Exact:  # fmt: skip
     """Minimise ``c·z`` s.t. ``a_ub z ≤ b_ub``, ``0 ≤ z ≤ 1``, the first ``n_int`` binary.
 
     ``incumbent`` is the value of a known solution (the caller keeps it).
@@ -342,6 +541,9 @@ def _exact(c: np.ndarray, a_ub: sp.csr_array, b_ub: np.ndarray, n_int: int, *,
     Every step only excludes solutions no better than the incumbent, so the
     best solution found is optimal when HiGHS finishes, and the bound
     ``max(LP, min(HiGHS's dual bound, incumbent))`` is valid in any case.
+
+    ``keep_free`` (a mask over the binaries; the hub rule's candidates) are
+    never fixed by reduced costs and always kept in the restricted MILP.
     """
     n_var = len(c)
     scale = max(float(np.abs(c).sum()), 1.0)
@@ -385,6 +587,8 @@ def _exact(c: np.ndarray, a_ub: sp.csr_array, b_ub: np.ndarray, n_int: int, *,
             if gap <= _REL_TOL * max(abs(lp_bound), 1.0):
                 return _Exact(None, lp_bound, "gap_limit", lp_x)
             support = (lp_x[:n_int] > 1e-6) | (mu <= SUPPORT_GAP_SHARE * gap)
+            if keep_free is not None:
+                support |= keep_free
             remaining = deadline - time.perf_counter()
             if support.sum() <= 0.5 * n_int and remaining > 0:
                 ub = upper.copy()
@@ -398,6 +602,9 @@ def _exact(c: np.ndarray, a_ub: sp.csr_array, b_ub: np.ndarray, n_int: int, *,
             margin = 1e-7 * scale
             at_zero = lp_bound + mu > incumbent + margin
             at_one = (lp_bound - nu > incumbent + margin) & ~at_zero
+            if keep_free is not None:
+                at_zero &= ~keep_free
+                at_one &= ~keep_free
             upper[:n_int][at_zero] = 0.0
             lower[:n_int][at_one] = 1.0
             logger.debug("LP bound %.8g, incumbent %.8g: %d of %d binaries fixed", lp_bound,
@@ -435,10 +642,23 @@ def _check_method(method: str) -> None:
 
 def _finish(problem: str, reduced: Reduced, a_full: sp.csr_array, w_full: np.ndarray,
             picked_reduced: np.ndarray, *, bound: float, method: str, status: str,
-            start: float, costs_reduced, costs_full) -> SitingSolution:  # fmt: skip
-    """Rank the reduced selection, map it back to candidate positions and fill the solution."""
-    order, gains = _rank(reduced.matrix, reduced.weights, picked_reduced, costs_reduced)
+            start: float, costs_reduced, costs_full, hubs: _Hubs | None = None,
+            requires: np.ndarray | None = None, k: int | None = None,
+            budget: float | None = None) -> SitingSolution:  # fmt: skip
+    """Rank the reduced selection, map it back to candidate positions and fill the solution.
+
+    Raises RuntimeError if the plan breaks the budget, ``k`` or the hub rule
+    (a bug, never the caller's input).
+    """
+    order, gains = _rank(reduced.matrix, reduced.weights, picked_reduced, costs_reduced, hubs)
     selected = reduced.columns[order]
+    cost = float(costs_full[selected].sum()) if costs_full is not None else float(len(selected))
+    if budget is not None and cost > budget * (1 + _REL_TOL):
+        raise RuntimeError(f"internal error: the plan costs {cost!r}, above the budget {budget!r}")
+    if k is not None and len(selected) > k:
+        raise RuntimeError(f"internal error: {len(selected)} sites chosen, more than k = {k}")
+    if requires is not None and not _Hubs(requires, a_full.shape[1]).valid(selected):
+        raise RuntimeError("internal error: a chosen site lacks the hub it requires")
     covered = float(gains.sum())
     if problem == "mclp":
         objective = covered  # recomputed from the sites themselves
@@ -457,7 +677,7 @@ def _finish(problem: str, reduced: Reduced, a_full: sp.csr_array, w_full: np.nda
         coverable_weight=float(w_full[coverable_rows & positive].sum()),
         total_weight=float(w_full[positive].sum()),
         uncoverable=np.flatnonzero(~coverable_rows & positive).astype(np.int64),
-        problem=problem,
+        problem=problem, cost=cost, budget=None if budget is None else float(budget),
         reduction={"demand": a_full.shape[0], "candidates": a_full.shape[1],
                    "nonzeros": int(a_full.nnz), "demand_reduced": reduced.matrix.shape[0],
                    "candidates_reduced": reduced.matrix.shape[1],
@@ -478,6 +698,7 @@ def solve_mclp(
     time_limit_s: float = 60.0,
     method: str = "auto",
     mip_rel_gap: float = 0.0,
+    requires=None,
 ) -> SitingSolution:
     """Maximal covering: the sites that cover the most weight within k sites or a budget.
 
@@ -507,12 +728,27 @@ def solve_mclp(
         :data:`AUTO_MILP_MAX_NNZ` nonzeros.
     mip_rel_gap : float
         Stop the exact solver once the relative gap is at most this.
+    requires : array-like of int, shape (p, 2), optional
+        The hub rule: pairs ``(j, h)`` of candidate positions meaning "j may
+        be chosen only if h is chosen" (``x_j ≤ x_h``; a microwave relay
+        site needs its hub).  Chains (j needs h, h needs g) work; a site and
+        its hubs count together against ``k`` and ``budget``.  Default: no
+        pairs (no rule, unchanged behaviour and speed).
 
     Returns
     -------
     SitingSolution
-        ``selected`` ranked by marginal gain, ``objective`` the covered
-        weight, ``bound`` an upper bound on the optimum.
+        ``selected`` ranked by marginal gain (hubs no later than the sites
+        needing them), ``objective`` the covered weight, ``bound`` an upper
+        bound on the optimum, ``cost`` the plan's total cost (never above
+        ``budget``).
+
+    Raises
+    ------
+    ValueError
+        Neither ``k`` nor ``budget``, a negative ``k``, bad costs, an unknown
+        method, or bad ``requires`` (not integers, not of shape (p, 2), a
+        position out of range or a candidate requiring itself).
 
     Notes
     -----
@@ -534,14 +770,24 @@ def solve_mclp(
         raise ValueError("costs must be positive and finite, one per candidate")
     if budget is not None and c_full is None:
         c_full = np.ones(a_full.shape[1])
-    reduced = reduce_instance(a_full, w_full, costs=c_full, budget=budget)
+    pairs = check_requires(requires, a_full.shape[1])
+    reduced = reduce_instance(a_full, w_full, costs=c_full, budget=budget, requires=pairs)
     a, w = reduced.matrix, reduced.weights
     c = reduced.costs if c_full is not None else None
     n, m = a.shape
+    hubs = _Hubs.of(reduced.requires, m)
+    c_all = reduced.costs  # ones when no costs
 
     def done(picked, *, bound, method, status):
         return _finish("mclp", reduced, a_full, w_full, picked, bound=bound, method=method,
-                       status=status, start=start, costs_reduced=c, costs_full=c_full)  # fmt: skip
+                       status=status, start=start, costs_reduced=c, costs_full=c_full, hubs=hubs,
+                       requires=pairs, k=k, budget=budget)  # fmt: skip
+
+    def feasible(picked) -> bool:
+        """Within k, the budget and the hub rule (HiGHS's solutions are checked, not trusted)."""
+        return (k is None or len(picked) <= k) and \
+            (budget is None or float(c_all[picked].sum()) <= budget * (1 + _REL_TOL)) and \
+            (hubs is None or hubs.valid(picked))  # fmt: skip
 
     if n == 0 or k == 0:  # nothing any candidate can add
         return done(np.empty(0, np.int64), bound=0.0, method="trivial", status="optimal")
@@ -549,21 +795,24 @@ def solve_mclp(
         return done(np.arange(m), bound=float(w.sum()), method="trivial", status="optimal")
 
     deadline = start + time_limit_s
-    g_pick, g_gain, g_bound = _greedy(a, w, k=k, costs=c, budget=budget, deadline=deadline)
+    g_pick, g_gain, g_bound = _greedy(a, w, k=k, costs=c, budget=budget, deadline=deadline,
+                                      hubs=hubs)  # fmt: skip
     logger.debug("greedy: %.8g in %.2f s", float(g_gain.sum()), time.perf_counter() - start)
     if budget is None:  # exchanges keep the count of sites: improve greedy's plan
-        g_pick = _swap(a, w, g_pick, deadline=min(deadline, start + 0.2 * time_limit_s))
+        g_pick = _swap(a, w, g_pick, deadline=min(deadline, start + 0.2 * time_limit_s),
+                       hubs=hubs)  # fmt: skip
         g_gain = np.array([float(w[covered_rows(a, g_pick)].sum())])
         logger.debug("exchanges: %.8g at %.2f s", float(g_gain.sum()), time.perf_counter() - start)
-    if budget is not None:  # budgeted greedy: also try the best single affordable site
-        single = np.asarray(a.T @ w, dtype=float)
-        if single.max() > g_gain.sum():
-            g_pick, g_gain = np.array([int(np.argmax(single))]), np.array([single.max()])
-        guarantee = 0.5 * (1 - 1 / math.e)  # Khuller, Moss and Naor (1999)
-    else:
-        guarantee = 1 - 1 / math.e  # Nemhauser, Wolsey and Fisher (1978)
+    if budget is not None or hubs is not None:  # also try the best single site (with its hubs)
+        single_pick, single_value = _best_group(a, w, hubs, c_all, k=k, budget=budget)
+        if single_value > g_gain.sum():
+            g_pick, g_gain = single_pick, np.array([single_value])
+    # Khuller, Moss and Naor (1999) with a budget; Nemhauser, Wolsey and Fisher (1978) without.
+    guarantee = 0.5 * (1 - 1 / math.e) if budget is not None else 1 - 1 / math.e
     g_value = float(g_gain.sum())
-    g_bound = min(g_bound, g_value / guarantee)
+    if hubs is None:  # the guarantees assume no hub rule
+        g_bound = min(g_bound, g_value / guarantee)
+    g_bound = min(g_bound, float(w.sum()))
 
     # Minimisation form over z = (x, y): min -w·y, y - A x ≤ 0, Σx ≤ k, c·x ≤ budget.
     obj = np.r_[np.zeros(m), -w]
@@ -575,21 +824,42 @@ def solve_mclp(
     if budget is not None:
         blocks.append(sp.csr_array(np.r_[c, np.zeros(n)][None, :]))
         rhs.append([float(budget)])
+    if hubs is not None:  # x_j - x_h ≤ 0
+        blocks.append(hubs.rows(m, n))
+        rhs.append(np.zeros(len(hubs.pairs)))
     a_ub, b_ub = sp.vstack(blocks, format="csr"), np.concatenate(rhs)
     best = {"picked": g_pick, "value": g_value}
+
+    def round_with_hubs(order: np.ndarray) -> np.ndarray:
+        """Take ``order``'s candidates in turn, each with its missing hubs, when they fit."""
+        chosen, count, spent = np.zeros(m, dtype=bool), 0, 0.0
+        for j in order.tolist():
+            if chosen[j]:
+                continue
+            group = hubs.group(j, chosen)
+            if k is not None and count + len(group) > k:
+                continue
+            if budget is not None and spent + c_all[group].sum() > budget * (1 + _REL_TOL):
+                continue
+            chosen[group] = True
+            count += len(group)
+            spent += float(c_all[group].sum())
+        return np.flatnonzero(chosen)
 
     def improve(lp_x: np.ndarray) -> float:
         """Round the LP solution (largest x first, within k and budget); keep it if better."""
         order = np.argsort(-lp_x[:m], kind="stable")
         order = order[lp_x[:m][order] > 1e-6]
-        if budget is not None:
-            fits = np.cumsum(c[order]) <= budget * (1 + _REL_TOL)
-            order = order[: int(np.argmin(fits)) if not fits.all() else len(order)]
-        picked = order[:k] if k is not None else order
+        if hubs is not None:
+            picked = round_with_hubs(order)
+        else:
+            if budget is not None:
+                fits = np.cumsum(c[order]) <= budget * (1 + _REL_TOL)
+                order = order[: int(np.argmin(fits)) if not fits.all() else len(order)]
+            picked = order[:k] if k is not None else order
         if budget is None:
-            picked = _swap(
-                a, w, picked, deadline=min(deadline, time.perf_counter() + 0.1 * time_limit_s)
-            )
+            picked = _swap(a, w, picked, hubs=hubs,
+                           deadline=min(deadline, time.perf_counter() + 0.1 * time_limit_s))  # fmt: skip
         value = float(w[covered_rows(a, picked)].sum())
         if value > best["value"]:
             best.update(picked=picked, value=value)
@@ -597,12 +867,14 @@ def solve_mclp(
 
     if method == "milp" or (method == "auto" and a.nnz <= AUTO_MILP_MAX_NNZ):
         ex = _exact(obj, a_ub, b_ub, m, incumbent=-g_value, deadline=deadline,
-                    mip_rel_gap=mip_rel_gap, improve=improve)  # fmt: skip
+                    mip_rel_gap=mip_rel_gap, improve=improve,
+                    keep_free=None if hubs is None else hubs.paired)  # fmt: skip
         bound = min(g_bound, -ex.lower_bound)
         method_used = "greedy" if best["picked"] is g_pick else "milp"
         if ex.x is not None:
             picked = np.flatnonzero(ex.x[:m] > 0.5)
-            if float(w[covered_rows(a, picked)].sum()) >= best["value"] * (1 - _REL_TOL):
+            if feasible(picked) and \
+                    float(w[covered_rows(a, picked)].sum()) >= best["value"] * (1 - _REL_TOL):  # fmt: skip
                 best["picked"], method_used = picked, "milp"
         return done(best["picked"], bound=bound, method=method_used, status=ex.status)
     bound = g_bound
@@ -626,6 +898,7 @@ def solve_set_cover(
     time_limit_s: float = 60.0,
     method: str = "auto",
     mip_rel_gap: float = 0.0,
+    requires=None,
 ) -> SitingSolution:
     """Set covering: the fewest (or cheapest) sites covering a share of the coverable weight.
 
@@ -640,6 +913,9 @@ def solve_set_cover(
         Minimise the total cost instead of the number of sites.
     time_limit_s, method, mip_rel_gap
         As :func:`solve_mclp`.
+    requires : array-like of int, shape (p, 2), optional
+        The hub rule, as :func:`solve_mclp`: pairs ``(j, h)``, j may be
+        chosen only if h is; a hub counts in the objective like any site.
 
     Returns
     -------
@@ -647,6 +923,12 @@ def solve_set_cover(
         ``objective`` the number of sites (or their cost), ``bound`` a lower
         bound on the fewest possible, ``covered_weight`` at least
         ``target_share × coverable_weight``.
+
+    Raises
+    ------
+    ValueError
+        A target share outside (0, 1], bad costs, an unknown method or bad
+        ``requires``.
     """
     start = time.perf_counter()
     _check_method(method)
@@ -657,9 +939,11 @@ def solve_set_cover(
     c_full = None if costs is None else np.asarray(costs, dtype=float).reshape(-1)
     if c_full is not None and (c_full.shape != (a_full.shape[1],) or (c_full <= 0).any()):
         raise ValueError("costs must be positive, one per candidate")
-    reduced = reduce_instance(a_full, w_full, costs=c_full)
+    pairs = check_requires(requires, a_full.shape[1])
+    reduced = reduce_instance(a_full, w_full, costs=c_full, requires=pairs)
     a, w, c = reduced.matrix, reduced.weights, reduced.costs
     n, m = a.shape
+    hubs = _Hubs.of(reduced.requires, m)
     target = target_share * float(w.sum())
     tol = _REL_TOL * max(float(w.sum()), 1.0)
     integer_objective = c_full is None or np.allclose(c_full, np.round(c_full))
@@ -670,28 +954,35 @@ def solve_set_cover(
             bound = math.ceil(bound - 1e-6)
         return _finish("set_cover", reduced, a_full, w_full, picked, bound=bound, method=method,
                        status=status, start=start, costs_reduced=None if c_full is None else c,
-                       costs_full=c_full)  # fmt: skip
+                       costs_full=c_full, hubs=hubs, requires=pairs)  # fmt: skip
 
     if n == 0:
         return done(np.empty(0, np.int64), bound=0.0, method="trivial", status="optimal")
     deadline = start + time_limit_s
     g_pick, _, _ = _greedy(a, w, k=None, costs=None if c_full is None else c, budget=None,
-                           target=target)  # fmt: skip
+                           target=target, hubs=hubs)  # fmt: skip
     g_cost = float(c[g_pick].sum())
     if target_share >= 1:  # every coverable point: A x ≥ 1
         obj = c.copy()
         a_ub, b_ub = -a.astype(float), -np.ones(n)
+        n_y = 0
     else:  # y - A x ≤ 0, -w·y ≤ -target
         obj = np.r_[c, np.zeros(n)]
         a_ub = sp.vstack([sp.hstack([-a.astype(float), sp.eye_array(n, format="csr")]),
                           sp.csr_array(np.r_[np.zeros(m), -w][None, :])], format="csr")  # fmt: skip
         b_ub = np.r_[np.zeros(n), -(target - tol)]
+        n_y = n
+    if hubs is not None:  # x_j - x_h ≤ 0
+        a_ub = sp.vstack([a_ub, hubs.rows(m, n_y)], format="csr")
+        b_ub = np.r_[b_ub, np.zeros(len(hubs.pairs))]
     if method == "milp" or (method == "auto" and a.nnz <= AUTO_MILP_MAX_NNZ):
         ex = _exact(obj, a_ub, b_ub, m, incumbent=g_cost, deadline=deadline,
-                    mip_rel_gap=mip_rel_gap)  # fmt: skip
+                    mip_rel_gap=mip_rel_gap,
+                    keep_free=None if hubs is None else hubs.paired)  # fmt: skip
         if ex.x is not None:
             picked = np.flatnonzero(ex.x[:m] > 0.5)
-            if float(c[picked].sum()) <= g_cost + _REL_TOL * max(g_cost, 1.0):
+            if (hubs is None or hubs.valid(picked)) and \
+                    float(c[picked].sum()) <= g_cost + _REL_TOL * max(g_cost, 1.0):  # fmt: skip
                 return done(picked, bound=ex.lower_bound, method="milp", status=ex.status)
         return done(g_pick, bound=ex.lower_bound, method="greedy", status=ex.status)
     bound = 0.0
