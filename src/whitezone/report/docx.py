@@ -26,6 +26,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+from collections.abc import Callable
 from xml.sax.saxutils import escape as xml_escape
 
 import pandas as pd
@@ -39,9 +40,11 @@ from docx.shared import Cm, Mm, Pt, RGBColor
 
 from ..project import ReportSettings
 from ..result import Result
+from ..siting import PlanResult
+from .fund import write_plan_report
 from .outline import Page, cell_texts, header_groups, headline_texts, text, write_report
 
-__all__ = ["document_number", "place_date", "report_docx"]
+__all__ = ["document_number", "place_date", "report_docx", "sites_report_docx"]
 
 logger = logging.getLogger(__name__)
 
@@ -456,8 +459,8 @@ def _body_rows(texts: list[list[str]], *, numeric: list[bool], widths_cm: list[f
 # -- heading and signature ------------------------------------------------------------------
 
 
-def _heading_vi(page: _Doc, s: ReportSettings) -> None:
-    """Decree 30's heading: agency | national name, number | place and date; kind and subject."""
+def _heading_vi(page: _Doc, s: ReportSettings, subject: str = "docx_subject") -> None:
+    """Decree 30's heading: agency | national name, number | place and date; kind and subject ``subject``."""
     doc, lang = page.doc, page.lang
     table = doc.add_table(rows=2, cols=2)
     _no_borders(table)
@@ -482,7 +485,7 @@ def _heading_vi(page: _Doc, s: ReportSettings) -> None:
     day.paragraphs[0].alignment = centre
     _run(day.paragraphs[0], place_date(s, lang), italic=True, size=14)
     _para(doc, text("docx_kind", lang), bold=True, size=14, align=centre, before=18, after=0)
-    _para(doc, text("docx_subject", lang), bold=True, size=14, align=centre, after=0)
+    _para(doc, text(subject, lang), bold=True, size=14, align=centre, after=0)
     _para(doc, page.result.project.name, bold=True, size=14, align=centre, after=0)
     _rule(doc, 4.0, _text_width_cm(doc.sections[0]))
     doc.add_paragraph()
@@ -522,8 +525,8 @@ def _signature_vi(page: _Doc, s: ReportSettings) -> None:
     _para(right, s.signer or DOTS, bold=True, size=14, align=centre)
 
 
-def _letter(page: _Doc, s: ReportSettings, repairs: pd.DataFrame) -> None:
-    """A plain letter: agency, reference, place and date, subject, body, signature."""
+def _letter(page: _Doc, s: ReportSettings, body: Callable[[], None], subject_key: str = "docx_subject") -> None:
+    """A plain letter: agency, reference, place and date, subject, ``body()``, signature."""
     doc, lang = page.doc, page.lang
     if s.parent_agency:
         _para(doc, s.parent_agency, after=0)
@@ -531,9 +534,9 @@ def _letter(page: _Doc, s: ReportSettings, repairs: pd.DataFrame) -> None:
     if s.number or s.symbol:
         _para(doc, document_number(s, lang), after=0)
     _para(doc, place_date(s, lang), before=12)
-    subject = f"{text('docx_subject', lang)} — {page.result.project.name}"
+    subject = f"{text(subject_key, lang)} — {page.result.project.name}"
     _para(doc, text("docx_subject_line", lang, subject=subject), bold=True, before=12, after=12)
-    write_report(page, repairs)
+    body()
     page.orientation(wide=False)
     _para(doc, "", before=12)
     if s.signer_title:
@@ -569,20 +572,50 @@ def report_docx(result: Result, repairs: pd.DataFrame, *, figures: dict[str, byt
     """
     s = settings if settings is not None else result.project.report
     page = _Doc(result, figures)
+    return _document(page, s, "docx_subject", lambda: write_report(page, repairs))
+
+
+def _document(page: _Doc, s: ReportSettings, subject: str, body: Callable[[], None]) -> bytes:
+    """The whole document: Decree 30's heading and signature (vi) or a letter (en) around ``body()``."""
     page.page_numbers()
     props = page.doc.core_properties
-    props.title = _clean(f"{text('docx_subject', page.lang)} — {result.project.name}")
+    props.title = _clean(f"{text(subject, page.lang)} — {page.result.project.name}")
     props.author = _clean(s.agency)
     props.language = page.lang
     if page.lang == "vi":
-        _heading_vi(page, s)
-        write_report(page, repairs)
+        _heading_vi(page, s, subject)
+        body()
         page.orientation(wide=False)
         page.doc.add_paragraph()
         _signature_vi(page, s)
     else:
-        _letter(page, s, repairs)
+        _letter(page, s, body, subject)
     buffer = io.BytesIO()
     page.doc.save(buffer)
-    logger.debug("report.docx: %d tables, %d figures", page.tables, page.figure_count)
+    logger.debug("%s: %d tables, %d figures", subject, page.tables, page.figure_count)
     return buffer.getvalue()
+
+
+def sites_report_docx(result: Result, plan: PlanResult, *, settings: ReportSettings | None = None) -> bytes:
+    """``report_sites.docx``: a plan's choice and costs as a Word document to sign.
+
+    The body is :func:`.fund.write_plan_report`'s, as in ``report_sites.html``;
+    the heading and signature are ``report.docx``'s.
+
+    Parameters
+    ----------
+    result : Result
+        The run the plan was made for.
+    plan : PlanResult
+        From :func:`whitezone.siting.plan_sites`.
+    settings : ReportSettings, optional
+        Who issues and signs; default the project's ``[report]``.
+
+    Returns
+    -------
+    bytes
+    """
+    s = settings if settings is not None else result.project.report
+    page = _Doc(result, None)
+    return _document(page, s, "docx_sites_subject",
+                     lambda: write_plan_report(page, plan, communes=result.layers.communes))

@@ -19,11 +19,13 @@ import pandas as pd
 
 from ..i18n import column_label, message
 from ..result import Result, Validation
+from ..siting import PlanResult
+from .fund import write_plan_report
 from .measured import validation_figures, validation_section
 from .outline import Page, cell_texts, header_groups, headline_texts, text, write_report
 from .style import CSS
 
-__all__ = ["render_table", "report_html", "validation_html"]
+__all__ = ["render_table", "report_html", "sites_report_html", "validation_html"]
 
 
 def _esc(value) -> str:
@@ -158,19 +160,45 @@ def report_html(result: Result, repairs: pd.DataFrame, *, figures: dict[str, byt
     ValueError
         A figure under an unknown key or not a PNG image.
     """
-    lang = result.project.lang
     page = _Page(result, figures)
+    _cover(page, "title", today)
+    write_report(page, repairs)
+    page.add("</body></html>")
+    return "\n".join(page.parts)
+
+
+def _cover(page: _Page, title: str, today: date | None) -> None:
+    """The page's head and cover: the title ``title``, the project, the date, credit and run lines."""
+    lang, name = page.lang, page.result.project.name
     day = today or date.today()
     shown_day = day.strftime("%d/%m/%Y") if lang == "vi" else day.isoformat()
     made, run = page.credit_lines()
     page.add(f"<!DOCTYPE html><html lang='{_esc(lang)}'><head><meta charset='utf-8'>"
              "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-             f"<title>{_esc(result.project.name)}</title><style>{CSS}</style></head><body>"
-             f"<header class='cover'><h1>{_esc(text('title', lang))}</h1>"
-             f"<p class='project'>{_esc(result.project.name)}</p>"
+             f"<title>{_esc(name)}</title><style>{CSS}</style></head><body>"
+             f"<header class='cover'><h1>{_esc(text(title, lang))}</h1>"
+             f"<p class='project'>{_esc(name)}</p>"
              f"<p class='meta'>{_esc(text('date', lang))}: {_esc(shown_day)} · {_esc(made)}</p>"
              f"<p class='meta run'>{_esc(run)}</p></header>")  # fmt: skip
-    write_report(page, repairs)
+
+
+def sites_report_html(result: Result, plan: PlanResult, *, today: date | None = None) -> str:
+    """``report_sites.html``: a plan's choice and costs as one self-contained, printable page.
+
+    The outline is :func:`.fund.write_plan_report`'s; every text escaped.
+
+    Parameters
+    ----------
+    result : Result
+        The run the plan was made for (project, language, communes' names).
+    plan : PlanResult
+        From :func:`whitezone.siting.plan_sites`.
+    today : date, optional
+        The report's date (default today).
+    """
+    page = _Page(result, None)
+    _cover(page, "sites_title", today)
+    write_plan_report(page, plan, communes=result.layers.communes)
     page.add("</body></html>")
     return "\n".join(page.parts)
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
+from numbers import Number
 
 import pandas as pd
 
@@ -99,20 +100,28 @@ def cell_texts(frame: pd.DataFrame, lang: str) -> tuple[list[list[str]], list[li
 
     Numbers are formatted for ``lang`` by their column's kind; a count with
     its whole (:data:`_FRACTIONS`) is printed "127/130".  A cell is a number
-    when its value is not text and its column's kind is not text.
+    when its value is not text and its column's kind is not text.  A table
+    may say more in its ``attrs``: ``"decimals"`` (column -> decimals of its
+    numbers, over its kind's) and ``"right"`` (columns of numbers already
+    written as text, aligned as numbers).
     """
     columns = [str(c) for c in frame.columns]
+    decimals = frame.attrs.get("decimals", {})
+    right = frozenset(frame.attrs.get("right", ()))
     texts, numeric = [], []
     for row in frame.astype(object).itertuples(index=False):
         values = dict(zip(columns, row, strict=True))
         shown_row, numeric_row = [], []
         for col, value in values.items():
-            shown = format_cell(value, col, lang)
+            if col in decimals and isinstance(value, Number) and not isinstance(value, bool):
+                shown = format_number(value, lang, decimals[col])
+            else:
+                shown = format_cell(value, col, lang)
             whole = _FRACTIONS.get(col)
             if whole in values and not is_missing(value) and not is_missing(values[whole]):
                 shown = f"{shown}/{format_cell(values[whole], whole, lang)}"
             shown_row.append(shown)
-            numeric_row.append(column_kind(col) != "text" and not isinstance(value, str))
+            numeric_row.append(col in right or (column_kind(col) != "text" and not isinstance(value, str)))
         texts.append(shown_row)
         numeric.append(numeric_row)
     return texts, numeric
