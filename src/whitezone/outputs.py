@@ -32,11 +32,13 @@ from .maps.static import static_maps
 from .postgis import DEFAULT_SCHEMA, DatabaseURL, parse_url, split_table, write_tables
 from .rasters import coverage_rasters
 from .report import html_to_pdf, report_docx, report_html, report_sheets
-from .report.html import validation_html
+from .report.docx import sites_report_docx
+from .report.html import sites_report_html, validation_html
 from .result import Result, Validation
 from .schema import village_table, with_lon_lat
 from .staging import OutputFolder
 from .styles import (
+    backhaul_style,
     commune_style,
     hexagon_styles,
     post_layers,
@@ -260,7 +262,13 @@ def write_scenarios(result: Result, runs: list, folder: str | Path | None = None
 
 def write_plan(result: Result, plan, folder: str | Path | None = None, *,
                self_contained: bool | None = None) -> dict[str, Path]:  # fmt: skip
-    """Write ``priority_sites.csv`` / ``.gpkg``, ``priority_villages.csv``, ``priority_communes.csv`` and ``map_sites.html``.
+    """Write a plan's tables, its report (``report_sites.html`` / ``.docx``) and ``map_sites.html``.
+
+    Files: ``priority_sites.csv`` / ``.gpkg`` (a priced plan's backhaul lines
+    as the GeoPackage's second layer, ``backhaul``), ``priority_villages.csv``,
+    ``priority_communes.csv``, ``report_sites.html`` and ``report_sites.docx``
+    (the choice and what it costs: :func:`whitezone.report.fund.write_plan_report`)
+    and ``map_sites.html`` (the sites as stars, their backhaul as lines).
 
     Parameters
     ----------
@@ -274,12 +282,23 @@ def write_plan(result: Result, plan, folder: str | Path | None = None, *,
     dict
         File name -> path.
     """
+    lang = result.project.lang
+    links = plan.links if plan.links is not None and len(plan.links) else None
     with _transaction(result, folder, "sites", siting=plan.settings) as out:
-        _points(out, "priority_sites", plan.table, gpkg=True,
-                style=priority_style(plan.table, lang=result.project.lang))  # fmt: skip
+        layers = {"priority_sites": plan.table}
+        styles = {"priority_sites": priority_style(plan.table, lang=lang)}
+        if links is not None:
+            layers["backhaul"] = links
+            styles["backhaul"] = backhaul_style(links, lang=lang)
+        write_gpkg_layers(layers, out.path("priority_sites.gpkg"), styles=styles)
+        write_csv(with_lon_lat(plan.table), out.path("priority_sites.csv"))
         write_csv(plan.assignments, out.path("priority_villages.csv"))
         write_csv(plan.communes(), out.path("priority_communes.csv"))
-        _map(result, out, "map_sites.html", coverage_map(replace(result, priority_sites=plan.table)),
+        write_text(sites_report_html(result, plan), out.path("report_sites.html"))
+        with atomic_path(out.path("report_sites.docx")) as tmp:
+            tmp.write_bytes(sites_report_docx(result, plan))
+        _map(result, out, "map_sites.html",
+             coverage_map(replace(result, priority_sites=plan.table), priority_links=links),
              self_contained)  # fmt: skip
     return _paths(out)
 

@@ -11,7 +11,9 @@ as the layer's default, so QGIS opens it drawn as ``map.html`` draws it:
 * sites categorized by operator in the map's operator colours, each legend
   entry naming the operator's technologies;
 * postal points by kind, with a second layer of rings of the service radius;
-* priority sites as stars graduated by rank, each labelled with its rank.
+* priority sites as stars graduated by rank, each labelled with its rank;
+  their backhaul (``priority_sites.gpkg``'s ``backhaul`` layer) as lines
+  categorized by kind in the map's colours (:data:`whitezone.maps.BACKHAUL_COLORS`).
 
 Legend entries follow the project's language (:mod:`whitezone.i18n`).  The
 XML is built with ElementTree, so a user's operator or kind name is escaped
@@ -32,12 +34,20 @@ import numpy as np
 import pandas as pd
 
 from .i18n import Messages
-from .maps import CHOROPLETHS, CLASS_COLORS, OPERATOR_COLORS, OTHER_COLOR, PRIORITY_COLOR
+from .maps import (
+    BACKHAUL_COLORS,
+    CHOROPLETHS,
+    CLASS_COLORS,
+    OPERATOR_COLORS,
+    OTHER_COLOR,
+    PRIORITY_COLOR,
+)
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
     "LayerStyle",
+    "backhaul_style",
     "commune_style",
     "hexagon_styles",
     "post_layers",
@@ -60,7 +70,7 @@ PX_PER_MM = 3.78
 #: ``layerGeometryType`` of a QML.
 GEOMETRY_TYPES = {"point": 0, "line": 1, "polygon": 2}
 #: What the SLD draws each geometry with.
-SYMBOLIZERS = {"point": "PointSymbolizer", "polygon": "PolygonSymbolizer"}
+SYMBOLIZERS = {"point": "PointSymbolizer", "line": "LineSymbolizer", "polygon": "PolygonSymbolizer"}
 
 SLD = "http://www.opengis.net/sld"
 SE = "http://www.opengis.net/se"
@@ -102,7 +112,7 @@ class LayerStyle:
 
 @dataclass(frozen=True)
 class _Look:
-    """How a feature is drawn (marker diameter and outline in mm)."""
+    """How a feature is drawn (marker diameter and outline in mm; a line in ``fill``, ``stroke_mm`` wide)."""
 
     fill: str
     stroke: str = "#000000"
@@ -110,6 +120,7 @@ class _Look:
     stroke_mm: float = 0.2
     shape: str = "circle"
     opacity: float = 1.0
+    dash: bool = False
 
 
 @dataclass(frozen=True)
@@ -175,9 +186,16 @@ def _options(parent: ET.Element, props: Mapping[str, str]) -> None:
 
 
 def _qml_symbol(name: str, look: _Look, geometry: str) -> ET.Element:
-    kind = "marker" if geometry == "point" else "fill"
+    kind = {"point": "marker", "line": "line"}.get(geometry, "fill")
     symbol = ET.Element("symbol", name=name, type=kind, alpha="1", clip_to_extent="1", force_rhr="0")
-    if geometry == "point":
+    if geometry == "line":
+        layer = ET.SubElement(symbol, "layer", {"class": "SimpleLine", "enabled": "1", "locked": "0",
+                                                "pass": "0"})  # fmt: skip
+        _options(layer, {"line_color": _qgis_color(look.fill, look.opacity),
+                         "line_style": "dash" if look.dash else "solid",
+                         "line_width": f"{look.stroke_mm:g}", "line_width_unit": "MM",
+                         "capstyle": "round", "joinstyle": "round"})  # fmt: skip
+    elif geometry == "point":
         layer = ET.SubElement(symbol, "layer", {"class": "SimpleMarker", "enabled": "1", "locked": "0",
                                                 "pass": "0"})  # fmt: skip
         _options(layer, {"name": look.shape, "color": _qgis_color(look.fill, look.opacity),
@@ -290,6 +308,13 @@ def _sld_filter(rule_node: ET.Element, rule: _Rule, column: str, *, first: bool)
 
 def _sld_symbolizer(rule_node: ET.Element, look: _Look, geometry: str) -> None:
     symbolizer = _se(rule_node, SYMBOLIZERS[geometry])
+    if geometry == "line":
+        stroke = _se(symbolizer, "Stroke")
+        _svg(stroke, "stroke", look.fill)
+        _svg(stroke, "stroke-width", f"{look.stroke_mm * PX_PER_MM:.2g}")
+        if look.dash:
+            _svg(stroke, "stroke-dasharray", "6 4")
+        return
     if geometry == "point":
         graphic = _se(symbolizer, "Graphic")
         mark = _se(graphic, "Mark")
@@ -580,3 +605,23 @@ def priority_style(table: pd.DataFrame, *, lang: str, layer: str = "priority_sit
                            lower=first - 0.5 if i == 0 else float(first - 1), upper=float(last)))  # fmt: skip
     return _style(layer=layer, title=t("map.layer_priority"), kind="graduatedSymbol", column="rank",
                   rules=rules, geometry="point", label_field="rank")  # fmt: skip
+
+
+def backhaul_style(links: pd.DataFrame, *, lang: str, layer: str = "backhaul") -> LayerStyle:
+    """A plan's backhaul lines categorized by kind (fiber, microwave, relay dashed) in ``map_sites.html``'s colours.
+
+    Parameters
+    ----------
+    links : DataFrame
+        :attr:`whitezone.siting.PlanResult.links`: ``backhaul``.
+    lang : {"vi", "en"}
+    layer : str
+    """
+    t = Messages(lang)
+    present = {str(k) for k in links["backhaul"].dropna()} if "backhaul" in links else set()
+    kinds = [k for k in BACKHAUL_COLORS if k in present] or list(BACKHAUL_COLORS)
+    rules = [_Rule(t(f"cost.kind.{kind}"), _Look(BACKHAUL_COLORS[kind], stroke_mm=0.8, dash=kind == "relay"),
+                   value=kind) for kind in kinds]  # fmt: skip
+    rules.append(_Rule(t.value("unclassified"), _Look(OTHER_COLOR, stroke_mm=0.6), value=None))
+    return _style(layer=layer, title=t("map.layer_backhaul"), kind="categorizedSymbol", column="backhaul",
+                  rules=rules, geometry="line")  # fmt: skip

@@ -44,7 +44,7 @@ from .choropleth import AreaShapes, Choropleth
 from .points import PointLayer
 from .shapes import simplify_coverage
 
-__all__ = ["CLASS_COLORS", "PRIORITY_COLOR", "coverage_map", "escape_frame"]
+__all__ = ["BACKHAUL_COLORS", "CLASS_COLORS", "PRIORITY_COLOR", "coverage_map", "escape_frame"]
 
 #: Colours of the signal classes (red = no signal).
 CLASS_COLORS = {"none": "#d7191c", "weak": "#fdae61", "good": "#1a9641"}
@@ -52,6 +52,8 @@ CLASS_COLORS = {"none": "#d7191c", "weak": "#fdae61", "good": "#1a9641"}
 CHANGE_COLORS = {"lose": "#7f0000", "worse": "#f46d43", "gain": "#1a9641"}
 OTHER_COLOR = "#7b7b7b"
 PRIORITY_COLOR = "#d4a000"
+#: Colours of a plan's backhaul lines by kind (a relay dashed: it goes through another chosen site).
+BACKHAUL_COLORS = {"fiber": "#6a3d9a", "microwave": "#1f78b4", "relay": "#e7298a"}
 OPERATOR_COLORS = ("#3b4cc0", "#8e44ad", "#16a085", "#d35400", "#2c3e50", "#c0392b")
 #: Simplification of polygons and lines for the page (degrees, ~20 m).
 SIMPLIFY_DEG = 0.0002
@@ -126,7 +128,8 @@ requestAnimationFrame(function () {
 
 
 def coverage_map(result: Result, *, lang: str | None = None, scenarios=None,
-                 national: bool | None = None) -> folium.Map:
+                 national: bool | None = None,
+                 priority_links: gpd.GeoDataFrame | None = None) -> folium.Map:  # fmt: skip
     """Build the map of a run.
 
     Parameters
@@ -142,6 +145,10 @@ def coverage_map(result: Result, *, lang: str | None = None, scenarios=None,
         Open on the provinces and drill down to the communes (zoom in, or
         click a province); default when the run has at least
         ``NATIONAL_COMMUNES`` communes in more than one province.
+    priority_links : GeoDataFrame, optional
+        A priced plan's backhaul lines (:attr:`whitezone.siting.PlanResult.links`:
+        ``candidate_id``, ``backhaul``, ``backhaul_to``, ``backhaul_km``),
+        drawn coloured by kind (:data:`BACKHAUL_COLORS`).
 
     Returns
     -------
@@ -166,11 +173,12 @@ def coverage_map(result: Result, *, lang: str | None = None, scenarios=None,
     _fiber_layer(fmap, result, t)
     _poi_layer(fmap, result, t)
     _priority_layer(fmap, result, t)
+    kinds = _backhaul_layer(fmap, priority_links, t)
     for run in scenarios or ():
         _scenario_layers(fmap, run, t)
     _legend(fmap, t, priority=result.priority_sites is not None and len(result.priority_sites) > 0,
             changes=bool(scenarios), run=t("map.run", run_id=result.run.run_id,
-                                           version=result.run.version))  # fmt: skip
+                                           version=result.run.version), backhaul=kinds)  # fmt: skip
     _MetricScale().add_to(fmap)
     Fullscreen(position="topleft", title=t("map.fullscreen"),
                title_cancel=t("map.exit_fullscreen")).add_to(fmap)  # fmt: skip
@@ -456,6 +464,36 @@ def _priority_layer(fmap, result: Result, t: Messages) -> None:
     layer.add_to(fmap)
 
 
+def _backhaul_layer(fmap, links: gpd.GeoDataFrame | None, t: Messages) -> list[str]:
+    """A plan's backhaul lines coloured by kind, with a tooltip (kind, km, hub); the kinds drawn."""
+    if links is None or len(links) == 0:
+        return []
+    lines = links[~(links.geometry.isna() | links.geometry.is_empty).to_numpy()]
+    if lines.empty:
+        return []
+    kind = lines["backhaul"].astype(object).where(lines["backhaul"].notna(), "")
+    data = _clean(gpd.GeoDataFrame({
+        "kind": kind.map(lambda k: k if k in BACKHAUL_COLORS else "").to_numpy(),
+        "backhaul": kind.map(lambda k: t(f"cost.kind.{k}") if t.has(f"cost.kind.{k}") else k).to_numpy(),
+        "backhaul_km": lines["backhaul_km"].to_numpy(dtype=float),
+        "backhaul_to": lines["backhaul_to"].to_numpy(dtype=object),
+        "candidate_id": lines["candidate_id"].to_numpy(dtype=object),
+    }, geometry=lines.geometry.to_crs(4326).to_numpy(), crs=4326),
+        ["kind", "backhaul", "backhaul_km", "backhaul_to", "candidate_id"])  # fmt: skip
+    if "backhaul_km" in data:
+        data["backhaul_km"] = lines["backhaul_km"].astype(float).round(1).to_numpy()
+
+    def style(feature) -> dict:
+        k = feature["properties"]["kind"]
+        return {"color": BACKHAUL_COLORS.get(k, OTHER_COLOR), "weight": 3, "opacity": 0.9,
+                **({"dashArray": "6 4"} if k == "relay" else {})}  # fmt: skip
+
+    shown = ["candidate_id", "backhaul", "backhaul_km", "backhaul_to"]
+    folium.GeoJson(data, name=t("map.layer_backhaul"), show=True, style_function=style,
+                   tooltip=folium.GeoJsonTooltip(shown, aliases=[t(f"map.{f}") for f in shown])).add_to(fmap)  # fmt: skip
+    return [k for k in BACKHAUL_COLORS if (kind == k).any()]
+
+
 def _scenario_layers(fmap, run, t: Messages) -> None:
     """One layer per change of a scenario's villages: losing all signal, worse, gaining."""
     label = run.scenario.label or run.scenario.name
@@ -475,7 +513,8 @@ def _scenario_layers(fmap, run, t: Messages) -> None:
                    tooltip=part["village"].fillna(part["village_id"]), lang=t.lang).add_to(fmap)  # fmt: skip
 
 
-def _legend(fmap, t: Messages, *, priority: bool, changes: bool, run: str) -> None:
+def _legend(fmap, t: Messages, *, priority: bool, changes: bool, run: str,
+            backhaul: tuple[str, ...] | list[str] = ()) -> None:  # fmt: skip
     def dot(color: str, label: str) -> str:
         return (f'<div><span style="display:inline-block;width:10px;height:10px;border-radius:5px;'
                 f'background:{color};margin-right:6px"></span>{html.escape(label)}</div>')  # fmt: skip
@@ -484,6 +523,11 @@ def _legend(fmap, t: Messages, *, priority: bool, changes: bool, run: str) -> No
     if priority:
         rows += (f'<div><span style="color:{PRIORITY_COLOR};text-shadow:0 0 2px #000;'
                  f'margin-right:4px">★</span>{html.escape(t("map.layer_priority"))}</div>')  # fmt: skip
+    for kind in backhaul:
+        line = "dashed" if kind == "relay" else "solid"
+        rows += (f'<div><span style="display:inline-block;width:16px;height:0;border-top:3px {line} '
+                 f'{BACKHAUL_COLORS[kind]};margin-right:6px;vertical-align:middle"></span>'
+                 f'{html.escape(t("map.backhaul"))}: {html.escape(t("cost.kind." + kind))}</div>')  # fmt: skip
     if changes:
         rows += f"<b>{html.escape(t('map.legend_changes'))}</b>"
         rows += "".join(dot(CHANGE_COLORS[c], t.value(c)) for c in ("lose", "worse", "gain"))
