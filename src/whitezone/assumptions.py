@@ -265,7 +265,9 @@ class CapacitySettings:
         What each school needs (Giga's target).
     noise_figure_db, interference_margin_db : float
         SINR = signal − (−174 dBm/Hz + 10 log10(bandwidth) + noise figure)
-        − interference margin, where the model gives a signal.
+        − interference margin, where the model gives a signal; the bandwidth
+        is that of the quantity the signal is (one resource element, 15 kHz,
+        for 4G's RSRP; 30 kHz for 5G's SS-RSRP: :mod:`whitezone.capacity`).
     sinr_good_db, sinr_weak_db : float
         SINR assumed for villages of good and weak signal when the model
         gives no signal (the radius model).
@@ -441,6 +443,10 @@ _CAPACITY_KEYS = tuple(f.name for f in fields(CapacitySettings))
 def parse_capacity(problems: Problems, table: Any) -> CapacitySettings:
     """Read ``[capacity]``; every problem reported.
 
+    Shares are from 0 to 1, but a control overhead below 1 (at 1 no cell
+    carries anything); bandwidths above 0; a technology named twice is
+    checked once.  The check itself is :func:`whitezone.capacity.capacity_check`.
+
     Parameters
     ----------
     problems : Problems
@@ -465,9 +471,13 @@ def parse_capacity(problems: Problems, table: Any) -> CapacitySettings:
                 problems.add(f"expected technologies such as [\"4G\"], got {value!r}; known: "
                              f"{', '.join(_TECHS)}", column=column)  # fmt: skip
             else:
-                values[key] = tuple(techs)
+                values[key] = tuple(dict.fromkeys(techs))
         elif key == "bandwidth_mhz":
             parsed = _per_technology(problems, column, value)
+            for tech, mhz in list((parsed or {}).items()):
+                if mhz <= 0:
+                    problems.add(f"expected a bandwidth above 0 MHz, got {mhz:g}", column=f"{column}.{tech}")
+                    del parsed[tech]
             if parsed is not None:
                 values[key] = {**CapacitySettings().bandwidth_mhz, **parsed}
         elif key in ("sinr_good_db", "sinr_weak_db"):
@@ -477,7 +487,9 @@ def parse_capacity(problems: Problems, table: Any) -> CapacitySettings:
         else:
             high = 1.0 if key in ("control_overhead", "penetration", "busy_hour_share") else math.inf
             number = _number(problems, column, value, high=high)
-            if number is not None:
+            if number is not None and key == "control_overhead" and number >= 1:
+                problems.add(f"expected a control overhead below 1, got {number:g}", column=column)
+            elif number is not None:
                 values[key] = number
     out = CapacitySettings(**values)
     missing = [t for t in out.technologies if t not in out.bandwidth_mhz]

@@ -23,7 +23,7 @@ from .layers import Layers
 from .models import CoverageModel
 from .project import Project
 
-__all__ = ["Result", "RunInfo", "Summaries", "Validation"]
+__all__ = ["CapacityCheck", "Result", "RunInfo", "Summaries", "Validation"]
 
 
 @dataclass
@@ -74,6 +74,41 @@ class Validation:
     summary: pd.DataFrame
     confusion: pd.DataFrame
     yields_dbm: bool
+
+
+@dataclass
+class CapacityCheck:
+    """Whether coverage carries broadband at the busy hour (:func:`whitezone.capacity.capacity_check`).
+
+    Attributes
+    ----------
+    technologies : list of str
+        The technologies checked: those of ``[capacity] technologies`` the run has.
+    cells : DataFrame
+        One row per cell carrying a village or a school: ``technology``,
+        ``site_id``, ``cell_id`` (the site's id for an omnidirectional
+        site-technology), ``villages``, ``people``, ``schools``,
+        ``demand_mbps``, ``rbs_needed``, ``rbs_available``, ``load``
+        (needed over available) and ``short`` (load above 1).
+    villages : DataFrame
+        Index of the run's villages: per technology ``capacity_ok_<tech>``
+        (True / False, <NA> where the technology does not serve the village)
+        and ``load_<tech>`` (its cell's load, NaN where not served), then
+        ``capacity_short`` (served by a checked technology, and short on
+        every one that serves it).
+    schools : DataFrame or None
+        The same for the points of interest that are schools (index of the
+        run's points of interest); None without points of interest.
+    communes : DataFrame
+        Indexed by ``commune_id``: ``villages_short_capacity``,
+        ``population_short_capacity``, ``schools_short_capacity``.
+    """
+
+    technologies: list[str]
+    cells: pd.DataFrame
+    villages: pd.DataFrame
+    schools: pd.DataFrame | None
+    communes: pd.DataFrame
 
 
 @dataclass(frozen=True)
@@ -129,6 +164,8 @@ class Result:
     validation : Validation or None
         The model compared with the project's measurements, when it has some
         (:func:`whitezone.validation.validate`).
+    capacity : CapacityCheck or None
+        Busy-hour demand against each cell's capacity (``[capacity]``).
     run : RunInfo
         The run's identity, shown by the report and the map.
     outputs : dict
@@ -149,6 +186,7 @@ class Result:
     priority_sites: gpd.GeoDataFrame | None = None
     service_radius_km: float | None = None
     validation: Validation | None = None
+    capacity: CapacityCheck | None = None
     run: RunInfo = field(default_factory=RunInfo.new)
     outputs: dict[str, Path] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
