@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .broadband import broadband_by_commune, within_reach
+from .capacity import capacity_check
 from .classify import classify_points, classify_villages, technologies_of
 from .crs import equal_area_crs
 from .engine import LOCAL_SCHEDULERS, DaskModel, dask_client
@@ -183,6 +184,12 @@ def analyse(layers: Layers, project: Project, *, model: CoverageModel | None = N
                              reach_km=project.broadband_reach_km)  # fmt: skip
 
     step(STEPS[5])
+    # Busy-hour demand against each cell's capacity: villages and schools short of it.
+    capacity = capacity_check(villages, settings=project.capacity, technologies=techs, pois=pois)
+    _add_capacity(villages, capacity.villages, capacity.technologies)
+    if pois is not None and capacity.schools is not None:
+        _add_capacity(pois, capacity.schools, capacity.technologies)
+    extra.append(capacity.communes)
     table = commune_indicators(villages, communes, technologies=techs, extra=extra)
     summaries = summarise(table, province_name=project.name)
     check_reconciliation(villages, summaries, techs)
@@ -203,7 +210,14 @@ def analyse(layers: Layers, project: Project, *, model: CoverageModel | None = N
     return Result(project=project, layers=layers, villages=villages, communes=commune_layer,
                   summaries=summaries, technologies=techs, model=model, pois=pois,
                   coverage=grid, service_radius_km=radius, validation=checked,
-                  timings=timings)  # fmt: skip
+                  capacity=capacity, timings=timings)  # fmt: skip
+
+
+def _add_capacity(frame: pd.DataFrame, check: pd.DataFrame, technologies: list[str]) -> None:
+    """Add ``capacity_ok_<tech>`` and ``load_<tech>`` to the run's own ``frame`` (<NA> on rows off ``check``)."""
+    for tech in technologies:
+        for col in (f"capacity_ok_{tech.lower()}", f"load_{tech.lower()}"):
+            frame[col] = check[col].reindex(frame.index)
 
 
 def _names_where(classes: pd.DataFrame, value: str) -> pd.Series:

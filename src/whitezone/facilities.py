@@ -53,7 +53,9 @@ def classify_pois(
     -------
     GeoDataFrame
         A copy of ``pois`` with ``class_any``, ``class_<tech>``,
-        ``site_<tech>`` and ``fixed_broadband`` filled.
+        ``site_<tech>``, ``cell_<tech>`` (when the sites are cells),
+        ``signal_dbm_<tech>`` (models with a signal; what the capacity check
+        reads, :mod:`whitezone.capacity`) and ``fixed_broadband`` filled.
     """
     out = pois.copy()
     known = out["commune_id"].isin(communes["commune_id"]).fillna(False).to_numpy(dtype=bool)
@@ -61,9 +63,13 @@ def classify_pois(
         found, _ = assign_communes(out.geometry[~known].reset_index(drop=True), communes, snap_km=2.0)
         out.loc[~known, "commune_id"] = found.to_numpy()
     classes = classify_points(out.geometry, sites, model=model, crs=crs, technologies=technologies)
+    kept = ("site_", "cell_", "signal_dbm_") if model is not None and model.yields_dbm \
+        else ("site_", "cell_")
     for col in classes:
-        if col.startswith(("class_", "site_")):
-            out[col] = classes[col].astype("string") if col.startswith("class_") else classes[col]
+        if col.startswith("class_"):
+            out[col] = classes[col].astype("string")
+        elif col.startswith(kept):
+            out[col] = classes[col]
     if fiber is not None:
         by_fiber = within_reach(out.geometry, fiber, reach_km=reach_km, crs=crs)
         out["fixed_broadband"] = out["fixed_broadband"].astype("boolean").fillna(by_fiber)

@@ -40,6 +40,7 @@ from .postal import people_per_point, service_radius_km
 from .result import Summaries
 
 __all__ = [
+    "CAPACITY_COLUMNS",
     "aggregate",
     "area_coverage",
     "by_level",
@@ -49,6 +50,9 @@ __all__ = [
     "site_counts",
     "summarise",
 ]
+
+#: The capacity check's counts (:mod:`whitezone.capacity`): summed like the others.
+CAPACITY_COLUMNS = ("villages_short_capacity", "population_short_capacity", "schools_short_capacity")
 
 
 def commune_indicators(
@@ -107,7 +111,8 @@ def commune_indicators(
         joined = table[["commune_id"]].join(part, on="commune_id").drop(columns="commune_id")
         for col in joined:
             values = joined[col]
-            if pd.api.types.is_integer_dtype(part[col]) or col.startswith(("villages_", "sites", "site_")):
+            if pd.api.types.is_integer_dtype(part[col]) or col.startswith(("villages_", "sites", "site_",
+                                                                            "schools_")):
                 values = values.fillna(0).astype(np.int64)
             elif col.startswith(("population", "area_covered")):
                 values = values.fillna(0.0)
@@ -155,6 +160,7 @@ def _ordered(columns, suffixes: list[str]) -> list[str]:
         for cat in CATEGORIES:
             order += [f"population_{cat}{sfx}", f"pct_population_{cat}{sfx}"]
     order += ["villages_no_broadband", "pct_no_broadband"]
+    order += list(CAPACITY_COLUMNS)
     for sfx in suffixes:
         order += [f"area_covered_km2{sfx}", f"pct_area_covered{sfx}"]
     grouped = [c for c in order if c in columns]
@@ -198,6 +204,7 @@ def aggregate(communes: pd.DataFrame, by: str) -> pd.DataFrame:
         c for c in table.columns
         if c.startswith(("villages", "population", "communes", "centers_", "post_points", "area_km2",
                          "area_covered", "sites", "site_technologies", "cells"))
+        or c in CAPACITY_COLUMNS
     ]  # fmt: skip
     summed = table[numeric].groupby(groups.to_numpy(), sort=False).sum()
     summed.index.name = by
@@ -242,7 +249,8 @@ def check_reconciliation(villages: pd.DataFrame, summaries: Summaries, technolog
 
     none + weak + good + unclassified = villages for every row and
     technology; communes sum to the districts and to the province; the
-    province total equals the number of input villages.
+    province total equals the number of input villages; villages short of
+    capacity are covered ones (never more than weak + good).
 
     Raises
     ------
@@ -255,6 +263,10 @@ def check_reconciliation(villages: pd.DataFrame, summaries: Summaries, technolog
     suffixes = list(class_suffixes(technologies))
     for name, table in tables.items():
         reconcile(table, suffixes, villages=len(villages), name=name)
+        if "villages_short_capacity" in table and \
+                (table["villages_short_capacity"] > table["villages_weak"] + table["villages_good"]).any():
+            raise WhitezoneError(f"internal error: {name} counts more villages short of capacity "
+                                 "than covered")  # fmt: skip
     # The province's counts are the rows of villages.csv with each class.
     cls = villages["class_any"].astype(object)
     rows = {cat: int((cls == cat).sum()) for cat in CLASSES}

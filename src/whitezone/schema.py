@@ -48,7 +48,11 @@ def village_table(villages: pd.DataFrame, *, technologies: list[str], signal: bo
         ``site_<tech>``, ``distance_km_<tech>`` (rounded to metres),
         ``signal_dbm_<tech>`` (0.1 dB), ``p_good_<tech>`` and ``p_weak_<tech>``
         (the probability of reaching each threshold) and
-        ``line_of_sight_<tech>``, ``line_of_sight_worst_<tech>`` (when the model gives them), then ``operators_good``, ``operators_weak``,
+        ``line_of_sight_<tech>``, ``line_of_sight_worst_<tech>`` (when the
+        model gives them) and, for the technologies the capacity check
+        covers (:mod:`whitezone.capacity`), ``capacity_ok_<tech>`` and
+        ``load_<tech>`` (its cell's busy-hour load, 0.001), then
+        ``operators_good``, ``operators_weak``,
         ``post_distance_km``, ``fixed_broadband``, ``source_row``.  A
         GeoDataFrame keeps its geometry.
     """
@@ -76,6 +80,10 @@ def village_table(villages: pd.DataFrame, *, technologies: list[str], signal: bo
         for key in ("line_of_sight", "line_of_sight_worst"):
             if f"{key}_{t}" in v:
                 out[f"{key}_{t}"] = v[f"{key}_{t}"]
+        if f"capacity_ok_{t}" in v:
+            out[f"capacity_ok_{t}"] = v[f"capacity_ok_{t}"]
+        if f"load_{t}" in v:
+            out[f"load_{t}"] = v[f"load_{t}"].round(3)
     for col in VILLAGE_LAST:
         if col in v:
             out[col] = v[col]
