@@ -25,7 +25,7 @@ import whitezone
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 NAMES = ("01_sample_walkthrough.ipynb", "02_bring_your_own_data.ipynb",
-         "03_calibrate_to_a_drive_test.ipynb")
+         "03_calibrate_to_a_drive_test.ipynb", "04_what_the_fund_should_pay_for.ipynb")
 CELL_TIMEOUT_S = 300
 KERNEL = "whitezone-tests"
 
@@ -112,6 +112,10 @@ def test_notebook_runs(name, tmp_path):
                 assert abs(found["offset_db"]) < 1 and abs(found["slope_db_per_decade"]) < 2
                 assert abs(found["sigma_db"]) < 0.7
         assert shown.count("(found − true)") == 3
+    elif name.startswith("04"):
+        # the plan was priced, and the fund's report and map were written
+        assert "set: pytal" in shown and "subsidy_per_person" in shown
+        assert "report_sites.html" in shown and "report_sites.docx" in shown
     else:
         # the deliberate mistakes are reported with file, row and column
         assert "thon_loi.csv, row 14, column 'Vĩ độ'" in shown
