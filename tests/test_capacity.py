@@ -21,7 +21,9 @@ from whitezone.capacity import (
 from whitezone.errors import Problems
 from whitezone.i18n import column_label
 
-DEFAULT = CapacitySettings()
+#: The hand computations below take a weak village at CQI 4 and a good one at CQI 9, one
+#: cell per site (the defaults are CQI 6 / CQI 11 and three sectors, tested on their own).
+DEFAULT = CapacitySettings(sinr_good_db=10.3, sinr_weak_db=0.2, sectors_per_site=1)
 #: 12 subcarriers x 14 symbols x 1000 /s x (1 - 0.18 control) = 137,760 resource elements a second.
 ELEMENTS = 12 * 14 * 1000 * 0.82
 
@@ -142,8 +144,8 @@ def test_one_cell_two_villages_and_a_school_by_hand():
 
 def test_a_cell_just_under_and_just_over_full_load():
     # One good village alone: load 1 at 100 x 0.330624 / 0.05 = 661.248 people.
-    under = capacity_check(villages([("V", "C", 661, "good", "A")]), technologies=["4G"])
-    over = capacity_check(villages([("V", "C", 662, "good", "A")]), technologies=["4G"])
+    under = capacity_check(villages([("V", "C", 661, "good", "A")]), settings=DEFAULT, technologies=["4G"])
+    over = capacity_check(villages([("V", "C", 662, "good", "A")]), settings=DEFAULT, technologies=["4G"])
     assert under.cells["load"].iloc[0] == pytest.approx(661 * 0.05 / 0.330624 / 100)
     assert under.cells["load"].iloc[0] < 1 < over.cells["load"].iloc[0]
     assert under.villages["capacity_ok_4g"].tolist() == [True]
@@ -159,16 +161,16 @@ def test_signal_in_dbm_sets_the_sinr_where_the_model_gives_one():
     # V1 200 people (10 Mbps): 14.2333 blocks; V2 100 people (5 Mbps): 13.4426; load 0.276759.
     v = villages([("V1", "C1", 200, "good", "A", -100.0), ("V2", "C1", 100, "weak", "A", -110.0)],
                  signal=True)  # fmt: skip
-    check = capacity_check(v, technologies=["4G"])
+    check = capacity_check(v, settings=DEFAULT, technologies=["4G"])
     assert check.cells["rbs_needed"].iloc[0] == pytest.approx(10 / (ELEMENTS * 5.1 / 1e6)
                                                               + 5 / (ELEMENTS * 2.7 / 1e6))  # fmt: skip
     assert check.cells["load"].iloc[0] == pytest.approx(0.276759, abs=1e-6)
     # The radius model's classes give the same villages far less (10.3 and 0.2 dB).
-    by_class = capacity_check(v.drop(columns="signal_dbm_4g"), technologies=["4G"])
+    by_class = capacity_check(v.drop(columns="signal_dbm_4g"), settings=DEFAULT, technologies=["4G"])
     assert by_class.cells["rbs_needed"].iloc[0] == pytest.approx(10 / 0.330624 + 5 / 0.082656)
     # A NaN signal (a model without dBm) falls back on the class.
     blank = v.assign(signal_dbm_4g=np.nan)
-    assert capacity_check(blank, technologies=["4G"]).cells["load"].iloc[0] == \
+    assert capacity_check(blank, settings=DEFAULT, technologies=["4G"]).cells["load"].iloc[0] == \
         pytest.approx(by_class.cells["load"].iloc[0])  # fmt: skip
 
 
@@ -176,7 +178,7 @@ def test_each_sector_is_its_own_cell():
     v = villages([("V1", "C1", 500, "good", "A", "A/0°"), ("V2", "C1", 500, "good", "A", "A/120°"),
                   ("V3", "C1", 500, "good", "A", "A/0°"), ("V4", "C1", 500, "good", "B", "B")],
                  cells=True)  # fmt: skip
-    check = capacity_check(v, technologies=["4G"])
+    check = capacity_check(v, settings=DEFAULT, technologies=["4G"])
     cells = check.cells.set_index("cell_id")
     assert cells.loc[["A/0°", "A/120°", "B"], "villages"].tolist() == [2, 1, 1]
     assert cells.loc["A/0°", "site_id"] == "A"
@@ -222,7 +224,7 @@ def test_a_place_below_the_first_cqi_is_short_and_adds_no_load():
 
 def test_unlocated_villages_and_no_checked_technology():
     v = villages([("V1", "C1", 100, "unlocated", None), ("V2", None, 50, "good", "A")])
-    check = capacity_check(v, technologies=["4G"])
+    check = capacity_check(v, settings=DEFAULT, technologies=["4G"])
     assert check.villages["capacity_ok_4g"].tolist() == [pd.NA, True]
     assert "(no commune)" in check.communes.index
     none = capacity_check(v, technologies=["2G"])
@@ -349,3 +351,18 @@ def test_the_sample_summaries_count_and_reconcile(sample_result):
         for col in table.columns:
             assert column_label(col, "vi") != col, col
     assert 0 < short.sum() < len(r.villages)
+
+
+def test_a_site_without_cells_has_three_sectors_by_default():
+    # One 4G site given without cells: 300 good people need 300 × 0.05 Mbps / (0.441 Mbps per
+    # block at CQI 11's 14.1 dB) = 34.0 blocks of its 3 × 100.
+    v = pd.DataFrame({"class_4g": ["good"], "site_4g": ["A"], "population": [300],
+                      "commune_id": ["C1"]})  # fmt: skip
+    cell = capacity_check(v, settings=CapacitySettings(), technologies=["4G"]).cells.iloc[0]
+    per_block = 12 * 14 * 1000 * 6 * 0.55 * 0.82 / 1e6
+    assert cell["rbs_available"] == 300
+    assert cell["rbs_needed"] == pytest.approx(300 * 0.05 / per_block)
+    assert cell["load"] == pytest.approx(300 * 0.05 / per_block / 300)
+    # a cell given by the sites layer is one sector
+    v["cell_4g"] = ["A/120"]
+    assert capacity_check(v, settings=CapacitySettings(), technologies=["4G"]).cells.iloc[0]["rbs_available"] == 100

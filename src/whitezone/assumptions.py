@@ -270,7 +270,13 @@ class CapacitySettings:
         for 4G's RSRP; 30 kHz for 5G's SS-RSRP: :mod:`whitezone.capacity`).
     sinr_good_db, sinr_weak_db : float
         SINR assumed for villages of good and weak signal when the model
-        gives no signal (the radius model).
+        gives no signal (the radius model): where CQI 11 (64QAM) and CQI 6
+        (QPSK 0.59) begin, mid-range for RSRP at or above the good threshold
+        (−100 dBm) and between the thresholds, by the noise of one resource
+        element.
+    sectors_per_site : int
+        Cells a site given without cells has (and a new site): its carrier's
+        blocks × this many, as a three-sector macro site has.
     """
 
     technologies: tuple[str, ...] = ("4G", "5G")
@@ -282,8 +288,9 @@ class CapacitySettings:
     school_mbps: float = 20.0
     noise_figure_db: float = 7.0
     interference_margin_db: float = 3.0
-    sinr_good_db: float = 10.3
-    sinr_weak_db: float = 0.2
+    sinr_good_db: float = 14.1
+    sinr_weak_db: float = 4.3
+    sectors_per_site: int = 3
 
 
 def _suggest(key: str, allowed: tuple[str, ...]) -> str:
@@ -480,6 +487,11 @@ def parse_capacity(problems: Problems, table: Any) -> CapacitySettings:
                     del parsed[tech]
             if parsed is not None:
                 values[key] = {**CapacitySettings().bandwidth_mhz, **parsed}
+        elif key == "sectors_per_site":
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 12:
+                problems.add(f"expected a whole number of sectors from 1 to 12, got {value!r}", column=column)
+            else:
+                values[key] = value
         elif key in ("sinr_good_db", "sinr_weak_db"):
             number = _number(problems, column, value, low=-50, high=50)
             if number is not None:

@@ -230,19 +230,22 @@ def _places(frame: pd.DataFrame, tech: str, settings: CapacitySettings) -> dict[
     if f"class_{t}" not in frame or f"site_{t}" not in frame:
         empty = np.array([], dtype=object)
         return {"rows": np.array([], dtype=np.int64), "site": empty, "cell": empty,
-                "sinr": np.array([])}  # fmt: skip
+                "sinr": np.array([]), "whole": np.array([], dtype=bool)}  # fmt: skip
     cls = frame[f"class_{t}"].astype("string")
     site = frame[f"site_{t}"].astype("string")
     served = (cls.isin(["good", "weak"]) & site.notna()).fillna(False).to_numpy(dtype=bool)
     good = (cls == "good").fillna(False).to_numpy(dtype=bool)
-    cell = frame[f"cell_{t}"].astype("string").fillna(site) if f"cell_{t}" in frame else site
+    given = frame[f"cell_{t}"].astype("string") if f"cell_{t}" in frame else pd.Series(pd.NA, index=frame.index, dtype="string")
+    whole = given.isna().to_numpy(dtype=bool)  # a site given without cells: its sectors share it
+    cell = given.fillna(site)
     signal = np.full(n, np.nan)
     if f"signal_dbm_{t}" in frame:
         signal = pd.to_numeric(frame[f"signal_dbm_{t}"]).to_numpy(dtype=float, na_value=np.nan)
     sinr = place_sinr_db(signal, good, technology=tech, settings=settings)
     rows = np.flatnonzero(served)
     return {"rows": rows, "site": site.to_numpy(dtype=object, na_value=None)[rows],
-            "cell": cell.to_numpy(dtype=object, na_value=None)[rows], "sinr": sinr[rows]}  # fmt: skip
+            "cell": cell.to_numpy(dtype=object, na_value=None)[rows], "sinr": sinr[rows],
+            "whole": whole[rows]}  # fmt: skip
 
 
 def _population(villages: pd.DataFrame) -> np.ndarray:
@@ -318,6 +321,7 @@ def capacity_check(villages: pd.DataFrame, *, settings: CapacitySettings | None 
         site = np.concatenate([p["site"] for p in places])
         cell = np.concatenate([p["cell"] for p in places])
         sinr = np.concatenate([p["sinr"] for p in places])
+        whole = np.concatenate([p["whole"] for p in places])
         demand = np.concatenate([d[p["rows"]] for (_, d), p in zip(parts, places, strict=True)])
         heads = np.zeros(len(kind))
         heads[: len(places[0]["rows"])] = people[places[0]["rows"]]   # villages first, then schools
@@ -329,9 +333,11 @@ def capacity_check(villages: pd.DataFrame, *, settings: CapacitySettings | None 
         m = len(uniques)
         first = np.unique(codes, return_index=True)[1]
         rbs_needed = np.bincount(codes, weights=needed, minlength=m)
-        available = resource_blocks(settings.bandwidth_mhz[tech])
+        per_carrier = resource_blocks(settings.bandwidth_mhz[tech])
+        available = per_carrier * np.where(whole[first], settings.sectors_per_site, 1).astype(np.int64)
         with np.errstate(divide="ignore", invalid="ignore"):
-            load = rbs_needed / available if available > 0 else np.where(rbs_needed > 0, np.inf, 0.0)
+            load = np.where(available > 0, rbs_needed / np.maximum(available, 1),
+                            np.where(rbs_needed > 0, np.inf, 0.0))  # fmt: skip
         cells.append(pd.DataFrame({
             "technology": tech, "site_id": pd.array(site[first], dtype="string"),
             "cell_id": pd.array(cell[first], dtype="string"),
@@ -339,7 +345,7 @@ def capacity_check(villages: pd.DataFrame, *, settings: CapacitySettings | None 
             "people": np.bincount(codes, weights=heads, minlength=m),
             "schools": np.bincount(codes[kind == 1], minlength=m).astype(np.int64),
             "demand_mbps": np.bincount(codes, weights=demand, minlength=m),
-            "rbs_needed": rbs_needed, "rbs_available": np.int64(available), "load": load,
+            "rbs_needed": rbs_needed, "rbs_available": available, "load": load,
             "short": load > 1.0,
         }).sort_values(["site_id", "cell_id"], kind="stable"))  # fmt: skip
         ok = usable & (load[codes] <= 1.0)

@@ -720,7 +720,7 @@ def _parse_scenarios(problems: Problems, base: Path, table: Any) -> tuple[Scenar
 
 
 SITING_KEYS = ("k", "cost_budget", "candidates", "technology", "target", "weight", "grid_km",
-               "time_limit_s", "height_m", "cost", "costs", "objective")  # fmt: skip
+               "time_limit_s", "height_m", "cost", "costs", "objective", "require_capacity")  # fmt: skip
 
 
 def _parse_siting(problems: Problems, base: Path, table: Any) -> dict[str, Any]:
@@ -745,6 +745,8 @@ def _parse_siting(problems: Problems, base: Path, table: Any) -> dict[str, Any]:
             problems.add(f"expected 'none' or 'weak', got {value!r}", column=column)
         elif key == "weight" and value not in ("population", "villages"):
             problems.add(f"expected 'population' or 'villages', got {value!r}", column=column)
+        elif key == "require_capacity" and not isinstance(value, bool):
+            problems.add(f"expected true or false, got {value!r}", column=column)
         elif key == "costs" and value not in ("model", "given"):
             problems.add(f"expected 'model' (priced by [costs]) or 'given' (the candidates' cost "
                          f"column), got {value!r}", column=column)  # fmt: skip

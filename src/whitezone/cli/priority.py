@@ -33,6 +33,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
                    "candidates' cost column)")  # fmt: skip
     p.add_argument("--cover-all", action="store_true",
                    help="cover every white village some candidate reaches, at least cost")
+    p.add_argument("--require-capacity", action="store_true",
+                   help="a site covers only the villages its carrier can serve at the busy hour")
     p.add_argument("--costs", choices=["model", "given"],
                    help="price candidates by the cost model (default) or take their cost column")
     p.add_argument("--candidates", nargs="+", metavar="KIND",
@@ -67,7 +69,8 @@ def options_of(args: argparse.Namespace, siting: dict) -> dict:
     for name, value in (("k", args.budget), ("cost_budget", args.cost_budget),
                         ("target", args.target), ("time_limit_s", args.time_limit),
                         ("costs", args.costs),
-                        ("objective", "cover_all" if args.cover_all else None)):  # fmt: skip
+                        ("objective", "cover_all" if args.cover_all else None),
+                        ("require_capacity", True if args.require_capacity else None)):  # fmt: skip
         if value is not None:
             options[name] = value
     if args.candidates is not None:

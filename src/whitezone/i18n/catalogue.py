@@ -876,6 +876,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         '{sites} sites chosen ({how}, {seconds} s) cover {covered} villages, {people} people = '
         '{share} of the people to cover.'),
     'sites.cost_per_person': ('Chi phí/người', 'Cost per person'),
+    'sites.subsidy_per_person': ('Hỗ trợ/người', 'Subsidy per person'),
+    'sites.backhaul': ('Truyền dẫn', 'Backhaul'),
+    'sites.money': ('Chi phí hiện giá {npv} {currency} (đầu tư {capex}); cần hỗ trợ {subsidy} {currency}, '
+                    '{per_person} mỗi người được phủ mới; {paying} vị trí tự hoàn vốn. Rẻ nhất mỗi '
+                    'người: {cheapest} ({cheapest_pp}); đắt nhất: {dearest} ({dearest_pp}).',
+                    'NPV cost {npv} {currency} (capex {capex}); subsidy needed {subsidy} {currency}, '
+                    '{per_person} per person newly covered; {paying} sites pay for themselves. '
+                    'Cheapest per person: {cheapest} ({cheapest_pp}); dearest: {dearest} ({dearest_pp}).'),
     'sites.optimal': ('tối ưu', 'optimal'),
     'sites.gap': ('chênh lệch so với tối ưu tối đa {gap}', 'within {gap} of the optimum'),
     'sites.greedy': ('thuật toán tham lam, đạt ít nhất {ratio} cận trên',

@@ -19,6 +19,7 @@ import pandas as pd
 import scipy.sparse as sp
 import shapely
 
+from ..capacity import place_sinr_db, rb_throughput_mbps, resource_blocks
 from ..classes import GOOD, WEAK
 from ..crs import WGS84, metric_crs
 from ..dem import load_dem
@@ -51,6 +52,7 @@ TARGETS: dict[str, tuple[tuple[str, ...], int]] = {
 }
 _LEVELS = {"weak": WEAK, "good": GOOD, 1: WEAK, 2: GOOD}
 _WEIGHTS = ("population", "villages")
+_NEVER_FITS = 1e9
 #: ``objective`` of :func:`plan_sites`: the most people within k or a budget, or every village at least cost.
 OBJECTIVES = ("coverage", "cover_all")
 #: ``costs`` of :func:`plan_sites`: priced by the cost model, or the candidates' own ``cost``.
@@ -111,8 +113,48 @@ def _xy(points: gpd.GeoSeries, crs) -> np.ndarray:
     return xy
 
 
+def _within_capacity(links: pd.DataFrame, candidates: gpd.GeoDataFrame, population: np.ndarray,
+                     settings) -> np.ndarray:  # fmt: skip
+    """Which links a candidate can carry at the busy hour: its best-served villages first.
+
+    Each candidate of a checked technology takes its villages in order of
+    SINR (the best first, as a scheduler would), each needing its busy-hour
+    demand in resource blocks (:mod:`whitezone.capacity`), while the blocks
+    of its carrier on ``sectors_per_site`` sectors last; the rest of its
+    links are dropped.
+    """
+    keep = np.ones(len(links), dtype=bool)
+    site = links["site"].to_numpy()
+    tech = candidates["technology"].astype(str).to_numpy()[site]
+    for t in settings.technologies:  # a handful of technologies at most
+        on = tech == t
+        if not on.any():
+            continue
+        good = links["level"].to_numpy()[on] >= GOOD
+        sinr = place_sinr_db(links["signal_dbm"].to_numpy(dtype=float)[on], good, technology=t,
+                             settings=settings)  # fmt: skip
+        mbps = population[links["target"].to_numpy()[on]] * settings.penetration * \
+            settings.busy_hour_share * settings.mbps_per_user  # fmt: skip
+        with np.errstate(divide="ignore", invalid="ignore"):
+            blocks = np.where(mbps > 0, mbps / rb_throughput_mbps(sinr, control_overhead=settings.control_overhead), 0.0)
+        # A village no CQI reaches can never be carried: more blocks than any carrier has.
+        blocks = np.nan_to_num(blocks, nan=_NEVER_FITS, posinf=_NEVER_FITS)
+        s = site[on]
+        order = np.lexsort((-sinr, s))
+        used = np.cumsum(blocks[order])
+        start = np.r_[True, s[order][1:] != s[order][:-1]]
+        before = np.maximum.accumulate(np.where(start, np.r_[0.0, used[:-1]], 0.0)) if len(order) else used
+        fits = np.empty(len(order), dtype=bool)
+        carried = resource_blocks(settings.bandwidth_mhz[t]) * settings.sectors_per_site
+        fits[order] = (used - before) <= carried + 1e-9
+        idx = np.flatnonzero(on)
+        keep[idx] = fits
+    return keep
+
+
 def coverage_matrix(demand_points: gpd.GeoSeries, candidates: gpd.GeoDataFrame, *, model,
-                    crs=None, min_level: int | str = 1) -> sp.csr_array:  # fmt: skip
+                    crs=None, min_level: int | str = 1, capacity=None,
+                    population=None) -> sp.csr_array:  # fmt: skip
     """Which candidate covers which demand point, by the run's coverage model.
 
     Parameters
@@ -129,6 +171,12 @@ def coverage_matrix(demand_points: gpd.GeoSeries, candidates: gpd.GeoDataFrame, 
         The run's metric CRS; default the UTM zone of the points.
     min_level : {1, 2, "weak", "good"}
         The class a candidate must give for the point to count as covered.
+    capacity : CapacitySettings, optional
+        Also require the capacity: a candidate of a checked technology
+        covers only the points it can carry at the busy hour, the best
+        served first (needs ``population``).
+    population : array-like, optional
+        People at each demand point (blank: 0).
 
     Returns
     -------
@@ -147,6 +195,11 @@ def coverage_matrix(demand_points: gpd.GeoSeries, candidates: gpd.GeoDataFrame, 
     sites = as_sites(candidates, status="active").to_crs(crs)
     links = model.links(_xy(points, crs), sites)
     keep = links["level"].to_numpy() >= level
+    if capacity is not None:
+        pop = np.nan_to_num(np.asarray(population, dtype=float)) if population is not None \
+            else np.zeros(n)  # fmt: skip
+        links = links[keep].reset_index(drop=True)
+        keep = _within_capacity(links, candidates, pop, capacity)
     rows = links["target"].to_numpy()[keep]
     cols = links["site"].to_numpy()[keep]
     out = sp.csr_array((np.ones(len(rows), np.int8), (rows, cols)), shape=(n, m))
@@ -561,6 +614,7 @@ def plan_sites(
     costs: str = "model",
     objective: str = "coverage",
     settings=None,
+    require_capacity: bool = False,
 ) -> PlanResult:
     """Where to build up to ``k`` sites (or within ``budget``) to cover the most people.
 
@@ -621,6 +675,10 @@ def plan_sites(
         ``k`` and ``budget`` ignored).
     settings : CostSettings, optional
         Default the project's ``[costs]``.
+    require_capacity : bool
+        A candidate covers only the villages its carrier can serve at the
+        busy hour (the project's ``[capacity]``; best-served villages first),
+        not every village its signal reaches.
 
     Returns
     -------
@@ -687,7 +745,9 @@ def plan_sites(
         hub = priced["hub"].to_numpy()
         if (hub >= 0).any():
             requires = np.column_stack([np.flatnonzero(hub >= 0), hub[hub >= 0]])
-    matrix = coverage_matrix(demand.geometry, cands, model=model, crs=layers.crs, min_level=level)
+    matrix = coverage_matrix(demand.geometry, cands, model=model, crs=layers.crs, min_level=level,
+                             capacity=result.project.capacity if require_capacity else None,
+                             population=_population(demand))  # fmt: skip
     weights = _population(demand) if weight == "population" else np.ones(len(demand))
     if weight == "population" and "population" in demand and demand["population"].isna().any():
         logger.warning("%d demand villages have no population and count 0",
@@ -723,7 +783,8 @@ def plan_sites(
                "technology": technology, "target": target, "min_level": level,
                "weight": weight, "grid_km": grid_km, "time_limit_s": time_limit_s,
                "method": method, "objective": objective, "costs": costs,
-               "cost_settings": asdict(settings) if costs == "model" else None}  # fmt: skip
+               "cost_settings": asdict(settings) if costs == "model" else None,
+               "require_capacity": require_capacity}  # fmt: skip
     logger.info("planned %d sites over %d candidates for %d demand villages: %s",
                 len(solution.selected), len(cands), len(demand), solution)  # fmt: skip
     links = backhaul_links(table, cands, crs=layers.crs, sites=layers.sites, fiber=layers.fiber) \
