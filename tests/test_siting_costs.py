@@ -316,3 +316,29 @@ def test_unknown_objective_and_costs_are_errors(sample_result):
         plan_sites(sample_result, objective="cheapest")
     with pytest.raises(InputError, match="model, given"):
         plan_sites(sample_result, costs="free")
+
+
+def test_requiring_capacity_keeps_each_site_within_its_carriers(sample_result):
+    from whitezone.capacity import place_sinr_db, rb_throughput_mbps, resource_blocks
+    from whitezone.siting import coverage_matrix, demand_villages, from_villages
+
+    demand = demand_villages(sample_result.villages)
+    cands = from_villages(demand)
+    people = demand["population"].to_numpy(dtype=float) * 40  # crowded: capacity binds
+    free = coverage_matrix(demand.geometry, cands, model=sample_result.model, crs=sample_result.layers.crs)
+    s = sample_result.project.capacity
+    bound = coverage_matrix(demand.geometry, cands, model=sample_result.model,
+                            crs=sample_result.layers.crs, capacity=s, population=people)  # fmt: skip
+    assert bound.nnz < free.nnz
+    assert ((bound - free).toarray() <= 0).all()  # only links dropped
+    # every candidate's kept villages fit in 3 sectors × 100 blocks (radius model: by class)
+    links = sample_result.model.links(np.c_[demand.geometry.to_crs(sample_result.layers.crs).x,
+                                            demand.geometry.to_crs(sample_result.layers.crs).y],
+                                      cands.assign(status="active").to_crs(sample_result.layers.crs))  # fmt: skip
+    level = {(int(t), int(c)): int(v) for t, c, v in zip(links["target"], links["site"], links["level"], strict=True)}
+    coo = bound.tocoo()
+    good = np.array([level[(int(r), int(c))] >= 2 for r, c in zip(coo.row, coo.col, strict=True)])
+    sinr = place_sinr_db(np.full(len(good), np.nan), good, technology="4G", settings=s)
+    blocks = people[coo.row] * 0.05 / rb_throughput_mbps(sinr, control_overhead=s.control_overhead)
+    used = np.bincount(coo.col, weights=blocks, minlength=bound.shape[1])
+    assert (used <= resource_blocks(20) * 3 + 1e-6).all()
