@@ -766,3 +766,25 @@ def test_load_layers_with_rasters_and_pois(tiny):
     assert layers.dem == folder / "dem.tif"
     assert len(layers.pois) == 1
     assert layers.summary()["layer"].tolist()[-2:] == ["dem", "population"]
+
+
+def test_grid_and_roads_take_lines_and_name_a_bad_row(tmp_path):
+    from shapely.geometry import LineString, Point, Polygon
+
+    from whitezone.layers import read_grid, read_roads
+
+    path = tmp_path / "grid.gpkg"
+    gpd.GeoDataFrame({"name": ["a", "b", "c"]},
+                     geometry=[LineString([(104, 21), (104.1, 21.1)]), Point(104, 21),
+                               Polygon([(104, 21), (104.1, 21), (104, 21.1)])], crs=4326).to_file(path)  # fmt: skip
+    with pytest.raises(InputError) as err:
+        read_grid(path)
+    text = str(err.value)
+    assert "expected a line (power line) or a point (substation), got a Polygon" in text and "3" in text
+    assert "Point" not in text.split("got a")[-1]  # a substation is fine
+    with pytest.raises(InputError) as err:
+        read_roads(path)
+    assert "expected a line (road), got a Point" in str(err.value)
+    lines = tmp_path / "roads.gpkg"
+    gpd.GeoDataFrame(geometry=[LineString([(104, 21), (104.1, 21.1)])], crs=4326).to_file(lines)
+    assert len(read_roads(lines)) == 1

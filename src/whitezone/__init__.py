@@ -14,12 +14,12 @@ report and map a provincial planner hands in::
 
 The modules, from the bottom up: the vocabulary (:mod:`.classes`,
 :mod:`.technology`, :mod:`.errors`, :mod:`.i18n`, :mod:`.project`,
-:mod:`.crs`, :mod:`.files`, :mod:`.staging`); loading (:mod:`.layers`,
+:mod:`.crs`, :mod:`.files`, :mod:`.staging`, :mod:`.assumptions`); loading (:mod:`.layers`,
 :mod:`.dem`); the models (:mod:`.models`); classifying (:mod:`.classify`,
 :mod:`.grid`) and the run's types (:mod:`.result`, :mod:`.schema`); the
 indicators (:mod:`.indicators`, :mod:`.postal`, :mod:`.broadband`,
 :mod:`.facilities`, :mod:`.operators`, :mod:`.population`,
-:mod:`.hexagons`); the computation (:mod:`.analysis`, :mod:`.scenarios`,
+:mod:`.hexagons`, :mod:`.capacity`); the computation (:mod:`.analysis`, :mod:`.scenarios`,
 :mod:`.siting`, :mod:`.validation`, :mod:`.tuning`, :mod:`.engine`,
 :mod:`.stream`); the writers
 (:mod:`.report`, :mod:`.maps`, :mod:`.rasters`, :mod:`.outputs`); and at the
@@ -30,6 +30,8 @@ from __future__ import annotations
 
 from ._version import __version__
 from .analysis import analyse, model_for
+from .assumptions import CapacitySettings, CostSettings
+from .capacity import capacity_check
 from .classify import classify_points, classify_villages
 from .datasets import make_sample, sample_project
 from .errors import (
@@ -47,10 +49,12 @@ from .layers import (
     load_layers,
     read_communes,
     read_fiber,
+    read_grid,
     read_measurements,
     read_opencellid,
     read_pois,
     read_post_offices,
+    read_roads,
     read_sites,
     read_villages,
 )
@@ -74,12 +78,14 @@ from .pipeline import run
 from .project import LayerSource, ModelSettings, Project, read_project
 from .result import Result, RunInfo, Summaries, Validation
 from .scenarios import run_scenario
-from .siting import plan_sites
+from .siting import plan_sites, site_costs
 from .tuning import CalibrationResult, calibrate
 from .validation import validate
 
 __all__ = [
     "CalibrationResult",
+    "CapacitySettings",
+    "CostSettings",
     "CoverageModel",
     "InputError",
     "LayerSource",
@@ -103,6 +109,7 @@ __all__ = [
     "__version__",
     "analyse",
     "calibrate",
+    "capacity_check",
     "check_reconciliation",
     "classify_points",
     "classify_villages",
@@ -114,16 +121,19 @@ __all__ = [
     "plan_sites",
     "read_communes",
     "read_fiber",
+    "read_grid",
     "read_measurements",
     "read_opencellid",
     "read_pois",
     "read_post_offices",
     "read_project",
+    "read_roads",
     "read_sites",
     "read_villages",
     "run",
     "run_scenario",
     "sample_project",
+    "site_costs",
     "summarise",
     "validate",
     "write_calibration",
