@@ -60,3 +60,23 @@ def test_sites_printout_in_vietnamese(tiny, capsys):
     assert main(["sites", str(tiny), "--target", "weak", "--budget", "1", "--lang", "vi"]) == 0
     out = capsys.readouterr().out
     assert "thôn, bản (240 người) cần phủ sóng" in out and "tối ưu" in out
+
+
+def test_bad_costs_and_capacity_settings_are_listed_together(tiny, capsys):
+    tiny.write_text(tiny.read_text(encoding="utf-8") + '\n[costs]\nset = "cheap"\ncurrency = "VND"\n'
+                    '\n[capacity]\nbandwidth_mhz = { "4G" = 0 }\nsectors_per_site = 0\n', encoding="utf-8")  # fmt: skip
+    assert main(["sites", str(tiny)]) == 2
+    err = capsys.readouterr().err
+    for column in ("costs.set", "costs.exchange_rate", "capacity.bandwidth_mhz.4G", "capacity.sectors_per_site"):
+        assert column in err, (column, err)
+    assert "pytal, podis, giga, itu" in err and "Traceback" not in err
+
+
+def test_sites_with_money_and_its_options(tiny, capsys, tmp_path):
+    assert main(["sites", str(tiny), "--target", "weak", "--cover-all", "--candidates", "villages",
+                 "upgrades", "--require-capacity", "--lang", "en"]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert "NPV cost" in out and "Subsidy per person" in out
+    assert main(["sites", str(tiny), "--candidates", "towers"]) == 2
+    err = capsys.readouterr().err
+    assert "upgrades" in err and "Traceback" not in err
