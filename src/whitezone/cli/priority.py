@@ -12,6 +12,7 @@ from ..errors import InputError, Problem
 from ..i18n import Messages
 from ..layers import load_layers
 from ..outputs import write_plan
+from ..report.fund import how_sure
 from ..siting import plan_sites
 from ..technology import TECHNOLOGIES, normalise_technology
 from ._common import add_project, positive, print_outputs, project_of, whole
@@ -84,16 +85,6 @@ def options_of(args: argparse.Namespace, siting: dict) -> dict:
     return options
 
 
-def _how(s: dict, t: Messages) -> str:
-    """How sure the choice is: optimal, within a gap, or greedy with its share of the bound."""
-    if s["gap"] == 0:
-        return t("sites.optimal")
-    if s["method"] == "greedy":
-        ratio = s["objective"] / s["bound"] if s["bound"] else float("nan")
-        return t("sites.greedy", ratio=t.pct(100 * ratio))
-    return t("sites.gap", gap=t.pct(100 * s["gap"]))
-
-
 def command(args: argparse.Namespace) -> int:
     """Plan the sites; print the demand, the choice and its ranking."""
     project = project_of(args)
@@ -110,7 +101,7 @@ def command(args: argparse.Namespace) -> int:
     if s["sites"] == 0:
         print(t("sites.none_chosen"))
     else:
-        print(t("sites.chosen", sites=t.number(s["sites"]), how=_how(s, t),
+        print(t("sites.chosen", sites=t.number(s["sites"]), how=how_sure(s, t),
                 seconds=t.number(s["seconds"], 1), covered=t.number(s["covered_villages"]),
                 people=t.number(s["covered_population"]), share=t.pct(100 * s["covered_share"])))  # fmt: skip
         if "subsidy" in s:

@@ -33,7 +33,7 @@ from ..i18n import Messages, format_bool, value_label
 from ..siting import PlanResult
 from .outline import Page
 
-__all__ = ["choice_sentences", "commune_costs_table", "cost_parameters_table", "plan_sections",
+__all__ = ["choice_sentences", "commune_costs_table", "cost_parameters_table", "how_sure", "plan_sections",
            "plan_totals", "site_costs_table", "totals_table", "write_plan_report"]  # fmt: skip
 
 #: Currencies written without decimals (per person too).
@@ -127,7 +127,7 @@ def plan_totals(plan: PlanResult) -> dict:
     return out
 
 
-def _how(s: dict, t: Messages) -> str:
+def how_sure(s: dict, t: Messages) -> str:
     """How sure the choice is: optimal, within a gap, or greedy with its share of the bound."""
     if s["gap"] == 0:
         return t("sites.optimal")
@@ -165,7 +165,7 @@ def choice_sentences(plan: PlanResult, lang: str) -> list[str]:
     if s["sites"] == 0:
         out.append(t("sites.none_chosen"))
         return out
-    out.append(t("sites.chosen", sites=t.number(s["sites"]), how=_how(s, t),
+    out.append(t("sites.chosen", sites=t.number(s["sites"]), how=how_sure(s, t),
                  seconds=t.number(s["seconds"], 1), covered=t.number(s["covered_villages"]),
                  people=t.number(s["covered_population"]), share=t.pct(100 * s["covered_share"])))  # fmt: skip
     totals = plan_totals(plan)
