@@ -258,7 +258,8 @@ class _Greedy:
 
 def _greedy(a: sp.csr_array, w: np.ndarray, *, k: int | None, costs: np.ndarray | None,
             budget: float | None, target: float | None = None, deadline: float | None = None,
-            hubs: _Hubs | None = None) -> tuple[np.ndarray, np.ndarray, float]:  # fmt: skip
+            hubs: _Hubs | None = None,
+            start: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, float]:  # fmt: skip
     """Greedy selection on an instance.
 
     Picks by marginal gain, or gain per unit cost when costs differ, within
@@ -266,10 +267,11 @@ def _greedy(a: sp.csr_array, w: np.ndarray, *, k: int | None, costs: np.ndarray 
     weight is covered.  Returns (positions, gains, bound) where ``bound`` is
     the data-dependent upper bound on the MCLP optimum (cardinality only;
     ``inf`` otherwise).  With ``hubs`` (the hub rule), see :func:`_greedy_hubs`.
+    ``start``: sites taken first, as they are (a feasible plan to complete).
     """
     if hubs is not None:
         return _greedy_hubs(a, w, hubs, k=k, costs=costs, budget=budget, target=target,
-                            deadline=deadline)  # fmt: skip
+                            deadline=deadline, start=start)  # fmt: skip
     m = a.shape[1]
     state = _Greedy(a, w)
     by_ratio = costs is not None and not np.allclose(costs, costs[0] if len(costs) else 1.0)
@@ -279,6 +281,11 @@ def _greedy(a: sp.csr_array, w: np.ndarray, *, k: int | None, costs: np.ndarray 
     chosen, gains = [], []
     tol = _REL_TOL * max(float(w.sum()), 1.0)
     bound = math.inf
+    for j in [] if start is None else np.asarray(start, dtype=np.int64).tolist():
+        chosen.append(j)
+        gains.append(state.take(j))
+        available[j] = False
+        spent += c[j]
     while m:
         if k is not None and len(chosen) >= k:
             break
@@ -319,7 +326,8 @@ def _joint_gain(state: _Greedy, cols: np.ndarray) -> float:
 
 def _greedy_hubs(a: sp.csr_array, w: np.ndarray, hubs: _Hubs, *, k: int | None,
                  costs: np.ndarray | None, budget: float | None, target: float | None,
-                 deadline: float | None) -> tuple[np.ndarray, np.ndarray, float]:  # fmt: skip
+                 deadline: float | None,
+                 start: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, float]:  # fmt: skip
     """Greedy under the hub rule.
 
     A candidate whose hubs are not all chosen is valued with them: the
@@ -340,6 +348,11 @@ def _greedy_hubs(a: sp.csr_array, w: np.ndarray, hubs: _Hubs, *, k: int | None,
     tol = _REL_TOL * max(float(w.sum()), 1.0)
     bound = math.inf
     dependants = np.flatnonzero(hubs.dependant)
+    for j in [] if start is None else np.asarray(start, dtype=np.int64).tolist():
+        chosen.append(j)
+        gains.append(state.take(j))
+        chosen_mask[j] = True
+        spent += c[j]
     while m:
         if k is not None and len(chosen) >= k:
             break
@@ -514,7 +527,7 @@ class _Exact:
 
 def _exact(c: np.ndarray, a_ub: sp.csr_array, b_ub: np.ndarray, n_int: int, *,
            incumbent: float, deadline: float, mip_rel_gap: float, improve=None,
-           keep_free: np.ndarray | None = None) -> _Exact:  # fmt: skip
+           keep_free: np.ndarray | None = None, narrow_support: bool = False) -> _Exact:  # fmt: skip
     """Minimise ``c·z`` s.t. ``a_ub z ≤ b_ub``, ``0 ≤ z ≤ 1``, the first ``n_int`` binary.
 
     ``incumbent`` is the value of a known solution (the caller keeps it).
@@ -544,6 +557,13 @@ def _exact(c: np.ndarray, a_ub: sp.csr_array, b_ub: np.ndarray, n_int: int, *,
 
     ``keep_free`` (a mask over the binaries; the hub rule's candidates) are
     never fixed by reduced costs and always kept in the restricted MILP.
+    ``narrow_support``: when the support of step 2 is more than half the
+    binaries (a weak incumbent: the gap is wide), restrict the MILP to the
+    LP's own support (and binaries of zero reduced cost) instead of skipping
+    step 2 — for a budget row, where rounding the LP is a poor knapsack
+    heuristic: on 20,000 × 10,000 with a budget buying ~800 sites, rounding
+    is 1.5 % below the optimum and the MILP on the ~2,000 binaries of the
+    LP's support finds it.
     """
     n_var = len(c)
     scale = max(float(np.abs(c).sum()), 1.0)
@@ -587,6 +607,8 @@ def _exact(c: np.ndarray, a_ub: sp.csr_array, b_ub: np.ndarray, n_int: int, *,
             if gap <= _REL_TOL * max(abs(lp_bound), 1.0):
                 return _Exact(None, lp_bound, "gap_limit", lp_x)
             support = (lp_x[:n_int] > 1e-6) | (mu <= SUPPORT_GAP_SHARE * gap)
+            if narrow_support and support.sum() > 0.5 * n_int:
+                support = (lp_x[:n_int] > 1e-6) | (mu <= _REL_TOL * scale)
             if keep_free is not None:
                 support |= keep_free
             remaining = deadline - time.perf_counter()
@@ -846,29 +868,43 @@ def solve_mclp(
             spent += float(c_all[group].sum())
         return np.flatnonzero(chosen)
 
+    def prefix(order: np.ndarray) -> np.ndarray:
+        """The longest start of ``order`` within k and the budget (with hubs: skipping misfits)."""
+        if hubs is not None:
+            return round_with_hubs(order)
+        if budget is not None:
+            fits = np.cumsum(c[order]) <= budget * (1 + _REL_TOL)
+            order = order[: int(np.argmin(fits)) if not fits.all() else len(order)]
+        return order[:k] if k is not None else order
+
     def improve(lp_x: np.ndarray) -> float:
-        """Round the LP solution (largest x first, within k and budget); keep it if better."""
+        """Round the LP solution (largest x first, within k and budget); keep it if better.
+
+        With a budget, also the sites at x = 1 completed greedily (gain per
+        cost): rounding fractional sites by x alone is a poor knapsack rule.
+        """
         order = np.argsort(-lp_x[:m], kind="stable")
         order = order[lp_x[:m][order] > 1e-6]
-        if hubs is not None:
-            picked = round_with_hubs(order)
-        else:
-            if budget is not None:
-                fits = np.cumsum(c[order]) <= budget * (1 + _REL_TOL)
-                order = order[: int(np.argmin(fits)) if not fits.all() else len(order)]
-            picked = order[:k] if k is not None else order
+        plans = [prefix(order)]
         if budget is None:
-            picked = _swap(a, w, picked, hubs=hubs,
-                           deadline=min(deadline, time.perf_counter() + 0.1 * time_limit_s))  # fmt: skip
-        value = float(w[covered_rows(a, picked)].sum())
-        if value > best["value"]:
-            best.update(picked=picked, value=value)
+            plans[0] = _swap(a, w, plans[0], hubs=hubs,
+                             deadline=min(deadline, time.perf_counter() + 0.1 * time_limit_s))  # fmt: skip
+        else:
+            whole = prefix(order[lp_x[:m][order] >= 1 - 1e-6])
+            filled, _, _ = _greedy(a, w, k=k, costs=c, budget=budget, hubs=hubs, start=whole,
+                                   deadline=deadline)  # fmt: skip
+            plans.append(filled)
+        for picked in plans:
+            value = float(w[covered_rows(a, picked)].sum())
+            if value > best["value"] and feasible(picked):
+                best.update(picked=picked, value=value)
         return -best["value"]
 
     if method == "milp" or (method == "auto" and a.nnz <= AUTO_MILP_MAX_NNZ):
         ex = _exact(obj, a_ub, b_ub, m, incumbent=-g_value, deadline=deadline,
                     mip_rel_gap=mip_rel_gap, improve=improve,
-                    keep_free=None if hubs is None else hubs.paired)  # fmt: skip
+                    keep_free=None if hubs is None else hubs.paired,
+                    narrow_support=budget is not None)  # fmt: skip
         bound = min(g_bound, -ex.lower_bound)
         method_used = "greedy" if best["picked"] is g_pick else "milp"
         if ex.x is not None:
