@@ -109,7 +109,7 @@ def _one_line_error(proc, *fragments):
 
 
 @pytest.mark.parametrize("args, fragments", [
-    (["sites", "{p}", "--candidates", "hilltop"], ["'hilltop'", "villages, grid, hilltops"]),
+    (["sites", "{p}", "--candidates", "hilltop"], ["'hilltop'", "villages, upgrades, grid, hilltops"]),
     (["sites", "{p}", "--candidates", "{d}/missing.csv"], ["missing.csv", "nor a file"]),
     (["sites", "{p}", "--technology", "6G"], ["--technology", "'6G'", "2G, 3G, 4G, 5G"]),
     (["sites", "{p}", "--budget", "-3"], ["--budget", "-3"]),
