@@ -39,6 +39,32 @@ Then it runs :func:`whitezone.siting.plan_sites` on the sample province and
 prints the top 20 sites: rank, new villages, new population and the
 cumulative share of the white-zone population.
 
+Budgeted model (``--budgeted``)
+-------------------------------
+Siting with money: the large instance (20,000 villages × 10,000
+candidates, generated as above), each candidate with a seeded cost
+(lognormal around 80,000, 2 % of them 5–20 times dearer) and a budget of
+``--budget-share`` (5 %) × candidates × 80,000, which buys about 5 % of the
+candidates.  Maximise the covered population with ``Σ c_j x_j ≤ budget`` and
+no limit on the number of sites:
+
+* **whitezone exact**: the coverage matrix plus
+  ``solve_mclp(a, w, k=None, costs=c, budget=B, method="milp")`` with
+  ``--budgeted-time-limit`` (300 s by default: closing the last few people of
+  gap takes HiGHS longer than the cardinality model's 60 s);
+* **whitezone greedy**: the same with ``method="greedy"`` (its share of the
+  optimum is reported);
+* **PuLP + CBC**: the same model written directly in PuLP from the same
+  sparse matrix (x binary, y in [0, 1], ``y_i ≤ Σ_j a_ij x_j``,
+  ``Σ c_j x_j ≤ B``), model build plus ``PULP_CBC_CMD(timeLimit=...)``
+  (``--pulp-time-limit``, 1200 s by default).  When CBC stops at its limit
+  its status is printed and the speed-up is a lower bound.
+
+It prints both times, the ratio (target ≥ 10×), both objectives and whether
+they agree, whitezone's gap and the greedy's share; ``--json FILE`` writes
+these figures.  Only this section runs with ``--budgeted``; PuLP is optional
+(``pip install pulp``: without it only whitezone is timed).
+
 How to run
 ----------
 From the repository root, with the package's dependencies and ``spopt``,
@@ -47,6 +73,7 @@ From the repository root, with the package's dependencies and ``spopt``,
     python benchmarks/siting.py                 # both sizes and the sample plan
     python benchmarks/siting.py --quick         # the small instance and the sample only
     python benchmarks/siting.py --spopt-timeout 1800 --seed 3
+    python benchmarks/siting.py --budgeted --json budgeted.json
 
 The script puts ``src/`` first on ``sys.path``, so it benchmarks the
 checkout it lives in.
@@ -55,6 +82,7 @@ checkout it lives in.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import math
 import os
@@ -78,6 +106,12 @@ from whitezone.siting import solve_mclp  # noqa: E402
 SIZES = ((2_000, 1_000, 50), (20_000, 10_000, 300))
 SIDE_KM = 100.0
 AGREE_REL = 1e-7
+
+#: The budgeted model: villages x candidates, median cost of a site, the share of
+#: candidates (at the median cost) the budget buys.
+BUDGETED_SIZE = (20_000, 10_000)
+COST_MEDIAN = 80_000.0
+BUDGET_SHARE = 0.05
 
 
 def make_instance(n: int, m: int, *, per_point: float, seed: int):
@@ -228,6 +262,110 @@ def bench(n, m, k, args, *, subprocess_spopt: bool) -> bool:
     return ok
 
 
+def make_costs(m: int, *, seed: int) -> np.ndarray:
+    """Seeded site costs: lognormal around ``COST_MEDIAN``, 2 % of them 5-20 times dearer."""
+    rng = np.random.default_rng([seed, 80_000])  # apart from the instance's own stream
+    costs = rng.lognormal(math.log(COST_MEDIAN), 0.35, m)
+    dear = rng.random(m) < 0.02
+    costs[dear] *= rng.uniform(5.0, 20.0, int(dear.sum()))
+    return np.round(costs, -2)  # to the hundred
+
+
+def pulp_budgeted(a: sp.csr_array, weights: np.ndarray, costs: np.ndarray, budget: float,
+                  time_limit_s: float) -> dict:  # fmt: skip
+    """The knapsack MCLP written directly in PuLP, solved by CBC (build and solve timed)."""
+    import pulp
+
+    start = time.perf_counter()
+    n, m = a.shape
+    prob = pulp.LpProblem("budgeted_mclp", pulp.LpMaximize)
+    x = [pulp.LpVariable(f"x{j}", cat=pulp.LpBinary) for j in range(m)]
+    reach = np.diff(a.indptr) > 0
+    y = [pulp.LpVariable(f"y{i}", lowBound=0, upBound=1 if reach[i] else 0) for i in range(n)]
+    prob += pulp.LpAffineExpression([(y[i], float(weights[i])) for i in range(n)])
+    for i in np.flatnonzero(reach).tolist():
+        cols = a.indices[a.indptr[i] : a.indptr[i + 1]].tolist()
+        expr = pulp.LpAffineExpression([(x[j], 1.0) for j in cols] + [(y[i], -1.0)])
+        prob += pulp.LpConstraint(expr, pulp.LpConstraintGE, f"cover{i}", 0.0)
+    spend = pulp.LpAffineExpression([(x[j], float(costs[j])) for j in range(m)])
+    prob += pulp.LpConstraint(spend, pulp.LpConstraintLE, "budget", float(budget))
+    build_s = time.perf_counter() - start
+    start = time.perf_counter()
+    prob.solve(_cbc(pulp, time_limit_s))
+    solve_s = time.perf_counter() - start
+    chosen = np.array([(v.varValue or 0.0) > 0.5 for v in x])
+    covered = float(weights[(a @ chosen.astype(np.int32)) > 0].sum()) if chosen.any() else 0.0
+    finished = prob.sol_status == pulp.LpSolutionOptimal
+    return {"build_s": build_s, "solve_s": solve_s, "total_s": build_s + solve_s,
+            "objective": float(pulp.value(prob.objective) or 0.0), "covered": covered,
+            "cost": float(costs[chosen].sum()), "status": pulp.LpStatus[prob.status],
+            "solution": pulp.LpSolution.get(prob.sol_status, str(prob.sol_status)),
+            "finished": finished}  # fmt: skip
+
+
+def bench_budgeted(args) -> tuple[bool, dict]:
+    """The budgeted model: whitezone exact and greedy against PuLP + CBC on the same model."""
+    n, m = BUDGETED_SIZE
+    demand, sites, radius, weights = make_instance(n, m, per_point=args.per_point, seed=args.seed)
+    costs = make_costs(m, seed=args.seed)
+    budget = BUDGET_SHARE * m * COST_MEDIAN
+    print(f"\n== budgeted: {n:,} villages x {m:,} candidates, service radius {radius:.3f} km, "
+          f"seed {args.seed} ==")  # fmt: skip
+    print(f"costs: median {np.median(costs):,.0f}, mean {costs.mean():,.0f}, "
+          f"{int((costs > 4 * COST_MEDIAN).sum())} above {4 * COST_MEDIAN:,.0f}, max "
+          f"{costs.max():,.0f}; budget {budget:,.0f} ({BUDGET_SHARE:.0%} of the candidates at the "
+          f"median cost)")  # fmt: skip
+
+    def ours(method):
+        start = time.perf_counter()
+        a = coverage(demand, sites, radius)
+        sol = solve_mclp(a, weights, k=None, costs=costs, budget=budget, method=method,
+                         time_limit_s=args.budgeted_time_limit)  # fmt: skip
+        return time.perf_counter() - start, sol, a
+
+    exact_s, s, a = ours("milp")
+    greedy_s, g, _ = ours("greedy")
+    share = g.objective / s.objective if s.objective else 1.0
+    r = s.reduction
+    print(f"coverage matrix: {a.nnz:,} pairs; reduction: villages {r['demand']:,} -> "
+          f"{r['demand_reduced']:,}, candidates {r['candidates']:,} -> "
+          f"{r['candidates_reduced']:,}")  # fmt: skip
+    print(f"whitezone exact : {exact_s:8.2f} s  objective {s.objective:,.0f}  bound "
+          f"{s.bound:,.0f}  gap {s.gap:.2e}  {s.method}/{s.status}; {len(s.selected)} sites "
+          f"costing {s.cost:,.0f} of {budget:,.0f}")  # fmt: skip
+    print(f"whitezone greedy: {greedy_s:8.2f} s  objective {g.objective:,.0f}  "
+          f"({share:.4f} of the optimum); {len(g.selected)} sites costing {g.cost:,.0f}")  # fmt: skip
+    out = {"villages": n, "candidates": m, "budget": budget, "budgeted_whitezone_s": exact_s,
+           "budgeted_objective": s.objective, "budgeted_bound": s.bound, "budgeted_gap": s.gap,
+           "budgeted_status": s.status, "budgeted_sites": int(len(s.selected)),
+           "budgeted_cost": s.cost, "budgeted_greedy_s": greedy_s,
+           "budgeted_greedy_objective": g.objective, "budgeted_greedy_share": share,
+           "budgeted_pulp_cbc_s": None, "budgeted_pulp_objective": None,
+           "budgeted_speedup": None}  # fmt: skip
+    ok = s.cost <= budget * (1 + 1e-9) and g.cost <= budget * (1 + 1e-9)
+    if args.no_pulp:
+        return ok, out
+    res = pulp_budgeted(a, weights, costs, budget, args.pulp_time_limit)
+    speedup = res["total_s"] / exact_s
+    agree = abs(res["objective"] - s.objective) <= AGREE_REL * max(s.objective, 1.0)
+    print(f"PuLP + CBC      : {res['total_s']:8.2f} s  objective {res['objective']:,.0f}  "
+          f"({res['status']}, {res['solution']}; model build {res['build_s']:.2f} s, CBC "
+          f"{res['solve_s']:.2f} s; its plan covers {res['covered']:,.0f} and costs "
+          f"{res['cost']:,.0f})")  # fmt: skip
+    bound_note = "" if res["finished"] else (
+        f" - a lower bound: CBC stopped at its {args.pulp_time_limit:g} s limit")  # fmt: skip
+    print(f"speed-up PuLP + CBC / whitezone exact: {speedup:.1f}x (target >= 10x){bound_note}; "
+          f"objectives {'agree' if agree else 'DIFFER'} (whitezone {s.objective:,.2f}, "
+          f"PuLP {res['objective']:,.2f})")  # fmt: skip
+    out.update(budgeted_pulp_cbc_s=res["total_s"], budgeted_pulp_build_s=res["build_s"],
+               budgeted_pulp_solve_s=res["solve_s"], budgeted_pulp_objective=res["objective"],
+               budgeted_pulp_status=f"{res['status']} ({res['solution']})",
+               budgeted_speedup=speedup, budgeted_speedup_is_lower_bound=not res["finished"],
+               budgeted_agree=agree)  # fmt: skip
+    ok &= agree or not res["finished"]
+    return ok, out
+
+
 def sample_plan() -> None:
     from whitezone import analyse, load_layers, sample_project
     from whitezone.siting import plan_sites
@@ -268,12 +406,29 @@ def main(argv=None) -> int:
     parser.add_argument("--spopt-memory-gb", type=float, default=12.0)
     parser.add_argument("--no-spopt", action="store_true")
     parser.add_argument("--no-sample", action="store_true")
+    parser.add_argument("--budgeted", action="store_true",
+                        help="only the budgeted model against PuLP + CBC")  # fmt: skip
+    parser.add_argument("--budgeted-time-limit", type=float, default=300.0,
+                        help="whitezone's in the budgeted model, seconds")  # fmt: skip
+    parser.add_argument("--pulp-time-limit", type=float, default=1200.0,
+                        help="CBC's time limit in the budgeted model, seconds")  # fmt: skip
+    parser.add_argument("--no-pulp", action="store_true", help="budgeted: whitezone only")
+    parser.add_argument("--json", metavar="FILE", help="write the budgeted figures to FILE")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--child-k", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         _child(args.child, args.child_k, args.spopt_timeout, args.spopt_memory_gb)
         return 0
+    if args.budgeted:
+        if not args.no_pulp and importlib.util.find_spec("pulp") is None:
+            print("pulp not installed (pip install pulp): timing whitezone only")
+            args.no_pulp = True
+        ok, figures = bench_budgeted(args)
+        if args.json:
+            Path(args.json).write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+            print(f"figures written to {args.json}")
+        return 0 if ok else 1
     if not args.no_spopt:
         try:
             import pulp  # noqa: F401
