@@ -560,10 +560,10 @@ def _exact(c: np.ndarray, a_ub: sp.csr_array, b_ub: np.ndarray, n_int: int, *,
     ``narrow_support``: when the support of step 2 is more than half the
     binaries (a weak incumbent: the gap is wide), restrict the MILP to the
     LP's own support (and binaries of zero reduced cost) instead of skipping
-    step 2 — for a budget row, where rounding the LP is a poor knapsack
-    heuristic: on 20,000 × 10,000 with a budget buying ~800 sites, rounding
-    is 1.5 % below the optimum and the MILP on the ~2,000 binaries of the
-    LP's support finds it.
+    step 2.  Used with a budget row, where rounding the LP is a poor
+    knapsack heuristic (the caller's ``improve`` also completes the LP's
+    x = 1 sites greedily, which usually keeps the gap, and so the support,
+    small enough without this).
     """
     n_var = len(c)
     scale = max(float(np.abs(c).sum()), 1.0)
