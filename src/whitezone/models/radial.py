@@ -68,11 +68,14 @@ from __future__ import annotations
 
 import math
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import geopandas as gpd
 import numba
 import numpy as np
 import pandas as pd
+from numba.core import cgutils, types
+from numba.extending import intrinsic
 
 from ..errors import ModelValidityWarning
 from .diffraction import EARTH_RADIUS_M, NU_MIN
@@ -123,13 +126,39 @@ def radial_support(model) -> str | None:
 
 # ----------------------------------------------------------------- compiled core
 
+#: The compiled helpers that allocate nothing: without numba's reference counting, whose atomic
+#: increments and decrements of every array argument on every call (the arrays shared by the
+#: workers' threads, at that) cost several times the arithmetic of a cell or of a short profile.
+_leaf = numba.njit(cache=True, nogil=True, _nrt=False)
 
-@numba.njit(cache=True, nogil=True)
-def _direct(u, first, last, step, ex_x, ex_g, ex_o, length, z_tx, z_rx, lam, c, p526, los_only):
+
+@intrinsic
+def _take_next(typingctx, counter):
+    """Atomically add 1 to ``counter[0]`` (an int64 array) and return its previous value.
+
+    The workers of a tile take masts from one queue this way, so a worker the
+    system holds up leaves its share to the others.
+    """
+    if not (isinstance(counter, types.Array) and counter.dtype == types.int64):
+        return None
+
+    def codegen(context, builder, signature, args):
+        array = context.make_array(signature.args[0])(context, builder, args[0])
+        pointer = cgutils.get_item_pointer(context, builder, signature.args[0], array,
+                                           [context.get_constant(types.intp, 0)])  # fmt: skip
+        return builder.atomic_rmw("add", pointer, context.get_constant(types.int64, 1), "monotonic")
+
+    return types.int64(counter), codegen
+
+
+@_leaf
+def _direct(u, first, last, step, ex_x, ex_g, ex_o, q, n_ex, flat, length, z_tx, z_rx, lam, c, p526,
+            los_only):  # fmt: skip
     """Bullington loss of a path of ``length`` over given intermediate samples, one by one.
 
-    The samples are ``u[first..last]`` at ``i * step`` and ``ex_g + ex_o``
-    at ``ex_x``; the arithmetic is :func:`~whitezone.models.diffraction.profile_diffraction`'s
+    The samples are ``u[first..last]`` at ``i * step`` and ``ex_g[q, t] +
+    ex_o[q, t]`` at ``ex_x[q, t]``, ``t < n_ex`` (with ``flat``, ``ex_o``
+    alone: ground at 0 m); the arithmetic is :func:`~whitezone.models.diffraction.profile_diffraction`'s
     between ends at heights ``z_tx`` and ``z_rx`` (NaN samples never
     obstruct).  With ``los_only`` the path is known to be clear and only the
     line-of-sight branch (largest ν) is computed.
@@ -138,13 +167,14 @@ def _direct(u, first, last, step, ex_x, ex_g, ex_o, length, z_tx, z_rx, lam, c, 
     s_tx = -np.inf
     s_rx = -np.inf
     los = True
-    for i in range(first, last + 1 + ex_x.size):
+    for i in range(first, last + 1 + n_ex):
         if i <= last:
             x = i * step
             z = u[i] + x * (length - x) * c
         else:
-            x = ex_x[i - last - 1]
-            z = ex_g[i - last - 1] + ex_o[i - last - 1] + x * (length - x) * c
+            t = i - last - 1
+            x = ex_x[q, t]
+            z = (0.0 if flat else ex_g[q, t]) + ex_o[q, t] + x * (length - x) * c
         if not math.isfinite(z):
             continue
         h = z - (z_tx + (z_rx - z_tx) * (x / length))
@@ -164,7 +194,7 @@ def _direct(u, first, last, step, ex_x, ex_g, ex_o, length, z_tx, z_rx, lam, c, 
     return loss
 
 
-@numba.njit(cache=True, nogil=True)
+@_leaf
 def _radial(ground, obstacle, step, h_tx, h_rx, lam, c, p526, q_dist, q_last, q_ground, q_ex_x,
             q_ex_g, q_ex_o, q_order, hull_x, hull_q, u, out):  # fmt: skip
     """Bullington loss of receivers along one radial, walked once.
@@ -222,9 +252,6 @@ def _radial(ground, obstacle, step, h_tx, h_rx, lam, c, p526, q_dist, q_last, q_
         n_ex = 0
         while n_ex < q_ex_x.shape[1] and math.isfinite(q_ex_x[q, n_ex]):
             n_ex += 1
-        ex_x = q_ex_x[q, :n_ex]
-        ex_g = q_ex_g[q, :n_ex]
-        ex_o = q_ex_o[q, :n_ex]
         if not length > 0:
             out[q] = 0.0
             continue
@@ -235,8 +262,8 @@ def _radial(ground, obstacle, step, h_tx, h_rx, lam, c, p526, q_dist, q_last, q_
             level = total
             count = known
             for t in range(n_ex):
-                if math.isfinite(ex_g[t]):
-                    level += ex_g[t]
+                if math.isfinite(q_ex_g[q, t]):
+                    level += q_ex_g[q, t]
                     count += 1
             if math.isfinite(g_rx):
                 level += g_rx
@@ -247,12 +274,12 @@ def _radial(ground, obstacle, step, h_tx, h_rx, lam, c, p526, q_dist, q_last, q_
                 # No known ground on the whole profile: flat at 0 m, obstacles on it.
                 for t in range(1, last + 1):
                     hull_q[t] = obstacle[t]
-                out[q] = _direct(hull_q, 1, last, step, ex_x, ex_o - ex_o, ex_o, length, h_tx,
-                                 h_rx, lam, c, p526, False)  # fmt: skip
+                out[q] = _direct(hull_q, 1, last, step, q_ex_x, q_ex_g, q_ex_o, q, n_ex, True, length,
+                                 h_tx, h_rx, lam, c, p526, False)  # fmt: skip
             else:
                 z_rx = (g_rx if math.isfinite(g_rx) else level) + h_rx
-                out[q] = _direct(u, 1, last, step, ex_x, ex_g, ex_o, length, level + h_tx, z_rx,
-                                 lam, c, p526, False)  # fmt: skip
+                out[q] = _direct(u, 1, last, step, q_ex_x, q_ex_g, q_ex_o, q, n_ex, False, length,
+                                 level + h_tx, z_rx, lam, c, p526, False)  # fmt: skip
             continue
         z_rx = (g_rx if math.isfinite(g_rx) else level) + h_rx
         q_rx = z_rx - c * length * length
@@ -260,10 +287,11 @@ def _radial(ground, obstacle, step, h_tx, h_rx, lam, c, p526, q_dist, q_last, q_
         a = a_tx
         b = -np.inf  # steepest (q − q_rx) / (D − x): the tangent from the receiver
         for t in range(n_ex):
-            qt = ex_g[t] + ex_o[t] - c * ex_x[t] * ex_x[t]
+            xt = q_ex_x[q, t]
+            qt = q_ex_g[q, t] + q_ex_o[q, t] - c * xt * xt
             if math.isfinite(qt):
-                a = max(a, (qt - z_tx) / ex_x[t])
-                b = max(b, (qt - q_rx) / (length - ex_x[t]))
+                a = max(a, (qt - z_tx) / xt)
+                b = max(b, (qt - q_rx) / (length - xt))
         if size > 0:
             lo = 0
             hi = size - 1
@@ -322,21 +350,34 @@ def _radial(ground, obstacle, step, h_tx, h_rx, lam, c, p526, q_dist, q_last, q_
                         else:
                             hi = mid - 1
                     to = last if lo == size - 1 else int(hull_x[lo + 1] / step + 0.5)
-            loss = _direct(u, first, to, step, ex_x, ex_g, ex_o, length, z_tx, z_rx, lam, c, p526,
-                           True)  # fmt: skip
+            loss = _direct(u, first, to, step, q_ex_x, q_ex_g, q_ex_o, q, n_ex, False, length, z_tx,
+                           z_rx, lam, c, p526, True)  # fmt: skip
         out[q] = loss
 
 
-@numba.njit(cache=True, nogil=True)
+@_leaf
+def _mod360(x):
+    """``x % 360.0`` (Python's), without a division in the usual ranges."""
+    if x >= 0.0:
+        if x < 360.0:
+            return x
+        if x < 720.0:
+            return x - 360.0  # exact, as fmod
+    elif x >= -360.0:
+        return x + 360.0  # as Python: fmod(x, 360) = x, plus 360
+    return x % 360.0
+
+
+@_leaf
 def _interp360(table, angle):
     """Linear interpolation in a 360-entry circular table (as the antenna module's)."""
-    a = angle % 360.0
+    a = _mod360(angle)
     lo = int(math.floor(a)) % 360
     frac = a - math.floor(a)
     return table[lo] * (1.0 - frac) + table[(lo + 1) % 360] * frac
 
 
-@numba.njit(cache=True, nogil=True)
+@_leaf
 def _formula_at(tab, row, u0, du, log_km):
     """The formula's signal (EIRP − loss − calibration) of table row ``row`` at log10(km)."""
     pos = (log_km - u0) / du
@@ -350,27 +391,14 @@ def _formula_at(tab, row, u0, du, log_km):
     return tab[row, i] * (1.0 - f) + tab[row, i + 1] * f
 
 
-@numba.njit(cache=True, nogil=True)
-def _site_bound(s, log_km, code, links, pattern_gain):
-    """An upper bound of :func:`_site_signal` less any diffraction: the formula and the clutter.
-
-    Diffraction only takes away, and so does an antenna pattern but for
-    ``pattern_gain`` (a pattern file's values below 0 dB, if any).
-    """
-    tab, tab_u0, tab_du, site_tab, site_freq, clutter = links[1], links[2], links[3], links[4], links[9], links[15]
-    return _formula_at(tab, site_tab[s], tab_u0, tab_du, log_km) + pattern_gain - clutter[site_freq[s], code]
-
-
-@numba.njit(cache=True, nogil=True)
-def _block_bound(s, log_km, links, pattern_gain):
+@_leaf
+def _block_bound(s, log_km, envelope, tab_u0, tab_du, site_tab, site_freq, least_clutter, pattern_gain):
     """An upper bound of site ``s``'s signal at every distance from 10**log_km km on, any class."""
-    envelope, tab_u0, tab_du, site_tab, site_freq, least_clutter = (links[16], links[2], links[3], links[4],
-                                                                   links[9], links[17])  # fmt: skip
     i = min(max(int(math.floor((log_km - tab_u0) / tab_du)), 0), envelope.shape[1] - 1)
     return envelope[site_tab[s], i] + pattern_gain - least_clutter[site_freq[s]]
 
 
-@numba.njit(cache=True, nogil=True)
+@_leaf
 def _site_signal(s, log_km, bearing, theta, code, links):
     """Signal of site ``s`` at a cell before diffraction: formula, pattern, clutter.
 
@@ -380,23 +408,36 @@ def _site_signal(s, log_km, bearing, theta, code, links):
     class's column in the clutter table; ``links`` the sites' arrays
     (:meth:`RadialSweep._links`).
     """
-    (_, tab, tab_u0, tab_du, site_tab, site_az, site_bw, site_tilt, site_pattern, site_freq,
-     pat_h, pat_v, front_to_back, vertical_bw, side_lobe, clutter, _, _) = links  # fmt: skip
-    signal = _formula_at(tab, site_tab[s], tab_u0, tab_du, log_km)
+    tab, tab_u0, tab_du, site_tab, site_freq, clutter = links[1], links[2], links[3], links[4], links[9], links[15]
+    signal = _formula_at(tab, site_tab[s], tab_u0, tab_du, log_km) - clutter[site_freq[s], code]
+    (_, _, _, _, _, site_az, site_bw, site_tilt, site_pattern, _,
+     pat_h, pat_v, front_to_back, vertical_bw, side_lobe, _, _, _, _) = links  # fmt: skip
+    return signal - _pattern_loss(s, bearing, theta, site_az, site_bw, site_tilt, site_pattern, pat_h, pat_v,
+                                  front_to_back, vertical_bw, side_lobe)  # fmt: skip
+
+
+@_leaf
+def _pattern_loss(s, bearing, theta, site_az, site_bw, site_tilt, site_pattern, pat_h, pat_v, front_to_back,
+                  vertical_bw, side_lobe):  # fmt: skip
+    """Site ``s``'s antenna pattern loss (dB) towards ``bearing`` at elevation ``theta`` (0: omni).
+
+    The sites' arrays are passed one by one, not in the ``links`` tuple: a
+    tuple of arrays handed to a function costs a reference count per array
+    per call, far more than the pattern itself.
+    """
     az = site_az[s]
-    if math.isfinite(az):
-        phi = (bearing - az + 180.0) % 360.0 - 180.0
-        p = site_pattern[s]
-        if p < 0:
-            horizontal = min(12.0 * (phi / site_bw[s]) ** 2, front_to_back)
-            vertical = min(12.0 * ((theta - site_tilt[s]) / vertical_bw) ** 2, side_lobe)
-            signal -= min(horizontal + vertical, front_to_back)
-        else:
-            signal -= _interp360(pat_h[p], phi) + _interp360(pat_v[p], theta - site_tilt[s])
-    return signal - clutter[site_freq[s], code]
+    if not math.isfinite(az):
+        return 0.0
+    phi = _mod360(bearing - az + 180.0) - 180.0
+    p = site_pattern[s]
+    if p < 0:
+        horizontal = min(12.0 * (phi / site_bw[s]) ** 2, front_to_back)
+        vertical = min(12.0 * ((theta - site_tilt[s]) / vertical_bw) ** 2, side_lobe)
+        return min(horizontal + vertical, front_to_back)
+    return _interp360(pat_h[p], phi) + _interp360(pat_v[p], theta - site_tilt[s])
 
 
-@numba.njit(cache=True, nogil=True)
+@_leaf
 def _better(signal, dist, site, best_signal, best_dist, best_site):
     """The order of :meth:`TerrainModel.best`: stronger, then shorter, then the lower position."""
     if signal > best_signal:
@@ -406,8 +447,132 @@ def _better(signal, dist, site, best_signal, best_dist, best_site):
     return False
 
 
+@_leaf
+def _bilinear(heights, r, c):
+    """:func:`~whitezone.models.terrain_kernel._height` at fractional row ``r``, column ``c``."""
+    rows, cols = heights.shape
+    if not (r >= 0.0 and c >= 0.0 and r <= rows - 1 and c <= cols - 1):
+        return np.nan
+    r0 = int(r)  # r >= 0: truncation is the floor
+    c0 = int(c)
+    r1 = min(r0 + 1, rows - 1)
+    c1 = min(c0 + 1, cols - 1)
+    wr = r - r0
+    wc = c - c0
+    return ((1.0 - wr) * ((1.0 - wc) * heights[r0, c0] + wc * heights[r0, c1])
+            + wr * ((1.0 - wc) * heights[r1, c0] + wc * heights[r1, c1]))  # fmt: skip
+
+
+@_leaf
+def _sample_line(heights, dem_t, lc_codes, lc_t, obst, x0, y0, dx, dy, count, ground, obstacle):
+    """Ground and obstacle heights at ``(x0 + i dx, y0 + i dy)``, ``i < count``, into ``ground[i]``, ``obstacle[i]``.
+
+    :func:`~whitezone.models.terrain_kernel._height` and ``_obstacle`` at
+    those points, stepped in the grids' index space (no division per
+    sample): equal to them but for the last bits of the coordinates.
+    """
+    r = (y0 - dem_t[2]) / dem_t[3] - 0.5
+    dr = dy / dem_t[3]
+    c = (x0 - dem_t[0]) / dem_t[1] - 0.5
+    dc = dx / dem_t[1]
+    for i in range(count):
+        ground[i] = _bilinear(heights, r + i * dr, c + i * dc)
+    if obst.size == 0:
+        for i in range(count):
+            obstacle[i] = 0.0
+        return
+    lrows, lcols = lc_codes.shape
+    lr = (y0 - lc_t[2]) / lc_t[3]
+    ldr = dy / lc_t[3]
+    lc = (x0 - lc_t[0]) / lc_t[1]
+    ldc = dx / lc_t[1]
+    for i in range(count):
+        row = math.floor(lr + i * ldr)
+        col = math.floor(lc + i * ldc)
+        value = 0.0
+        if row >= 0 and col >= 0 and row < lrows and col < lcols:
+            code = lc_codes[int(row), int(col)]
+            if code >= 0 and code < obst.size:
+                value = obst[code]
+        obstacle[i] = value
+
+
+@_leaf
+def _short_link(heights, dem_t, lc_codes, lc_t, obst, sx, sy, x1, y1, m, length, h_tx, h_rx, freq, c, k_factor,
+                p526, fractions, ground, obstacle):  # fmt: skip
+    """Bullington loss of one link over its own profile of ``m`` samples, as the model computes it.
+
+    :func:`~whitezone.models.terrain_kernel._fill_profile` then
+    :func:`~whitezone.models.terrain_kernel.bullington_one`, fused: the
+    samples by :func:`_sample_line`, and the divisions per sample replaced
+    by ``fractions[:, m]`` (``f``, ``f (1 − f)``, ``1/f``, ``1/(1 − f)``,
+    ``1/√(f (1 − f))`` of sample ``i`` at ``f = i/(m − 1)``).  Equal to the
+    model's loss but for rounding.  ``ground`` and ``obstacle`` are work
+    buffers of at least ``m``.
+    """
+    if not length > 0:
+        return 0.0
+    _sample_line(heights, dem_t, lc_codes, lc_t, obst, sx, sy, (x1 - sx) / (m - 1), (y1 - sy) / (m - 1), m,
+                 ground, obstacle)  # fmt: skip
+    g_tx = ground[0]
+    g_rx = ground[m - 1]
+    if not (math.isfinite(g_tx) and math.isfinite(g_rx)):
+        # An end over nodata: the model's own filling (rare, at the DEM's edges and holes).
+        _fill_profile(ground, heights, dem_t, sx, sy, x1, y1, m, lc_codes, lc_t, obst)
+        loss, _ = bullington_one(ground, m, length, h_tx, h_rx, freq, k_factor, p526)
+        return loss
+    lam = SPEED_OF_LIGHT_M_S / (freq * 1e6)
+    z_tx = g_tx + h_tx
+    rise = g_rx + h_rx - z_tx
+    bulge = length * length * c
+    f_, ff_, if_, ig_, w_ = fractions[0, m], fractions[1, m], fractions[2, m], fractions[3, m], fractions[4, m]
+    nu_max = -np.inf
+    s_tx = -np.inf
+    s_rx = -np.inf
+    los = True
+    for i in range(1, m - 1):
+        z = ground[i] + obstacle[i]
+        if not math.isfinite(z):
+            continue  # nodata never obstructs
+        h = z + ff_[i] * bulge - z_tx - rise * f_[i]
+        if h >= 0:
+            los = False
+        nu_max = max(nu_max, h * w_[i])
+        s_tx = max(s_tx, h * if_[i])
+        s_rx = max(s_rx, h * ig_[i])
+    if los:
+        loss = _knife_edge(nu_max * math.sqrt(2.0 / (lam * length)))
+    else:
+        loss = _knife_edge(math.sqrt(2.0 * max(s_tx, 0.0) * max(s_rx, 0.0) / (lam * length)))
+    if p526:
+        loss = loss + (1.0 - math.exp(-loss / 6.0)) * (10.0 + 0.02 * length / 1000.0)
+    return loss
+
+
+def _fractions(most: int) -> np.ndarray:
+    """``_short_link``'s tables: row k of ``out[:, m]`` for a profile of ``m <= most`` samples."""
+    out = np.zeros((5, max(most, 3) + 1, max(most, 3)))
+    for m in range(3, max(most, 3) + 1):
+        f = np.arange(1, m - 1) / (m - 1)
+        out[0, m, 1 : m - 1] = f
+        out[1, m, 1 : m - 1] = f * (1.0 - f)
+        out[2, m, 1 : m - 1] = 1.0 / f
+        out[3, m, 1 : m - 1] = 1.0 / (1.0 - f)
+        out[4, m, 1 : m - 1] = 1.0 / np.sqrt(f * (1.0 - f))
+    return out
+
+
+@_leaf
+def _held(all_signal, n_chunks, r, col):
+    """The strongest signal any worker holds at a cell so far (a bound: each was reached)."""
+    held = all_signal[0, r, col]
+    for k in range(1, n_chunks):
+        held = max(held, all_signal[k, r, col])
+    return held
+
+
 @numba.njit(cache=True, nogil=True)
-def _sweep_mast(e, tile, terrain, masts, physics, links, best_signal, best_dist, best_site):
+def _sweep_mast(e, tile, terrain, masts, physics, links, all_signal, chunk, best_dist, best_site):
     """One mast's radials over a tile, and its cells' signals into the best-so-far arrays.
 
     ``tile`` is the cells (centres' x and y, mask, ground, land-cover
@@ -419,7 +584,11 @@ def _sweep_mast(e, tile, terrain, masts, physics, links, best_signal, best_dist,
     heights, dem_t, step, lc_codes, lc_t, obst = terrain
     em_x, em_y, em_h, em_freq, em_reach, em_nrad, em_first, em_sites = masts
     h_rx, c, k_factor, p526, gap, interpolate, max_samples, exact_samples, n_extra, pattern_gain = physics
-    site_reach = links[0]
+    # The arrays one by one: helpers are handed arrays, never the tuples (see _pattern_loss).
+    (site_reach, tab, tab_u0, tab_du, site_tab, site_az, site_bw, site_tilt, site_pattern, site_freq,
+     pat_h, pat_v, front_to_back, vertical_bw, side_lobe, clutter, envelope, least_clutter, fractions) = links  # fmt: skip
+    best_signal = all_signal[chunk]
+    n_chunks = all_signal.shape[0]
     rows, cols = mask.shape
     sx = em_x[e]
     sy = em_y[e]
@@ -442,7 +611,6 @@ def _sweep_mast(e, tile, terrain, masts, physics, links, best_signal, best_dist,
     # are queries 2m (and 2m + 1) to the radial(s) beside cell m.
     box = (r_hi - r_lo + 1) * (c_hi - c_lo + 1)
     cell = np.empty(box, dtype=np.int64)
-    bearing = np.empty(box)
     weight = np.empty(box)
     q_dist = np.empty(2 * box)
     q_last = np.empty(2 * box, dtype=np.int64)
@@ -453,7 +621,19 @@ def _sweep_mast(e, tile, terrain, masts, physics, links, best_signal, best_dist,
     q_radial = np.empty(2 * box, dtype=np.int64)
     q_loss = np.empty(2 * box)
     buf = np.empty(max(exact_samples, 3))
+    buf_o = np.empty(max(exact_samples, 3))
     per_radial = np.zeros(n_rad + 1, dtype=np.int64)
+    w_lo = em_first[e]
+    w_hi = em_first[e + 1]
+    # Each cell's signal from each site of the mast before diffraction (−inf: beyond its reach).
+    before = np.empty((box, w_hi - w_lo))
+    sectors = False
+    for w in range(w_lo, w_hi):
+        if math.isfinite(site_az[em_sites[w]]):
+            sectors = True
+    drop = h_tx - h_rx
+    theta = 0.0  # the elevation the antennas see a cell at, for sectors
+    last_freq = -1
     n = 0
     longest = 0
     for rb in range(r_lo, r_hi + 1, BLOCK):
@@ -465,13 +645,13 @@ def _sweep_mast(e, tile, terrain, masts, physics, links, best_signal, best_dist,
             weakest = np.inf
             for r in range(rb, re):
                 for col in range(cb, ce):
-                    if mask[r, col] and best_signal[r, col] < weakest:
-                        weakest = best_signal[r, col]
+                    if mask[r, col]:
+                        weakest = min(weakest, _held(all_signal, n_chunks, r, col))
             if weakest == np.inf:
                 continue  # no cell of the block to compute
             gx = max(xs[cb] - sx, 0.0, sx - xs[ce - 1])
             gy = max(ys[re - 1] - sy, 0.0, sy - ys[rb])
-            near = math.hypot(gx, gy)
+            near = math.sqrt(gx * gx + gy * gy)
             if near > reach:
                 continue
             if weakest > -np.inf:
@@ -479,7 +659,8 @@ def _sweep_mast(e, tile, terrain, masts, physics, links, best_signal, best_dist,
                 block = -np.inf
                 for w in range(em_first[e], em_first[e + 1]):
                     if near <= site_reach[em_sites[w]]:
-                        block = max(block, _block_bound(em_sites[w], log_near, links, pattern_gain))
+                        block = max(block, _block_bound(em_sites[w], log_near, envelope, tab_u0, tab_du,
+                                                        site_tab, site_freq, least_clutter, pattern_gain))  # fmt: skip
                 if block < weakest:
                     continue
             for r in range(rb, re):
@@ -488,29 +669,54 @@ def _sweep_mast(e, tile, terrain, masts, physics, links, best_signal, best_dist,
                     if not mask[r, col]:
                         continue
                     dx = xs[col] - sx
-                    d = math.hypot(dx, dy)
+                    d = math.sqrt(dx * dx + dy * dy)
                     if d > reach:
                         continue
                     # Branch and bound, as TerrainModel.best: a mast none of whose sites could beat
                     # (or tie) what the cell already has, even with no diffraction, costs no profile.
+                    # First by the formula and clutter alone (computed once per kind of site), then
+                    # with the antenna patterns.
                     log_km = math.log10(max(d / 1000.0, MIN_DISTANCE_KM))
+                    code = cell_code[r, col]
+                    held = _held(all_signal, n_chunks, r, col)
                     bound = -np.inf
-                    for w in range(em_first[e], em_first[e + 1]):
-                        if d <= site_reach[em_sites[w]]:
-                            bound = max(bound, _site_bound(em_sites[w], log_km, cell_code[r, col], links,
-                                                           pattern_gain))  # fmt: skip
-                    if bound < best_signal[r, col]:
+                    last_kind = -1
+                    value = 0.0
+                    for w in range(w_lo, w_hi):
+                        s = em_sites[w]
+                        if d <= site_reach[s]:
+                            if site_tab[s] != last_kind or site_freq[s] != last_freq:
+                                last_kind = site_tab[s]
+                                last_freq = site_freq[s]
+                                value = (_formula_at(tab, last_kind, tab_u0, tab_du, log_km)
+                                         - clutter[last_freq, code])  # fmt: skip
+                            before[n, w - w_lo] = value
+                            bound = max(bound, value + pattern_gain)
+                        else:
+                            before[n, w - w_lo] = -np.inf
+                    if bound < held:
                         continue
-                    b = np.degrees(np.arctan2(dx, dy)) % 360.0
+                    b = _mod360(np.degrees(np.arctan2(dx, dy)))
+                    if sectors:
+                        theta = np.degrees(np.arctan2(drop, max(d, 1.0)))
+                        bound = -np.inf
+                        for w in range(w_lo, w_hi):
+                            if before[n, w - w_lo] > -np.inf:
+                                before[n, w - w_lo] -= _pattern_loss(em_sites[w], b, theta, site_az,
+                                                                     site_bw, site_tilt, site_pattern,
+                                                                     pat_h, pat_v, front_to_back,
+                                                                     vertical_bw, side_lobe)  # fmt: skip
+                                bound = max(bound, before[n, w - w_lo])
+                        if bound < held:
+                            continue
                     cell[n] = r * cols + col
-                    bearing[n] = b
                     q_dist[2 * n] = d
                     samples = min(max(int(math.ceil(d / step)) + 1, 3), max_samples)
                     samples = min(((samples + 15) // 16) * 16, max_samples)  # as profile_samples
                     if samples <= exact_samples:
-                        _fill_profile(buf, heights, dem_t, sx, sy, xs[col], ys[r], samples, lc_codes,
-                                      lc_t, obst)  # fmt: skip
-                        q_loss[2 * n], _ = bullington_one(buf, samples, d, h_tx, h_rx, freq, k_factor, p526)
+                        q_loss[2 * n] = _short_link(heights, dem_t, lc_codes, lc_t, obst, sx, sy, xs[col],
+                                                    ys[r], samples, d, h_tx, h_rx, freq, c, k_factor, p526,
+                                                    fractions, buf, buf_o)  # fmt: skip
                         q_loss[2 * n + 1] = q_loss[2 * n]
                         q_radial[2 * n] = -1
                         q_radial[2 * n + 1] = -1
@@ -604,21 +810,11 @@ def _sweep_mast(e, tile, terrain, masts, physics, links, best_signal, best_dist,
         angle = math.radians(k * 360.0 / n_rad)
         ux = math.sin(angle)
         uy = math.cos(angle)
-        for t in range(far + 1):
-            x = sx + ux * (t * step)
-            y = sy + uy * (t * step)
-            samples_g[t] = _height(heights, dem_t[0], dem_t[1], dem_t[2], dem_t[3], x, y)
-            samples_o[t] = (_obstacle(lc_codes, lc_t[0], lc_t[1], lc_t[2], lc_t[3], obst, x, y)
-                            if obst.size else 0.0)  # fmt: skip
+        _sample_line(heights, dem_t, lc_codes, lc_t, obst, sx, sy, ux * step, uy * step, far + 1, samples_g,
+                     samples_o)  # fmt: skip
         _radial(samples_g, samples_o, step, h_tx, h_rx, lam, c, p526, q_dist, q_last, q_ground,
                 q_ex_x, q_ex_g, q_ex_o, order[lo:hi], hull_x, hull_q, u, q_loss)  # fmt: skip
     # Pass 2: every cell's signal from each of the mast's sites.
-    sectors = False
-    for w in range(em_first[e], em_first[e + 1]):
-        if math.isfinite(links[5][em_sites[w]]):
-            sectors = True
-    drop = h_tx - h_rx
-    theta = 0.0
     for m in range(n):
         r = cell[m] // cols
         col = cell[m] - r * cols
@@ -626,33 +822,38 @@ def _sweep_mast(e, tile, terrain, masts, physics, links, best_signal, best_dist,
         loss = q_loss[2 * m]
         if q_radial[2 * m + 1] >= 0:
             loss += (q_loss[2 * m + 1] - loss) * weight[m]
-        if sectors:
-            theta = np.degrees(np.arctan2(drop, max(d, 1.0)))
-        log_km = math.log10(max(d / 1000.0, MIN_DISTANCE_KM))
-        code = cell_code[r, col]
-        for w in range(em_first[e], em_first[e + 1]):
+        for w in range(w_lo, w_hi):
+            if before[m, w - w_lo] == -np.inf:
+                continue  # beyond the site's reach
             s = em_sites[w]
-            if d > site_reach[s]:
-                continue
-            signal = _site_signal(s, log_km, bearing[m], theta, code, links) - loss
+            signal = before[m, w - w_lo] - loss
             if _better(signal, d, s, best_signal[r, col], best_dist[r, col], best_site[r, col]):
                 best_signal[r, col] = signal
                 best_dist[r, col] = d
                 best_site[r, col] = s
 
 
-@numba.njit(cache=True, parallel=True)
-def _sweep_tile(tile, terrain, masts, order, n_chunks, physics, links, out_signal, out_site):
-    """Best server of every cell of a tile from the masts ``order`` (chunks in parallel)."""
-    rows, cols = tile[2].shape
-    signal = np.full((n_chunks, rows, cols), -np.inf)
-    dist = np.full((n_chunks, rows, cols), np.inf)
-    site = np.full((n_chunks, rows, cols), -1, dtype=np.int64)
-    for chunk in numba.prange(n_chunks):
-        for pos in range(chunk, order.size, n_chunks):
-            _sweep_mast(order[pos], tile, terrain, masts, physics, links, signal[chunk],
-                        dist[chunk], site[chunk])  # fmt: skip
-    for r in numba.prange(rows):
+@numba.njit(cache=True, nogil=True)
+def _sweep_worker(queue, chunk, tile, terrain, masts, order, physics, links, signal, dist, site):
+    """Sweep the masts ``order[queue[0]...]`` taken one by one from the shared queue into chunk ``chunk``.
+
+    Every worker of a tile runs this (without the GIL, in its own thread),
+    keeping its own best-so-far arrays ``signal[chunk]``, ``dist[chunk]``,
+    ``site[chunk]`` and bounding its masts by the strongest signal any worker
+    holds (:func:`_held`).
+    """
+    while True:
+        pos = _take_next(queue)
+        if pos >= order.size:
+            break
+        _sweep_mast(order[pos], tile, terrain, masts, physics, links, signal, chunk, dist[chunk], site[chunk])
+
+
+@_leaf
+def _merge_chunks(signal, dist, site, out_signal, out_site):
+    """The best of the workers' best-so-far arrays (NaN and −1 where none reached)."""
+    n_chunks, rows, cols = signal.shape
+    for r in range(rows):
         for col in range(cols):
             bs = -np.inf
             bd = np.inf
@@ -665,6 +866,38 @@ def _sweep_tile(tile, terrain, masts, order, n_chunks, physics, links, out_signa
                     bi = s
             out_signal[r, col] = bs if bi >= 0 else np.nan
             out_site[r, col] = bi
+
+
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _sweep_tile(tile, terrain, masts, order, n_chunks, physics, links, out_signal, out_site):
+    """Best server of every cell of a tile from the masts ``order``, ``n_chunks`` workers in parallel.
+
+    The workers are Python threads running the compiled :func:`_sweep_worker`
+    without the GIL (the calling thread is one of them): they sleep when idle,
+    where numba's OpenMP threads would spin between tiles and take the cores
+    from the rest of the run.
+    """
+    global _POOL
+    rows, cols = tile[2].shape
+    signal = np.full((n_chunks, rows, cols), -np.inf)
+    dist = np.full((n_chunks, rows, cols), np.inf)
+    site = np.full((n_chunks, rows, cols), -1, dtype=np.int64)
+    queue = np.zeros(1, dtype=np.int64)
+    args = (tile, terrain, masts, order, physics, links, signal, dist, site)
+    if n_chunks > 1:
+        if _POOL is None or _POOL._max_workers < n_chunks - 1:
+            _POOL = ThreadPoolExecutor(max_workers=n_chunks - 1, thread_name_prefix="radial")
+        others = [_POOL.submit(_sweep_worker, queue, chunk, *args) for chunk in range(1, n_chunks)]
+        try:
+            _sweep_worker(queue, 0, *args)
+        finally:
+            for future in others:
+                future.result()
+    else:
+        _sweep_worker(queue, 0, *args)
+    _merge_chunks(signal, dist, site, out_signal, out_site)
 
 
 @numba.njit(cache=True)
@@ -816,6 +1049,7 @@ class RadialSweep:
         self.terrain = (np.ascontiguousarray(dem.heights_m),
                         np.array([t.c, t.a, t.f, t.e], dtype=np.float64), float(dem.resolution_m),
                         lc_codes, lc_t, obst)  # fmt: skip
+        self.exact_samples = int(exact_samples)
         self.links = self._links(params)
         self.physics = (float(model.receiver_height_m), _curvature(model.k_factor),
                         float(model.k_factor), model.diffraction == "bullington_p526", GAP_CELLS,
@@ -895,7 +1129,9 @@ class RadialSweep:
                 # node (a calibration's slope may make it rise with distance), and each
                 # frequency's most favourable clutter.
                 np.ascontiguousarray(np.maximum.accumulate(tab[:, ::-1], axis=1)[:, ::-1]),
-                table.min(axis=1))  # fmt: skip
+                table.min(axis=1),
+                # For links profiled as the model profiles them (_short_link).
+                _fractions(int(self.exact_samples)))  # fmt: skip
 
     def _pattern_gain(self) -> float:
         """How far above 0 dB any pattern file's values rise (0 for well-formed files)."""
@@ -962,7 +1198,7 @@ class RadialSweep:
         # strong signals let the farther masts skip most cells (the bound in _sweep_mast).
         cx, cy = float(np.mean(centres_x)), float(np.mean(centres_y))
         order = np.argsort(np.hypot(x - cx, y - cy), kind="stable").astype(np.int64)
-        n_chunks = int(max(1, min(len(masts), 2 * numba.get_num_threads())))
+        n_chunks = int(max(1, min(len(masts), numba.get_num_threads())))
         xx, yy = np.meshgrid(centres_x, centres_y)
         centres = np.column_stack([xx.ravel(), yy.ravel()])
         ground = self.model.dem.height_at(centres[:, 0], centres[:, 1]).reshape(rows, cols)
