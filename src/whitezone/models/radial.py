@@ -868,6 +868,34 @@ def _merge_chunks(signal, dist, site, out_signal, out_site):
             out_site[r, col] = bi
 
 
+@_leaf
+def _tile_cells(xs, ys, heights, dem_t, lc_codes, lc_t, low, columns, unknown, ground, code):
+    """Each cell's ground height and clutter table column (:meth:`RadialSweep.cell_codes`).
+
+    The ground as :meth:`Dem.height_at` (bilinear, NaN outside the cell
+    centres or over nodata); the land-cover code as
+    :meth:`Landcover.class_at` (the cell holding the centre, −1 outside),
+    then its column ``columns[code − low]``, ``unknown`` beyond the table
+    (``columns`` empty: no clutter, column 0).
+    """
+    rows, cols = ground.shape
+    l_rows, l_cols = lc_codes.shape
+    for r in range(rows):
+        rr = (ys[r] - dem_t[2]) / dem_t[3] - 0.5
+        lr = math.floor((ys[r] - lc_t[2]) / lc_t[3])
+        for col in range(cols):
+            ground[r, col] = _bilinear(heights, rr, (xs[col] - dem_t[0]) / dem_t[1] - 0.5)
+            if columns.size == 0:
+                code[r, col] = 0
+                continue
+            lc = math.floor((xs[col] - lc_t[0]) / lc_t[1])
+            value = -1
+            if lr >= 0 and lc >= 0 and lr < l_rows and lc < l_cols:
+                value = lc_codes[int(lr), int(lc)]
+            k = value - low
+            code[r, col] = columns[k] if 0 <= k < columns.size else unknown
+
+
 _POOL: ThreadPoolExecutor | None = None
 
 
@@ -1041,7 +1069,9 @@ class RadialSweep:
             obst = np.zeros(0)
         else:
             lc, table = obstacles
-            lc_codes = np.ascontiguousarray(lc.codes, dtype=np.int64)
+            lc_codes = np.ascontiguousarray(lc.codes)  # as stored (no int64 copy of a national grid)
+            if lc_codes.dtype.kind not in "iu":
+                lc_codes = lc_codes.astype(np.int32)
             lc_t = np.array([lc.transform.c, lc.transform.a, lc.transform.f, lc.transform.e])
             obst = np.asarray(table, dtype=np.float64)
         # The DEM as stored (float32): the kernels read heights into float64 arithmetic, and a
@@ -1051,6 +1081,14 @@ class RadialSweep:
                         lc_codes, lc_t, obst)  # fmt: skip
         self.exact_samples = int(exact_samples)
         self.links = self._links(params)
+        cover = model.clutter.landcover if model.clutter is not None else None
+        low, columns = self._code_columns()
+        #: The land cover the cells' clutter classes are read from, for _tile_cells.
+        self._cover = ((np.ascontiguousarray(cover.codes), np.array([cover.transform.c, cover.transform.a,
+                                                                     cover.transform.f, cover.transform.e]))
+                       if cover is not None and columns.size else
+                       (np.zeros((1, 1), np.int32), np.array([0.0, 1.0, 0.0, -1.0]))) + (low, columns,
+                                                                                         len(self.codes))  # fmt: skip
         self.physics = (float(model.receiver_height_m), _curvature(model.k_factor),
                         float(model.k_factor), model.diffraction == "bullington_p526", GAP_CELLS,
                         bool(interpolate), int(model.max_samples), int(exact_samples),
@@ -1140,6 +1178,20 @@ class RadialSweep:
             return 0.0
         return float(max(0.0, -(pat_h.min(axis=1) + pat_v.min(axis=1)).min()))
 
+    def _code_columns(self) -> tuple[int, np.ndarray]:
+        """Clutter table column by land-cover code: ``(lowest code, column of each code from it)``.
+
+        :meth:`cell_codes` as a dense table (codes outside it, or not a
+        clutter class, take the last column: no loss); an empty table when
+        the model has no clutter (column 0 everywhere).
+        """
+        if self.model.clutter is None or len(self.codes) == 0:
+            return 0, np.zeros(0, dtype=np.int64)
+        low = min(int(self.codes.min()), -1)  # -1: outside the land cover, as Landcover.class_at
+        columns = np.full(int(self.codes.max()) - low + 1, len(self.codes), dtype=np.int64)
+        columns[self.codes - low] = np.arange(len(self.codes))
+        return low, columns
+
     def cell_codes(self, centres: np.ndarray) -> np.ndarray:
         """Column of the clutter table of each cell centre's land-cover class."""
         if self.model.clutter is None or len(self.codes) == 0:
@@ -1199,13 +1251,15 @@ class RadialSweep:
         cx, cy = float(np.mean(centres_x)), float(np.mean(centres_y))
         order = np.argsort(np.hypot(x - cx, y - cy), kind="stable").astype(np.int64)
         n_chunks = int(max(1, min(len(masts), numba.get_num_threads())))
-        xx, yy = np.meshgrid(centres_x, centres_y)
-        centres = np.column_stack([xx.ravel(), yy.ravel()])
-        ground = self.model.dem.height_at(centres[:, 0], centres[:, 1]).reshape(rows, cols)
-        tile = (np.ascontiguousarray(centres_x, dtype=float),
-                np.ascontiguousarray(centres_y, dtype=float),
-                np.ascontiguousarray(mask, dtype=np.bool_), np.ascontiguousarray(ground, dtype=float),
-                self.cell_codes(centres).reshape(rows, cols), self.resolution_m)  # fmt: skip
+        centres_x = np.ascontiguousarray(centres_x, dtype=float)
+        centres_y = np.ascontiguousarray(centres_y, dtype=float)
+        # Each cell's ground (Dem.height_at) and clutter column (cell_codes), compiled.
+        ground = np.empty((rows, cols))
+        code = np.empty((rows, cols), dtype=np.int64)
+        heights, dem_t = self.terrain[0], self.terrain[1]
+        _tile_cells(centres_x, centres_y, heights, dem_t, *self._cover, ground, code)
+        tile = (centres_x, centres_y, np.ascontiguousarray(mask, dtype=np.bool_), ground, code,
+                self.resolution_m)  # fmt: skip
         _sweep_tile(tile, self.terrain, tables, order, n_chunks, self.physics, self.links, signal,
                     server)  # fmt: skip
         return signal, server
