@@ -464,6 +464,50 @@ def _bilinear(heights, r, c):
 
 
 @_leaf
+def _bilinear_inside(heights, r, c):
+    """:func:`_bilinear` at a point known to lie in ``[0, rows − 1) × [0, cols − 1)``."""
+    r0 = int(r)
+    c0 = int(c)
+    wr = r - r0
+    wc = c - c0
+    return ((1.0 - wr) * ((1.0 - wc) * heights[r0, c0] + wc * heights[r0, c0 + 1])
+            + wr * ((1.0 - wc) * heights[r0 + 1, c0] + wc * heights[r0 + 1, c0 + 1]))  # fmt: skip
+
+
+@_leaf
+def _obstacle_at(lc_codes, obst, r, c):
+    """Obstacle height of the land-cover cell at fractional row ``r``, column ``c`` (0 outside, unknown)."""
+    rows, cols = lc_codes.shape
+    row = math.floor(r)
+    col = math.floor(c)
+    if not (row >= 0 and col >= 0 and row < rows and col < cols):
+        return 0.0
+    code = lc_codes[int(row), int(col)]
+    return obst[code] if 0 <= code < obst.size else 0.0
+
+
+@_leaf
+def _line_inside(heights, lc_codes, obst, r, dr, c, dc, lr, ldr, lc, ldc, count):
+    """Whether samples ``0..count−1`` all fall inside the DEM's cell centres and the land cover.
+
+    Then :func:`_bilinear_inside` and a land-cover lookup without bounds
+    stand for :func:`_bilinear` and :func:`_obstacle_at` (the grids are
+    convex: the ends decide).
+    """
+    rows, cols = heights.shape
+    r1 = r + (count - 1) * dr
+    c1 = c + (count - 1) * dc
+    if not (min(r, r1) >= 0.0 and min(c, c1) >= 0.0 and max(r, r1) < rows - 1 and max(c, c1) < cols - 1):
+        return False
+    if obst.size == 0:
+        return True
+    l_rows, l_cols = lc_codes.shape
+    lr1 = lr + (count - 1) * ldr
+    lc1 = lc + (count - 1) * ldc
+    return min(lr, lr1) >= 0.0 and min(lc, lc1) >= 0.0 and max(lr, lr1) < l_rows and max(lc, lc1) < l_cols
+
+
+@_leaf
 def _sample_line(heights, dem_t, lc_codes, lc_t, obst, x0, y0, dx, dy, count, ground, obstacle):
     """Ground and obstacle heights at ``(x0 + i dx, y0 + i dy)``, ``i < count``, into ``ground[i]``, ``obstacle[i]``.
 
@@ -475,26 +519,22 @@ def _sample_line(heights, dem_t, lc_codes, lc_t, obst, x0, y0, dx, dy, count, gr
     dr = dy / dem_t[3]
     c = (x0 - dem_t[0]) / dem_t[1] - 0.5
     dc = dx / dem_t[1]
-    for i in range(count):
-        ground[i] = _bilinear(heights, r + i * dr, c + i * dc)
-    if obst.size == 0:
-        for i in range(count):
-            obstacle[i] = 0.0
-        return
-    lrows, lcols = lc_codes.shape
     lr = (y0 - lc_t[2]) / lc_t[3]
     ldr = dy / lc_t[3]
     lc = (x0 - lc_t[0]) / lc_t[1]
     ldc = dx / lc_t[1]
+    if _line_inside(heights, lc_codes, obst, r, dr, c, dc, lr, ldr, lc, ldc, count):
+        for i in range(count):
+            ground[i] = _bilinear_inside(heights, r + i * dr, c + i * dc)
+    else:
+        for i in range(count):
+            ground[i] = _bilinear(heights, r + i * dr, c + i * dc)
+    if obst.size == 0:
+        for i in range(count):
+            obstacle[i] = 0.0
+        return
     for i in range(count):
-        row = math.floor(lr + i * ldr)
-        col = math.floor(lc + i * ldc)
-        value = 0.0
-        if row >= 0 and col >= 0 and row < lrows and col < lcols:
-            code = lc_codes[int(row), int(col)]
-            if code >= 0 and code < obst.size:
-                value = obst[code]
-        obstacle[i] = value
+        obstacle[i] = _obstacle_at(lc_codes, obst, lr + i * ldr, lc + i * ldc)
 
 
 @_leaf
@@ -503,19 +543,35 @@ def _short_link(heights, dem_t, lc_codes, lc_t, obst, sx, sy, x1, y1, m, length,
     """Bullington loss of one link over its own profile of ``m`` samples, as the model computes it.
 
     :func:`~whitezone.models.terrain_kernel._fill_profile` then
-    :func:`~whitezone.models.terrain_kernel.bullington_one`, fused: the
-    samples by :func:`_sample_line`, and the divisions per sample replaced
-    by ``fractions[:, m]`` (``f``, ``f (1 − f)``, ``1/f``, ``1/(1 − f)``,
-    ``1/√(f (1 − f))`` of sample ``i`` at ``f = i/(m − 1)``).  Equal to the
-    model's loss but for rounding.  ``ground`` and ``obstacle`` are work
-    buffers of at least ``m``.
+    :func:`~whitezone.models.terrain_kernel.bullington_one` in one pass: the
+    samples stepped as :func:`_sample_line` steps them, and the divisions
+    per sample replaced by ``fractions[:, m]`` (``f``, ``f (1 − f)``,
+    ``1/f``, ``1/(1 − f)``, ``1/√(f (1 − f))`` of sample ``i`` at
+    ``f = i/(m − 1)``).  Equal to the model's loss but for rounding.  A
+    link reaching beyond the grids takes the samples one by one into the
+    work buffers ``ground`` and ``obstacle`` (at least ``m``), and one with
+    an end over nodata the model's own filling.
     """
     if not length > 0:
         return 0.0
-    _sample_line(heights, dem_t, lc_codes, lc_t, obst, sx, sy, (x1 - sx) / (m - 1), (y1 - sy) / (m - 1), m,
-                 ground, obstacle)  # fmt: skip
-    g_tx = ground[0]
-    g_rx = ground[m - 1]
+    dx = (x1 - sx) / (m - 1)
+    dy = (y1 - sy) / (m - 1)
+    r = (sy - dem_t[2]) / dem_t[3] - 0.5
+    dr = dy / dem_t[3]
+    cc = (sx - dem_t[0]) / dem_t[1] - 0.5
+    dc = dx / dem_t[1]
+    lr = (sy - lc_t[2]) / lc_t[3]
+    ldr = dy / lc_t[3]
+    lc = (sx - lc_t[0]) / lc_t[1]
+    ldc = dx / lc_t[1]
+    inside = _line_inside(heights, lc_codes, obst, r, dr, cc, dc, lr, ldr, lc, ldc, m)
+    if inside:
+        g_tx = _bilinear_inside(heights, r, cc)
+        g_rx = _bilinear_inside(heights, r + (m - 1) * dr, cc + (m - 1) * dc)
+    else:
+        _sample_line(heights, dem_t, lc_codes, lc_t, obst, sx, sy, dx, dy, m, ground, obstacle)
+        g_tx = ground[0]
+        g_rx = ground[m - 1]
     if not (math.isfinite(g_tx) and math.isfinite(g_rx)):
         # An end over nodata: the model's own filling (rare, at the DEM's edges and holes).
         _fill_profile(ground, heights, dem_t, sx, sy, x1, y1, m, lc_codes, lc_t, obst)
@@ -525,7 +581,14 @@ def _short_link(heights, dem_t, lc_codes, lc_t, obst, sx, sy, x1, y1, m, length,
     z_tx = g_tx + h_tx
     rise = g_rx + h_rx - z_tx
     bulge = length * length * c
-    f_, ff_, if_, ig_, w_ = fractions[0, m], fractions[1, m], fractions[2, m], fractions[3, m], fractions[4, m]
+    if inside:  # the samples as they come (see _sample_line), not through the buffers
+        for i in range(1, m - 1):
+            ground[i] = _bilinear_inside(heights, r + i * dr, cc + i * dc)
+            obstacle[i] = 0.0
+            if obst.size:
+                code = lc_codes[int(lr + i * ldr), int(lc + i * ldc)]
+                if code >= 0 and code < obst.size:
+                    obstacle[i] = obst[code]
     nu_max = -np.inf
     s_tx = -np.inf
     s_rx = -np.inf
@@ -534,12 +597,12 @@ def _short_link(heights, dem_t, lc_codes, lc_t, obst, sx, sy, x1, y1, m, length,
         z = ground[i] + obstacle[i]
         if not math.isfinite(z):
             continue  # nodata never obstructs
-        h = z + ff_[i] * bulge - z_tx - rise * f_[i]
+        h = z + fractions[1, m, i] * bulge - z_tx - rise * fractions[0, m, i]
         if h >= 0:
             los = False
-        nu_max = max(nu_max, h * w_[i])
-        s_tx = max(s_tx, h * if_[i])
-        s_rx = max(s_rx, h * ig_[i])
+        nu_max = max(nu_max, h * fractions[4, m, i])
+        s_tx = max(s_tx, h * fractions[2, m, i])
+        s_rx = max(s_rx, h * fractions[3, m, i])
     if los:
         loss = _knife_edge(nu_max * math.sqrt(2.0 / (lam * length)))
     else:
