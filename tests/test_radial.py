@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import rasterio
 import shapely
@@ -21,10 +22,11 @@ from test_sectors_flow import project_file
 from whitezone import InputError, read_project
 from whitezone.dem import Dem
 from whitezone.landcover import Landcover
-from whitezone.models import ItmModel, PathLossModel, RadiusModel, TerrainModel
+from whitezone.models import ItmModel, PathLossModel, RadiusModel, TerrainModel, radial
 from whitezone.models.clutter import Clutter
 from whitezone.models.diffraction import profile_diffraction
 from whitezone.models.radial import RadialSweep, radial_support, walk_losses
+from whitezone.models.terrain_kernel import bullington_links
 from whitezone.project import RasterSettings
 from whitezone.rasters import coverage_rasters
 
@@ -71,6 +73,30 @@ def test_walk_equals_profile_diffraction(seed, n, roughness, holes, mast_hole, s
     want = [_reference(ground, obstacle, j, step, h_tx, freq, k, method) for j in range(2, n)]
     np.testing.assert_allclose(got[2:], want, rtol=0, atol=1e-9)
     assert (got[:2] == 0).all()
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(3, 120), roughness=st.sampled_from([0.5, 5.0, 40.0]),
+       holes=st.sampled_from([0.0, 0.0, 0.15, 1.0]), mast_hole=st.booleans(), step=st.floats(10.0, 200.0),
+       k=st.sampled_from([4.0 / 3.0, math.inf]), method=st.sampled_from(["bullington", "bullington_p526"]),
+       own=st.integers(0, 2),
+       freqs=st.lists(st.sampled_from([450.0, 800.0, 900.0, 1800.0, 2100.0, 2600.0, 3500.0]), min_size=2,
+                      max_size=4, unique=True))  # fmt: skip
+def test_one_walk_gives_every_frequency_its_loss(seed, n, roughness, holes, mast_hole, step, k, method, own,
+                                                 freqs):  # fmt: skip
+    """A mast's bands share the walk: each column is profile_diffraction at its own frequency."""
+    rng = np.random.default_rng(seed)
+    ground = 300.0 + np.cumsum(rng.normal(0.0, roughness, n))
+    ground[rng.random(n) < holes] = np.nan
+    if mast_hole:
+        ground[0] = np.nan
+    obstacle = rng.choice([0.0, 0.0, 4.0, 15.0], n)
+    got = walk_losses(ground, obstacle, step_m=step, tx_height_m=30.0, rx_height_m=1.5, frequency_mhz=freqs,
+                      k_factor=k, p526=method == "bullington_p526", own_samples=own)  # fmt: skip
+    assert got.shape == (n, len(freqs))
+    for column, freq in enumerate(freqs):
+        want = [_reference(ground, obstacle, j, step, 30.0, freq, k, method) for j in range(2, n)]
+        np.testing.assert_allclose(got[2:, column], want, rtol=0, atol=1e-9)
 
 
 def test_walk_over_a_ridge_and_a_clear_valley():
@@ -339,3 +365,182 @@ def test_pruning_masts_by_their_formula_bound_changes_nothing(hills_model, dense
     np.testing.assert_array_equal(got[1], want[1])
     np.testing.assert_array_equal(got[0], want[0])
     assert np.isfinite(got[0]).mean() > 0.5 and len(np.unique(got[1])) > 3
+
+
+# --- compiled pieces against the model's ----------------------------------------------------------
+
+
+def _random_dem(seed, holes=0.0, shape=(80, 100), res=75.0):
+    """Rough random relief (a random walk smoothed, plus hills) with nodata holes, south-west at X0 − 2 km."""
+    rng = np.random.default_rng(seed)
+    rows, cols = shape
+    z = np.cumsum(np.cumsum(rng.normal(0.0, 1.5, shape), axis=0), axis=1) / 4.0
+    yy, xx = np.mgrid[0:rows, 0:cols]
+    for _ in range(8):
+        cy, cx, r = rng.uniform(0, rows), rng.uniform(0, cols), rng.uniform(4, 20)
+        z += rng.uniform(30, 250) * np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * r**2))
+    z = 200.0 + z - z.min()
+    z[rng.random(shape) < holes] = np.nan
+    transform = Affine(res, 0, X0 - 2000.0, 0, -res, Y0 - 2000.0 + rows * res)
+    return Dem(heights_m=z.astype(np.float32), transform=transform, crs=UTM, source="random")
+
+
+def _random_cover(dem, seed):
+    """A land cover on its own grid (coarser, shifted, smaller than the DEM), unknown codes among the classes."""
+    rng = np.random.default_rng(seed)
+    t = dem.transform
+    rows, cols = dem.heights_m.shape
+    codes = rng.choice([10, 10, 20, 30, 40, 50, 60, 80, -1, 7, 255], size=(rows // 2 - 3, cols // 2 - 2))
+    transform = Affine(t.a * 2.1, 0, t.c + 130.0, 0, t.e * 2.1, t.f - 90.0)
+    return Landcover(codes=codes.astype(np.int32), transform=transform, crs=UTM)
+
+
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(seed=st.integers(0, 2**32 - 1), holes=st.sampled_from([0.0, 0.05, 0.5]), m=st.integers(3, 48),
+       k=st.sampled_from([4.0 / 3.0, math.inf]), p526=st.booleans(), cover=st.booleans())  # fmt: skip
+def test_short_links_equal_the_model_s_profiles(seed, holes, m, k, p526, cover):
+    """_short_link against bullington_links, links inside, across and beyond the grids, over holes."""
+    dem = _random_dem(seed, holes)
+    rng = np.random.default_rng(seed)
+    obstacles = None
+    table = np.array([0.0] * 10 + [15.0] + [0.0] * 9 + [4.0] + [0.0] * 40)
+    if cover:
+        obstacles = (_random_cover(dem, seed), table)
+    (x0, x1), (y0, y1) = (X0 - 2600.0, X0 + 6100.0), (Y0 - 2600.0, Y0 + 4600.0)  # beyond the DEM
+    start = np.column_stack([rng.uniform(x0, x1, 60), rng.uniform(y0, y1, 60)])
+    end = start + rng.normal(0.0, 1500.0, (60, 2))
+    freqs = np.array([800.0, 1800.0, 3500.0])
+    want = np.column_stack([bullington_links(dem, start, end, np.full(60, m), tx_height_m=np.full(60, 25.0),
+                                             rx_height_m=1.5, frequency_mhz=np.full(60, f), k_factor=k,
+                                             p526=p526, obstacles=obstacles)[0] for f in freqs])  # fmt: skip
+    heights, dem_t = np.ascontiguousarray(dem.heights_m), np.array([X0 - 2000.0, 75.0, dem.transform.f, -75.0])
+    if cover:
+        lc = obstacles[0]
+        lc_codes, lc_t = lc.codes, np.array([lc.transform.c, lc.transform.a, lc.transform.f, lc.transform.e])
+    else:
+        lc_codes, lc_t, table = np.zeros((1, 1), np.int32), np.array([0.0, 1.0, 0.0, -1.0]), np.zeros(0)
+    lams = 299_792_458.0 / (freqs * 1e6)
+    c = 0.0 if math.isinf(k) else 1.0 / (2.0 * k * 6_371_000.0)
+    got = np.full((60, 3), -1.0)
+    for i in range(60):
+        length = math.hypot(*(end[i] - start[i]))
+        radial._short_link(heights, dem_t, lc_codes, lc_t, table, start[i, 0], start[i, 1], end[i, 0], end[i, 1],
+                           m, length, 25.0, 1.5, freqs, lams, 3, c, k, p526, radial._fractions(48), np.empty(48),
+                           np.empty(48), got, i)  # fmt: skip
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("holes", [0.0, 0.3])
+def test_tile_cells_equal_height_at_and_cell_codes(holes):
+    """A tile's ground (Dem.height_at) and clutter columns (cell_codes), cells beyond both grids too."""
+    dem = _random_dem(5, holes)
+    model = TerrainModel(dem=dem, clutter=Clutter(landcover=_random_cover(dem, 5)), max_range_km=5.0)
+    sites = _sites()
+    sweep = RadialSweep(model, sites, np.column_stack([sites.geometry.x, sites.geometry.y]),
+                        np.full(len(sites), 5000.0), resolution_m=100.0)  # fmt: skip
+    xs = X0 - 2600.0 + np.arange(95) * 100.0
+    ys = Y0 + 4700.0 - np.arange(80) * 100.0
+    ground, code = np.empty((80, 95)), np.empty((80, 95), dtype=np.int64)
+    radial._tile_cells(xs, ys, sweep.terrain[0], sweep.terrain[1], *sweep._cover, ground, code)
+    xx, yy = np.meshgrid(xs, ys)
+    centres = np.column_stack([xx.ravel(), yy.ravel()])
+    np.testing.assert_allclose(ground.ravel(), dem.height_at(centres[:, 0], centres[:, 1]), rtol=0, atol=1e-9)
+    np.testing.assert_array_equal(code.ravel(), sweep.cell_codes(centres))
+    assert np.isnan(ground).any() and len(np.unique(code)) > 4
+
+
+# --- shared walks and workers -------------------------------------------------------------------
+
+
+def _banded_sites(rng, places=6):
+    """Masts carrying two or three bands each (the same place and height), some of them in sectors.
+
+    Each band with its own power, so that every band serves somewhere.
+    """
+    rows = []
+    for p in range(places):
+        x, y = X0 + rng.uniform(-1500.0, 5200.0), Y0 + rng.uniform(-1500.0, 4300.0)
+        height = rng.choice([20.0, 35.0])
+        bands = rng.choice([800.0, 1800.0, 2600.0], size=rng.integers(2, 4), replace=False)
+        azimuths = [np.nan] if rng.random() < 0.4 else [30.0, 150.0, 270.0]
+        rows += [(f"P{p}", x, y, height, f, a, rng.uniform(30.0, 60.0)) for f in bands for a in azimuths]
+    # A second mast at the first place, higher: its own walks.
+    rows += [("P0", rows[0][1], rows[0][2], rows[0][3] + 12.0, 1800.0, np.nan, 50.0)]
+    return gpd.GeoDataFrame({"site_id": [r[0] for r in rows], "operator": "Op", "technology": "4G",
+                             "status": "active", "height_m": [r[3] for r in rows],
+                             "frequency_mhz": [r[4] for r in rows], "azimuth_deg": [r[5] for r in rows],
+                             "eirp_dbm": [r[6] for r in rows]},
+                            geometry=shapely.points([r[1] for r in rows], [r[2] for r in rows]), crs=UTM)  # fmt: skip
+
+
+def _shared_and_apart(model, sites, xs, ys, mask):
+    xy = np.column_stack([sites.geometry.x, sites.geometry.y])
+    reach = model.reach_km(sites) * 1000.0
+    every = np.arange(len(sites))
+    shared = RadialSweep(model, sites, xy, reach, resolution_m=100.0)
+    apart = RadialSweep(model, sites, xy, reach, resolution_m=100.0, share_walks=False)
+    assert len(shared.masts[0]) < len(apart.masts[0])  # the bands of a mast share its walks
+    return shared.tile(xs, ys, mask, every), apart.tile(xs, ys, mask, every)
+
+
+@settings(max_examples=10, deadline=None, derandomize=True)
+@given(seed=st.integers(0, 2**32 - 1), holes=st.sampled_from([0.0, 0.02]), p526=st.booleans(),
+       cover=st.booleans())  # fmt: skip
+def test_shared_walks_give_the_unshared_rasters_on_random_dems(seed, holes, p526, cover):
+    """One walk per place and height for all its bands: the rasters of one walk per band, to 1e-9 dB."""
+    dem = _random_dem(seed, holes)
+    clutter = Clutter(landcover=_random_cover(dem, seed)) if cover else None
+    model = TerrainModel(dem=dem, clutter=clutter, max_range_km=5.0,
+                         diffraction="bullington_p526" if p526 else "bullington")  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sites = _banded_sites(np.random.default_rng(seed))
+        xs = X0 - 2300.0 + np.arange(90) * 100.0
+        ys = Y0 + 4400.0 - np.arange(75) * 100.0
+        mask = np.random.default_rng(seed).random((75, 90)) < 0.9
+        (s_sig, s_srv), (a_sig, a_srv) = _shared_and_apart(model, sites, xs, ys, mask)
+    np.testing.assert_array_equal(s_srv, a_srv)
+    np.testing.assert_allclose(s_sig, a_sig, rtol=0, atol=1e-9)
+    assert np.isfinite(s_sig).mean() > 0.3
+    serving = sites.iloc[np.unique(s_srv[s_srv >= 0])]
+    assert serving.groupby(["site_id", "height_m"])["frequency_mhz"].nunique().max() > 1  # bands of one mast
+
+
+def test_shared_walks_on_the_sample(sample):
+    """The sample's 4G masts given an 800 MHz band besides their own: shared walks, the same rasters."""
+    layers, model = sample
+    model = replace(model, max_range_km=8.0)
+    sites = layers.sites[(layers.sites["status"] == "active") & (layers.sites["technology"] == "4G")]
+    sites = sites.to_crs(layers.crs)
+    x, y = sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()
+    cx, cy = np.median(x), np.median(y)
+    near = sites[(np.abs(x - cx) < 12_000) & (np.abs(y - cy) < 12_000)]
+    # The 800 MHz band 12 dB weaker than the mast's own: each band serves somewhere.
+    own = model.parameters(near)["eirp_dbm"].to_numpy()
+    banded = gpd.GeoDataFrame(pd.concat([near, near.assign(frequency_mhz=800.0, eirp_dbm=own - 12.0)],
+                                        ignore_index=True), crs=layers.crs)  # fmt: skip
+    xs = cx - 4000.0 + np.arange(80) * 100.0
+    ys = cy + 4000.0 - np.arange(80) * 100.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        (s_sig, s_srv), (a_sig, a_srv) = _shared_and_apart(model, banded, xs, ys, np.ones((80, 80), bool))
+    np.testing.assert_array_equal(s_srv, a_srv)
+    np.testing.assert_allclose(s_sig, a_sig, rtol=0, atol=1e-9)
+    assert np.isfinite(s_sig).mean() > 0.5
+    assert 0.05 < np.mean(s_srv[s_srv >= 0] >= len(near)) < 0.95  # both bands serve
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_workers_change_nothing(hills_model, workers):
+    """However many threads take the masts (and whichever holds a cell's best), the same rasters."""
+    sites = _dense_sites()
+    xy = np.column_stack([sites.geometry.x, sites.geometry.y])
+    reach = hills_model.reach_km(sites) * 1000.0
+    xs = X0 + 50.0 + np.arange(0, 200) * 100.0
+    ys = Y0 + 12_000 - 50.0 - np.arange(0, 120) * 100.0
+    mask = np.ones((len(ys), len(xs)), dtype=bool)
+    every = np.arange(len(sites))
+    got = RadialSweep(hills_model, sites, xy, reach, resolution_m=100.0, workers=workers).tile(xs, ys, mask, every)
+    want = RadialSweep(hills_model, sites, xy, reach, resolution_m=100.0, workers=2).tile(xs, ys, mask, every)
+    np.testing.assert_array_equal(got[1], want[1])
+    np.testing.assert_array_equal(got[0], want[0])

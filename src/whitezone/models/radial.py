@@ -152,16 +152,31 @@ def _take_next(typingctx, counter):
 
 
 @_leaf
-def _direct(u, first, last, step, ex_x, ex_g, ex_o, q, n_ex, flat, length, z_tx, z_rx, lam, c, p526,
-            los_only):  # fmt: skip
-    """Bullington loss of a path of ``length`` over given intermediate samples, one by one.
+def _edge_loss(los, nu, slopes, lam, length, p526):
+    """Bullington's loss at wavelength ``lam`` from a path's geometry alone.
+
+    ``nu`` is a clear path's largest ``ν √λ`` (``h √(2 D / (x (D − x)))``),
+    ``slopes`` an obstructed path's ``ν² λ`` (``2 D s_tx s_rx``): the
+    geometry is the same at every frequency, only ν scales with ``1/√λ``,
+    so the masts' frequencies share one walk.  P.526's term with ``p526``.
+    """
+    loss = _knife_edge(nu / math.sqrt(lam) if los else math.sqrt(slopes / lam))
+    if p526:
+        loss = loss + (1.0 - math.exp(-loss / 6.0)) * (10.0 + 0.02 * length / 1000.0)
+    return loss
+
+
+@_leaf
+def _direct(u, first, last, step, ex_x, ex_g, ex_o, q, n_ex, flat, length, z_tx, z_rx, c, los_only):
+    """Bullington geometry of a path of ``length`` over given intermediate samples, one by one.
 
     The samples are ``u[first..last]`` at ``i * step`` and ``ex_g[q, t] +
     ex_o[q, t]`` at ``ex_x[q, t]``, ``t < n_ex`` (with ``flat``, ``ex_o``
     alone: ground at 0 m); the arithmetic is :func:`~whitezone.models.diffraction.profile_diffraction`'s
     between ends at heights ``z_tx`` and ``z_rx`` (NaN samples never
-    obstruct).  With ``los_only`` the path is known to be clear and only the
-    line-of-sight branch (largest ν) is computed.
+    obstruct).  Returns whether the path is clear and :func:`_edge_loss`'s
+    ``nu`` and ``slopes``.  With ``los_only`` the path is known to be clear
+    and only ``nu`` is computed.
     """
     nu_max = -np.inf
     s_tx = -np.inf
@@ -180,24 +195,17 @@ def _direct(u, first, last, step, ex_x, ex_g, ex_o, q, n_ex, flat, length, z_tx,
         h = z - (z_tx + (z_rx - z_tx) * (x / length))
         if h >= 0:
             los = False
-        nu = h * math.sqrt(2.0 * length / (lam * x * (length - x)))
-        nu_max = max(nu_max, nu)
+        nu_max = max(nu_max, h * math.sqrt(2.0 * length / (x * (length - x))))
         if not los_only:
             s_tx = max(s_tx, h / x)
             s_rx = max(s_rx, h / (length - x))
-    if los or los_only:
-        loss = _knife_edge(nu_max)
-    else:
-        loss = _knife_edge(math.sqrt(2.0 * length * max(s_tx, 0.0) * max(s_rx, 0.0) / lam))
-    if p526:
-        loss = loss + (1.0 - math.exp(-loss / 6.0)) * (10.0 + 0.02 * length / 1000.0)
-    return loss
+    return los or los_only, nu_max, 2.0 * length * max(s_tx, 0.0) * max(s_rx, 0.0)
 
 
 @_leaf
-def _radial(ground, obstacle, step, h_tx, h_rx, lam, c, p526, q_dist, q_last, q_ground, q_ex_x,
+def _radial(ground, obstacle, step, h_tx, h_rx, lams, nf, c, p526, q_dist, q_last, q_ground, q_ex_x,
             q_ex_g, q_ex_o, q_order, hull_x, hull_q, u, out):  # fmt: skip
-    """Bullington loss of receivers along one radial, walked once.
+    """Bullington loss of receivers along one radial, walked once, at ``nf`` wavelengths.
 
     ``ground`` is the DEM along the radial every ``step`` metres (sample 0
     under the mast; NaN for nodata), ``obstacle`` the land cover's obstacle
@@ -209,7 +217,8 @@ def _radial(ground, obstacle, step, h_tx, h_rx, lam, c, p526, q_dist, q_last, q_
     NaN distances: none).  ``q_order`` lists the receivers by
     ``q_last``; the walk adds samples to the running hull as it passes them
     and answers each receiver in O(log n) (see the module documentation)
-    into ``out[q]``.
+    into ``out[q, f]`` at wavelength ``lams[f]``, ``f < nf``: the walk and
+    the geometry are the same at every frequency (:func:`_edge_loss`).
 
     An end over nodata is filled as the terrain model fills a profile's
     ends: the mean known ground of the profile (all unknown: a flat 0 m
@@ -217,6 +226,9 @@ def _radial(ground, obstacle, step, h_tx, h_rx, lam, c, p526, q_dist, q_last, q_
     receivers are computed sample by sample.  ``hull_x``, ``hull_q`` and
     ``u`` are work buffers as long as ``ground``.
     """
+    lam = lams[0]  # the longest wavelength: the settled test and the interval hold for all
+    for f in range(1, nf):
+        lam = max(lam, lams[f])
     g0 = ground[0]
     tx_known = math.isfinite(g0)
     total = g0 if tx_known else 0.0
@@ -253,7 +265,8 @@ def _radial(ground, obstacle, step, h_tx, h_rx, lam, c, p526, q_dist, q_last, q_
         while n_ex < q_ex_x.shape[1] and math.isfinite(q_ex_x[q, n_ex]):
             n_ex += 1
         if not length > 0:
-            out[q] = 0.0
+            for f in range(nf):
+                out[q, f] = 0.0
             continue
         level = 0.0
         count = 0
@@ -274,12 +287,14 @@ def _radial(ground, obstacle, step, h_tx, h_rx, lam, c, p526, q_dist, q_last, q_
                 # No known ground on the whole profile: flat at 0 m, obstacles on it.
                 for t in range(1, last + 1):
                     hull_q[t] = obstacle[t]
-                out[q] = _direct(hull_q, 1, last, step, q_ex_x, q_ex_g, q_ex_o, q, n_ex, True, length,
-                                 h_tx, h_rx, lam, c, p526, False)  # fmt: skip
+                los, nu, slopes = _direct(hull_q, 1, last, step, q_ex_x, q_ex_g, q_ex_o, q, n_ex, True,
+                                          length, h_tx, h_rx, c, False)  # fmt: skip
             else:
                 z_rx = (g_rx if math.isfinite(g_rx) else level) + h_rx
-                out[q] = _direct(u, 1, last, step, q_ex_x, q_ex_g, q_ex_o, q, n_ex, False, length,
-                                 level + h_tx, z_rx, lam, c, p526, False)  # fmt: skip
+                los, nu, slopes = _direct(u, 1, last, step, q_ex_x, q_ex_g, q_ex_o, q, n_ex, False, length,
+                                          level + h_tx, z_rx, c, False)  # fmt: skip
+            for f in range(nf):
+                out[q, f] = _edge_loss(los, nu, slopes, lams[f], length, p526)
             continue
         z_rx = (g_rx if math.isfinite(g_rx) else level) + h_rx
         q_rx = z_rx - c * length * length
@@ -304,20 +319,23 @@ def _radial(ground, obstacle, step, h_tx, h_rx, lam, c, p526, q_dist, q_last, q_
                     hi = mid
             b = max(b, (hull_q[lo] - q_rx) / (length - hull_x[lo]))
         if a == -np.inf:
-            out[q] = 0.0  # no intermediate sample with known ground: nothing obstructs
+            for f in range(nf):
+                out[q, f] = 0.0  # no intermediate sample with known ground: nothing obstructs
             continue
         s_tx = a - s
         s_rx = b + s
         if s_tx >= 0:
-            loss = _knife_edge(math.sqrt(2.0 * length * s_tx * max(s_rx, 0.0) / lam))
-            if p526:
-                loss = loss + (1.0 - math.exp(-loss / 6.0)) * (10.0 + 0.02 * length / 1000.0)
+            slopes = 2.0 * length * s_tx * max(s_rx, 0.0)
+            for f in range(nf):
+                out[q, f] = _edge_loss(False, 0.0, slopes, lams[f], length, p526)
         elif s_rx < 0 and -math.sqrt(2.0 * length * s_tx * s_rx / lam) < NU_MIN - 1e-9:
-            loss = 0.0  # every sample's ν is below −0.78 (the slopes bound it)
+            for f in range(nf):
+                out[q, f] = 0.0  # every sample's ν is below −0.78 (the slopes bound it)
         else:
             # Clear, but maybe not by the Fresnel zone: ν > −0.78 needs the sample within
             # 0.78 √(λ D / 8) of the ray, so only where the hull comes that close (an interval:
-            # the hull less the ray is concave) are samples looked at one by one.
+            # the hull less the ray is concave) are samples looked at one by one.  With several
+            # frequencies, the longest wavelength's interval holds every other's.
             near = -NU_MIN * math.sqrt(lam * length / 8.0) * (1.0 + 1e-9) + 1e-9
             first = 1
             to = 0  # none
@@ -350,9 +368,10 @@ def _radial(ground, obstacle, step, h_tx, h_rx, lam, c, p526, q_dist, q_last, q_
                         else:
                             hi = mid - 1
                     to = last if lo == size - 1 else int(hull_x[lo + 1] / step + 0.5)
-            loss = _direct(u, first, to, step, q_ex_x, q_ex_g, q_ex_o, q, n_ex, False, length, z_tx,
-                           z_rx, lam, c, p526, True)  # fmt: skip
-        out[q] = loss
+            _, nu, _ = _direct(u, first, to, step, q_ex_x, q_ex_g, q_ex_o, q, n_ex, False, length, z_tx,
+                               z_rx, c, True)  # fmt: skip
+            for f in range(nf):
+                out[q, f] = _edge_loss(True, nu, 0.0, lams[f], length, p526)
 
 
 @_leaf
@@ -538,9 +557,13 @@ def _sample_line(heights, dem_t, lc_codes, lc_t, obst, x0, y0, dx, dy, count, gr
 
 
 @_leaf
-def _short_link(heights, dem_t, lc_codes, lc_t, obst, sx, sy, x1, y1, m, length, h_tx, h_rx, freq, c, k_factor,
-                p526, fractions, ground, obstacle):  # fmt: skip
+def _short_link(heights, dem_t, lc_codes, lc_t, obst, sx, sy, x1, y1, m, length, h_tx, h_rx, freqs, lams, nf, c,
+                k_factor, p526, fractions, ground, obstacle, out, row):  # fmt: skip
     """Bullington loss of one link over its own profile of ``m`` samples, as the model computes it.
+
+    Into ``out[row, f]`` at frequency ``freqs[f]`` (wavelength ``lams[f]``),
+    ``f < nf``: the profile and its geometry are the same at every
+    frequency (:func:`_edge_loss`).
 
     :func:`~whitezone.models.terrain_kernel._fill_profile` then
     :func:`~whitezone.models.terrain_kernel.bullington_one` in one pass: the
@@ -553,7 +576,9 @@ def _short_link(heights, dem_t, lc_codes, lc_t, obst, sx, sy, x1, y1, m, length,
     an end over nodata the model's own filling.
     """
     if not length > 0:
-        return 0.0
+        for f in range(nf):
+            out[row, f] = 0.0
+        return
     dx = (x1 - sx) / (m - 1)
     dy = (y1 - sy) / (m - 1)
     r = (sy - dem_t[2]) / dem_t[3] - 0.5
@@ -575,9 +600,9 @@ def _short_link(heights, dem_t, lc_codes, lc_t, obst, sx, sy, x1, y1, m, length,
     if not (math.isfinite(g_tx) and math.isfinite(g_rx)):
         # An end over nodata: the model's own filling (rare, at the DEM's edges and holes).
         _fill_profile(ground, heights, dem_t, sx, sy, x1, y1, m, lc_codes, lc_t, obst)
-        loss, _ = bullington_one(ground, m, length, h_tx, h_rx, freq, k_factor, p526)
-        return loss
-    lam = SPEED_OF_LIGHT_M_S / (freq * 1e6)
+        for f in range(nf):
+            out[row, f], _ = bullington_one(ground, m, length, h_tx, h_rx, freqs[f], k_factor, p526)
+        return
     z_tx = g_tx + h_tx
     rise = g_rx + h_rx - z_tx
     bulge = length * length * c
@@ -603,13 +628,10 @@ def _short_link(heights, dem_t, lc_codes, lc_t, obst, sx, sy, x1, y1, m, length,
         nu_max = max(nu_max, h * fractions[4, m, i])
         s_tx = max(s_tx, h * fractions[2, m, i])
         s_rx = max(s_rx, h * fractions[3, m, i])
-    if los:
-        loss = _knife_edge(nu_max * math.sqrt(2.0 / (lam * length)))
-    else:
-        loss = _knife_edge(math.sqrt(2.0 * max(s_tx, 0.0) * max(s_rx, 0.0) / (lam * length)))
-    if p526:
-        loss = loss + (1.0 - math.exp(-loss / 6.0)) * (10.0 + 0.02 * length / 1000.0)
-    return loss
+    nu = nu_max * math.sqrt(2.0 / length)
+    slopes = 2.0 * max(s_tx, 0.0) * max(s_rx, 0.0) / length
+    for f in range(nf):
+        out[row, f] = _edge_loss(los, nu, slopes, lams[f], length, p526)
 
 
 def _fractions(most: int) -> np.ndarray:
@@ -645,7 +667,7 @@ def _sweep_mast(e, tile, terrain, masts, physics, links, all_signal, chunk, best
     """
     xs, ys, mask, cell_ground, cell_code, res = tile
     heights, dem_t, step, lc_codes, lc_t, obst = terrain
-    em_x, em_y, em_h, em_freq, em_reach, em_nrad, em_first, em_sites = masts
+    em_x, em_y, em_h, em_freqs, em_nf, em_reach, em_nrad, em_first, em_sites, em_slot = masts
     h_rx, c, k_factor, p526, gap, interpolate, max_samples, exact_samples, n_extra, pattern_gain = physics
     # The arrays one by one: helpers are handed arrays, never the tuples (see _pattern_loss).
     (site_reach, tab, tab_u0, tab_du, site_tab, site_az, site_bw, site_tilt, site_pattern, site_freq,
@@ -656,8 +678,11 @@ def _sweep_mast(e, tile, terrain, masts, physics, links, all_signal, chunk, best
     sx = em_x[e]
     sy = em_y[e]
     h_tx = em_h[e]
-    freq = em_freq[e]
-    lam = SPEED_OF_LIGHT_M_S / (freq * 1e6)
+    nf = em_nf[e]  # the mast's frequencies: one walk, a loss per frequency
+    freqs = em_freqs[e]
+    lams = np.empty(nf)
+    for f in range(nf):
+        lams[f] = SPEED_OF_LIGHT_M_S / (freqs[f] * 1e6)
     reach = em_reach[e]
     n_rad = em_nrad[e]
     per_degree = n_rad / 360.0
@@ -682,7 +707,7 @@ def _sweep_mast(e, tile, terrain, masts, physics, links, all_signal, chunk, best
     q_ex_g = np.empty((2 * box, max(n_extra, 1)))
     q_ex_o = np.empty((2 * box, max(n_extra, 1)))
     q_radial = np.empty(2 * box, dtype=np.int64)
-    q_loss = np.empty(2 * box)
+    q_loss = np.empty((2 * box, nf))
     buf = np.empty(max(exact_samples, 3))
     buf_o = np.empty(max(exact_samples, 3))
     per_radial = np.zeros(n_rad + 1, dtype=np.int64)
@@ -770,17 +795,16 @@ def _sweep_mast(e, tile, terrain, masts, physics, links, all_signal, chunk, best
                                                                      pat_h, pat_v, front_to_back,
                                                                      vertical_bw, side_lobe)  # fmt: skip
                                 bound = max(bound, before[n, w - w_lo])
-                        if bound < held:
+                        if bound < held and pattern_gain < np.inf:
                             continue
                     cell[n] = r * cols + col
                     q_dist[2 * n] = d
                     samples = min(max(int(math.ceil(d / step)) + 1, 3), max_samples)
                     samples = min(((samples + 15) // 16) * 16, max_samples)  # as profile_samples
                     if samples <= exact_samples:
-                        q_loss[2 * n] = _short_link(heights, dem_t, lc_codes, lc_t, obst, sx, sy, xs[col],
-                                                    ys[r], samples, d, h_tx, h_rx, freq, c, k_factor, p526,
-                                                    fractions, buf, buf_o)  # fmt: skip
-                        q_loss[2 * n + 1] = q_loss[2 * n]
+                        _short_link(heights, dem_t, lc_codes, lc_t, obst, sx, sy, xs[col], ys[r], samples, d,
+                                    h_tx, h_rx, freqs, lams, nf, c, k_factor, p526, fractions, buf, buf_o,
+                                    q_loss, 2 * n)  # fmt: skip
                         q_radial[2 * n] = -1
                         q_radial[2 * n + 1] = -1
                         weight[n] = 0.0
@@ -875,19 +899,20 @@ def _sweep_mast(e, tile, terrain, masts, physics, links, all_signal, chunk, best
         uy = math.cos(angle)
         _sample_line(heights, dem_t, lc_codes, lc_t, obst, sx, sy, ux * step, uy * step, far + 1, samples_g,
                      samples_o)  # fmt: skip
-        _radial(samples_g, samples_o, step, h_tx, h_rx, lam, c, p526, q_dist, q_last, q_ground,
+        _radial(samples_g, samples_o, step, h_tx, h_rx, lams, nf, c, p526, q_dist, q_last, q_ground,
                 q_ex_x, q_ex_g, q_ex_o, order[lo:hi], hull_x, hull_q, u, q_loss)  # fmt: skip
-    # Pass 2: every cell's signal from each of the mast's sites.
+    # Pass 2: every cell's signal from each of the mast's sites, at the site's frequency.
     for m in range(n):
         r = cell[m] // cols
         col = cell[m] - r * cols
         d = q_dist[2 * m]
-        loss = q_loss[2 * m]
-        if q_radial[2 * m + 1] >= 0:
-            loss += (q_loss[2 * m + 1] - loss) * weight[m]
         for w in range(w_lo, w_hi):
             if before[m, w - w_lo] == -np.inf:
                 continue  # beyond the site's reach
+            f = em_slot[w]
+            loss = q_loss[2 * m, f]
+            if q_radial[2 * m + 1] >= 0:
+                loss += (q_loss[2 * m + 1, f] - loss) * weight[m]
             s = em_sites[w]
             signal = before[m, w - w_lo] - loss
             if _better(signal, d, s, best_signal[r, col], best_dist[r, col], best_site[r, col]):
@@ -992,14 +1017,14 @@ def _sweep_tile(tile, terrain, masts, order, n_chunks, physics, links, out_signa
 
 
 @numba.njit(cache=True)
-def _walk_py(ground, obstacle, step, h_tx, h_rx, lam, c, p526, extra):
-    """Each sample ``j >= 2`` of a radial as a receiver over samples ``1..j-1``.
+def _walk_py(ground, obstacle, step, h_tx, h_rx, lams, c, p526, extra):
+    """Each sample ``j >= 2`` of a radial as a receiver over samples ``1..j-1``, at each wavelength.
 
     The last ``extra`` of them are given as the receiver's own samples, the
     others walked.
     """
     n = ground.size
-    out = np.zeros(n)
+    out = np.zeros((n, lams.size))
     if n < 3:
         return out
     q_dist = np.arange(n) * step
@@ -1017,7 +1042,7 @@ def _walk_py(ground, obstacle, step, h_tx, h_rx, lam, c, p526, extra):
             q_ex_g[j, t] = ground[i]
             q_ex_o[j, t] = obstacle[i]
     q_order = np.argsort(q_last[2:], kind="mergesort") + 2
-    _radial(ground, obstacle, step, h_tx, h_rx, lam, c, p526, q_dist, q_last, ground, q_ex_x,
+    _radial(ground, obstacle, step, h_tx, h_rx, lams, lams.size, c, p526, q_dist, q_last, ground, q_ex_x,
             q_ex_g, q_ex_o, q_order, np.empty(n), np.empty(n), np.empty(n), out)  # fmt: skip
     return out
 
@@ -1036,9 +1061,12 @@ def _curvature(k_factor: float) -> float:
 
 
 def walk_losses(ground, obstacle=None, *, step_m: float, tx_height_m: float, rx_height_m: float,
-                frequency_mhz: float, k_factor: float = 4.0 / 3.0, p526: bool = False,
+                frequency_mhz, k_factor: float = 4.0 / 3.0, p526: bool = False,
                 own_samples: int = 0) -> np.ndarray:  # fmt: skip
     """Bullington loss at every sample of one radial, by the running hull.
+
+    Several frequencies share the walk (the geometry is the frequency's
+    only through ν's ``1/√λ``): one column of losses per frequency.
 
     Parameters
     ----------
@@ -1047,7 +1075,8 @@ def walk_losses(ground, obstacle=None, *, step_m: float, tx_height_m: float, rx_
         mast; NaN for nodata).
     obstacle : array, shape (n,), optional
         Obstacle height on each sample where it lies between the ends.
-    step_m, tx_height_m, rx_height_m, frequency_mhz, k_factor : float
+    step_m, tx_height_m, rx_height_m, k_factor : float
+    frequency_mhz : float or array of float
     p526 : bool
         Add P.526's empirical term (``"bullington_p526"``).
     own_samples : int
@@ -1057,7 +1086,7 @@ def walk_losses(ground, obstacle=None, *, step_m: float, tx_height_m: float, rx_
 
     Returns
     -------
-    ndarray, shape (n,)
+    ndarray, shape (n,), or (n, k) for k frequencies
         Element ``j``: :func:`~whitezone.models.diffraction.profile_diffraction`
         of the profile ``ground[:j+1]`` (obstacles on its intermediate
         samples, a nodata end filled with the profile's mean known ground as
@@ -1065,9 +1094,11 @@ def walk_losses(ground, obstacle=None, *, step_m: float, tx_height_m: float, rx_
     """
     ground = np.ascontiguousarray(ground, dtype=float)
     obstacle = np.zeros_like(ground) if obstacle is None else np.ascontiguousarray(obstacle, dtype=float)
-    lam = SPEED_OF_LIGHT_M_S / (float(frequency_mhz) * 1e6)
-    return _walk_py(ground, obstacle, float(step_m), float(tx_height_m), float(rx_height_m), lam,
-                    _curvature(k_factor), bool(p526), int(own_samples))  # fmt: skip
+    freqs = np.asarray(frequency_mhz, dtype=float)
+    lams = SPEED_OF_LIGHT_M_S / (freqs.reshape(-1) * 1e6)
+    out = _walk_py(ground, obstacle, float(step_m), float(tx_height_m), float(rx_height_m), lams,
+                   _curvature(k_factor), bool(p526), int(own_samples))  # fmt: skip
+    return out[:, 0] if freqs.ndim == 0 else out
 
 
 # ----------------------------------------------------------------- one technology
@@ -1102,18 +1133,29 @@ class RadialSweep:
         A swept cell's last intermediate samples taken at its own profile's
         places rather than along a radial.
     prune : bool
-        Skip a (mast, cell) pair when the mast's formula signal there (an
-        upper bound: diffraction and the pattern only take away) cannot beat
-        what the cell already has from nearer masts — as
+        Skip a (mast, cell) pair when the mast's signal there before
+        diffraction (an upper bound: diffraction only takes away; first the
+        formula and clutter alone, then with the antenna patterns) cannot
+        beat what the cell already has from nearer masts — as
         :meth:`TerrainModel.best` does for villages; the result is the same
         (tested), only cheaper where many masts reach a cell.
+    share_walks : bool
+        Walk each radial once per place and antenna height for all the
+        frequencies there (the profile, the hull and Bullington's geometry
+        do not depend on the frequency; ν scales with ``√f``), rather than
+        once per frequency: the same rasters (tested), fewer walks where a
+        mast carries several bands.  Either way a place's radials are set
+        by the longest reach among its sites.
+    workers : int, optional
+        Threads sweeping a tile's masts (default numba's thread count): the
+        same rasters whatever their number.
     """
 
     def __init__(self, model: TerrainModel, sites: gpd.GeoDataFrame, site_xy: np.ndarray,
                  reach_m: np.ndarray, *, resolution_m: float,
                  radials_per_cell: float = RADIALS_PER_CELL, interpolate: bool = True,
                  exact_samples: int = EXACT_SAMPLES, own_samples: int = OWN_SAMPLES,
-                 prune: bool = True):  # fmt: skip
+                 prune: bool = True, share_walks: bool = True, workers: int | None = None):  # fmt: skip
         reason = radial_support(model)
         if reason is not None:
             raise ValueError(reason)
@@ -1121,6 +1163,7 @@ class RadialSweep:
             raise ValueError(f"radials_per_cell must be > 0, got {radials_per_cell!r}")
         self.model = model
         self.resolution_m = float(resolution_m)
+        self.workers = workers
         self.xy = np.asarray(site_xy, dtype=float).reshape(-1, 2)
         self.reach_m = np.asarray(reach_m, dtype=float).reshape(-1)
         self.params = params = model.parameters(sites)
@@ -1156,26 +1199,44 @@ class RadialSweep:
                         float(model.k_factor), model.diffraction == "bullington_p526", GAP_CELLS,
                         bool(interpolate), int(model.max_samples), int(exact_samples),
                         int(own_samples), self._pattern_gain() if prune else np.inf)  # fmt: skip
-        # Masts: one sweep per place, height and frequency (a site's sectors share it).
+        # Masts: one walk per place and antenna height.  Its sites (a site's sectors, and the
+        # frequencies it carries) share it, each frequency with its own loss (_edge_loss).
         height = params["height_m"].to_numpy(dtype=float)
         freq = params["frequency_mhz"].to_numpy(dtype=float)
         ok = np.isfinite(self.xy).all(axis=1) & np.isfinite(self.reach_m) & (self.reach_m > 0)
         ok &= np.isfinite(height) & np.isfinite(freq)
         rows = np.flatnonzero(ok)
-        key = np.column_stack([self.xy, height, freq])[rows]
-        _, first, group = np.unique(key.reshape(-1, 4), axis=0, return_index=True, return_inverse=True)
+        _, place = np.unique(np.column_stack([self.xy, height])[rows].reshape(-1, 3), axis=0,
+                             return_inverse=True)  # fmt: skip
+        place = np.asarray(place, dtype=np.int64).reshape(-1)
+        # Neighbouring radials at most a raster cell, and a DEM cell, apart at the place's reach
+        # (whatever the frequency: shared or not, every site of a place has the same radials).
+        place_reach = np.zeros(int(place.max(initial=-1)) + 1)
+        np.maximum.at(place_reach, place, self.reach_m[rows])
+        spacing = min(self.resolution_m, float(dem.resolution_m)) / radials_per_cell
+        place_radials = np.maximum(8, np.ceil(2.0 * math.pi * place_reach / spacing)).astype(np.int64)
+        key = place[:, None] if share_walks else np.column_stack([place, freq[rows]])
+        _, first, group = np.unique(key, axis=0, return_index=True, return_inverse=True)
         group = np.asarray(group, dtype=np.int64).reshape(-1)
         self.mast_of = np.full(len(sites), -1, dtype=np.int64)
         self.mast_of[rows] = group
         reps = rows[first]
         reach = np.zeros(len(reps))
         np.maximum.at(reach, group, self.reach_m[rows])
-        # Neighbouring radials at most a raster cell, and a DEM cell, apart at the reach.
-        spacing = min(self.resolution_m, float(dem.resolution_m)) / radials_per_cell
-        radials = np.maximum(8, np.ceil(2.0 * math.pi * reach / spacing))
-        #: x, y, height, frequency, reach and radials of each mast.
-        self.masts = (self.xy[reps, 0].copy(), self.xy[reps, 1].copy(), height[reps].copy(),
-                      freq[reps].copy(), reach, radials.astype(np.int64))  # fmt: skip
+        # Each mast's frequencies (ascending) and each site's slot among them.
+        pairs, pair = np.unique(np.column_stack([group, freq[rows]]).reshape(-1, 2), axis=0,
+                                return_inverse=True)  # fmt: skip
+        pair = np.asarray(pair, dtype=np.int64).reshape(-1)
+        n_freq = np.bincount(pairs[:, 0].astype(np.int64), minlength=len(reps)).astype(np.int64)
+        start = np.concatenate([[0], np.cumsum(n_freq)[:-1]]).astype(np.int64)
+        freqs = np.full((len(reps), max(int(n_freq.max(initial=1)), 1)), np.nan)
+        freqs[pairs[:, 0].astype(np.int64), np.arange(len(pairs)) - start[pairs[:, 0].astype(np.int64)]] = pairs[:, 1]
+        self.slot_of = np.zeros(len(sites), dtype=np.int64)
+        self.slot_of[rows] = pair - start[group]
+        #: x, y, height, frequencies (NaN beyond their number), number of frequencies, reach and
+        #: radials of each mast.
+        self.masts = (self.xy[reps, 0].copy(), self.xy[reps, 1].copy(), height[reps].copy(), freqs, n_freq,
+                      reach, place_radials[place[first]])  # fmt: skip
 
     def _links(self, params: pd.DataFrame) -> tuple:
         """The sites' arrays for the cells' signals (:func:`_site_signal`).
@@ -1306,14 +1367,15 @@ class RadialSweep:
         mast = self.mast_of[sites]
         by_mast = np.argsort(mast, kind="stable")
         masts, first = np.unique(mast[by_mast], return_index=True)
-        x, y, height, freq, reach, radials = (a[masts] for a in self.masts)
-        tables = (x, y, height, freq, reach, radials, np.append(first, len(sites)).astype(np.int64),
-                  sites[by_mast])  # fmt: skip
-        # The masts nearest the tile first, dealt round the chunks (one best-so-far tile each): their
-        # strong signals let the farther masts skip most cells (the bound in _sweep_mast).
+        x, y, height, freqs, n_freq, reach, radials = (a[masts] for a in self.masts)
+        tables = (x, y, height, freqs, n_freq, reach, radials, np.append(first, len(sites)).astype(np.int64),
+                  sites[by_mast], self.slot_of[sites[by_mast]])  # fmt: skip
+        # The masts nearest the tile first, taken from one queue by the workers (one best-so-far
+        # tile each): their strong signals let the farther masts skip most cells (the bound in
+        # _sweep_mast, over every worker's best).
         cx, cy = float(np.mean(centres_x)), float(np.mean(centres_y))
         order = np.argsort(np.hypot(x - cx, y - cy), kind="stable").astype(np.int64)
-        n_chunks = int(max(1, min(len(masts), numba.get_num_threads())))
+        n_chunks = int(max(1, min(len(masts), self.workers or numba.get_num_threads())))
         centres_x = np.ascontiguousarray(centres_x, dtype=float)
         centres_y = np.ascontiguousarray(centres_y, dtype=float)
         # Each cell's ground (Dem.height_at) and clutter column (cell_codes), compiled.
