@@ -24,9 +24,10 @@ the terrain model's Bullington diffraction, compiled with numba:
   ground just before a receiver, and the trees on it, decide much of its
   loss); the loss is interpolated between the two radials on either side of
   ``β``.  A link whose exact profile has at most :data:`EXACT_SAMPLES`
-  samples (within about 6 km on a 92 m DEM) is profiled as the model
-  profiles it (:func:`~whitezone.models.terrain_kernel.bullington_one`):
-  short profiles are sampled more finely than the DEM, which no radial is.
+  samples (within about 4.3 km on a 92 m DEM) is profiled as the model
+  profiles it (:func:`~whitezone.models.terrain_kernel.bullington_one`, in
+  one pass over its samples, :func:`_short_link`): short profiles are
+  sampled more finely than the DEM, which no radial is.
 * **Bullington along a radial, exactly.**  With the curvature
   ``c = 1/(2 k a)``, a sample at ``x`` of a path of length ``D`` stands at
   ``u + c x (D − x) = (u − c x²) + c D x``: the last term is linear in ``x``
@@ -46,6 +47,13 @@ the terrain model's Bullington diffraction, compiled with numba:
   comes within ``0.78 √(λ D / 8)`` of the ray (an interval: the hull less
   the ray is concave) are looked at one by one.  The tests hold the walk to
   ``profile_diffraction`` on the same samples to 1e-9 dB.
+* **One walk per place and antenna height.**  The profiles, the hull and
+  the slopes do not depend on the frequency: only ν scales, with
+  ``1/√λ``.  The sites of a mast — its sectors and the bands it carries —
+  share its walks and short profiles, and each frequency's loss is taken
+  from the geometry at the end (:func:`_edge_loss`; the longest
+  wavelength's tests and interval above hold for the shorter ones).  The
+  tests hold the shared walks to one walk per band to 1e-9 dB.
 * **The rest of the link, per cell.**  The formula's signal (EIRP, path-loss
   formula, calibration) is a function of distance alone: it is tabulated per
   kind of site from the model's ``_formula_signal`` on a logarithmic grid
@@ -55,10 +63,19 @@ the terrain model's Bullington diffraction, compiled with numba:
   elevation, the clutter loss from the cell's land-cover class, as the
   model computes them.  Only the diffraction loss comes from the radials.
 * **Best server** as :meth:`TerrainModel.best`: the strongest signal, ties to
-  the shorter link, then the lower site position.  Cells of one mast, height
-  and frequency (the sectors of a site) share one sweep.  Masts are swept in
-  parallel (numba ``prange``), each worker keeping its own best per cell of
-  the tile, merged at the end: memory is a few times the tile's.
+  the shorter link, then the lower site position.  Branch and bound: the
+  masts nearest a tile come first, and a mast is not walked to a cell (nor
+  to a 16-cell block) where its signal before diffraction (formula and
+  clutter, then the antenna patterns) cannot beat the strongest signal the
+  cell already holds.
+* **In parallel.**  A tile's masts are taken from one queue by as many
+  workers as numba has threads — Python threads running the compiled sweep
+  without the GIL, which sleep when idle where OpenMP's spin between tiles —
+  each keeping its own best per cell, bounded by every worker's, merged at
+  the end: memory is a few times the tile's.  The compiled helpers that
+  allocate nothing run without numba's reference counting (``_leaf``): its
+  atomic counts on every array argument of every call cost more than a
+  cell's arithmetic, and bounced the shared arrays between the cores.
 
 Only the terrain model with Bullington diffraction is swept
 (:func:`radial_support`); every other model keeps the exact rasters.
@@ -67,6 +84,7 @@ Only the terrain model with Bullington diffraction is swept
 from __future__ import annotations
 
 import math
+import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
@@ -984,7 +1002,16 @@ def _tile_cells(xs, ys, heights, dem_t, lc_codes, lc_t, low, columns, unknown, g
             code[r, col] = columns[k] if 0 <= k < columns.size else unknown
 
 
-_POOL: ThreadPoolExecutor | None = None
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def _pool(size: int) -> ThreadPoolExecutor:
+    """A process-wide pool of ``size`` threads for the workers of the tiles (made once)."""
+    with _POOLS_LOCK:
+        if size not in _POOLS:
+            _POOLS[size] = ThreadPoolExecutor(max_workers=size, thread_name_prefix="radial")
+        return _POOLS[size]
 
 
 def _sweep_tile(tile, terrain, masts, order, n_chunks, physics, links, out_signal, out_site):
@@ -995,7 +1022,6 @@ def _sweep_tile(tile, terrain, masts, order, n_chunks, physics, links, out_signa
     where numba's OpenMP threads would spin between tiles and take the cores
     from the rest of the run.
     """
-    global _POOL
     rows, cols = tile[2].shape
     signal = np.full((n_chunks, rows, cols), -np.inf)
     dist = np.full((n_chunks, rows, cols), np.inf)
@@ -1003,9 +1029,8 @@ def _sweep_tile(tile, terrain, masts, order, n_chunks, physics, links, out_signa
     queue = np.zeros(1, dtype=np.int64)
     args = (tile, terrain, masts, order, physics, links, signal, dist, site)
     if n_chunks > 1:
-        if _POOL is None or _POOL._max_workers < n_chunks - 1:
-            _POOL = ThreadPoolExecutor(max_workers=n_chunks - 1, thread_name_prefix="radial")
-        others = [_POOL.submit(_sweep_worker, queue, chunk, *args) for chunk in range(1, n_chunks)]
+        pool = _pool(n_chunks - 1)
+        others = [pool.submit(_sweep_worker, queue, chunk, *args) for chunk in range(1, n_chunks)]
         try:
             _sweep_worker(queue, 0, *args)
         finally:
