@@ -65,9 +65,17 @@ classify every village and compute the indicators with the terrain model),
 ``raster_site_techs_per_s`` and ``raster_exact_site_techs_per_s`` (the
 best-server rasters at ``--raster-resolution-m``, 100 m, with the terrain
 model's reach set to ``--raster-reach-km``, 15 km, by radial sweeps and by
-every cell profiled), ``raster_agreement_pct`` (covered cells — reached by
-either method — where both give a signal within 1 dB) and
+every cell profiled), ``raster_radial_to_exact_speed`` (the exact rasters'
+time over the radial ones': the speed-up, which the load of a shared machine
+changes little), ``raster_sweep_share_pct`` (the radial rasters' time spent
+in the tiles' sweeps, :meth:`RadialSweep.tile`; the rest is the grid, the
+tiles' GeoTIFF writes and the COG copies), ``raster_agreement_pct`` (covered
+cells — reached by either method — where both give a signal within 1 dB) and
 ``raster_same_server_pct``.
+
+``--raster-only`` runs only the province's rasters at ``--raster-reach-km``
+(radial and exact, their agreement); with ``--profile`` the radial rasters
+are also run under cProfile and its top functions printed.
 
 How to run
 ----------
@@ -76,6 +84,7 @@ From the repository root, with the package's dependencies and ``gdal-bin``::
     python benchmarks/terrain.py --viewshed
     python benchmarks/terrain.py --viewshed --sites 5 --repeat 9 --max-distance-km 20
     python benchmarks/terrain.py --viewshed --profile    # cProfile of whitezone at 30 m
+    python benchmarks/terrain.py --province --raster-only --profile   # the rasters alone, profiled
     python benchmarks/terrain.py --viewshed --json viewshed.json
     python benchmarks/terrain.py --viewshed --province --json terrain.json
 
@@ -507,7 +516,6 @@ def bench_province(args: argparse.Namespace) -> int:
     import whitezone as wz
     from whitezone.analysis import model_for
     from whitezone.models import best_from_links
-    from whitezone.rasters import coverage_rasters
 
     warnings.simplefilter("ignore")  # validity notes are the CLI's business here
     project = wz.sample_project()
@@ -517,86 +525,138 @@ def bench_province(args: argparse.Namespace) -> int:
     print("== whole province: the sample (Tinh Mau), terrain model")
     print(f"   {len(layers.villages):,} villages, {n_sites:,} active cells and site-technologies "
           f"({active['site_id'].nunique():,} sites), DEM {Path(layers.dem).name}")  # fmt: skip
-    results = {}
-    for kind in ("radius", "pathloss", "terrain", "itm"):
-        changes = {"max_range_km": args.itm_range_km} if kind == "itm" else {}
-        proj = replace(project, model=replace(project.model, kind=kind, **changes))
+    if not args.raster_only:
+        results = {}
+        for kind in ("radius", "pathloss", "terrain", "itm"):
+            changes = {"max_range_km": args.itm_range_km} if kind == "itm" else {}
+            proj = replace(project, model=replace(project.model, kind=kind, **changes))
+            t0 = time.perf_counter()
+            model = model_for(proj, layers)
+            t_model = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            result = wz.analyse(layers, proj, model=model)
+            t_run = time.perf_counter() - t0
+            prov = result.summaries.province.iloc[0]
+            results[kind] = (model, result, t_run)
+            extra = f" (DEM warp {t_model:.2f} s, {model.dem.heights_m.shape[1]} x " \
+                    f"{model.dem.heights_m.shape[0]} cells of {model.dem.resolution_m:.0f} m)" \
+                if kind == "terrain" else (f" (links up to {args.itm_range_km:g} km)" if kind == "itm" else "")  # fmt: skip
+            print(f"   {kind:<9} classify + indicators {t_run:6.2f} s = "
+                  f"{n_sites / t_run:7.1f} site-technologies/s; no signal {int(prov['villages_none']):4d} "
+                  f"({prov['pct_none']:.1f} %), weak {int(prov['villages_weak']):4d} "
+                  f"({prov['pct_weak']:.1f} %){extra}")  # fmt: skip
+        model = results["terrain"][0]
+        villages = layers.villages
+        xy = villages.geometry.to_crs(layers.crs)
+        located = ~villages.geometry.is_empty.to_numpy()
+        targets = np.column_stack([xy.x.to_numpy(), xy.y.to_numpy()])[located]
+        sites_m = active.to_crs(layers.crs).reset_index(drop=True)
+        techs = ["2G", "3G", "4G"]
+        code = np.array([techs.index(t) for t in sites_m["technology"]])
         t0 = time.perf_counter()
-        model = model_for(proj, layers)
-        t_model = time.perf_counter() - t0
+        fast = model.best(targets, sites_m, code, len(techs))
+        t_fast = time.perf_counter() - t0
         t0 = time.perf_counter()
-        result = wz.analyse(layers, proj, model=model)
-        t_run = time.perf_counter() - t0
-        prov = result.summaries.province.iloc[0]
-        results[kind] = (model, result, t_run)
-        extra = f" (DEM warp {t_model:.2f} s, {model.dem.heights_m.shape[1]} x " \
-                f"{model.dem.heights_m.shape[0]} cells of {model.dem.resolution_m:.0f} m)" \
-            if kind == "terrain" else (f" (links up to {args.itm_range_km:g} km)" if kind == "itm" else "")  # fmt: skip
-        print(f"   {kind:<9} classify + indicators {t_run:6.2f} s = "
-              f"{n_sites / t_run:7.1f} site-technologies/s; no signal {int(prov['villages_none']):4d} "
-              f"({prov['pct_none']:.1f} %), weak {int(prov['villages_weak']):4d} "
-              f"({prov['pct_weak']:.1f} %){extra}")  # fmt: skip
-    model = results["terrain"][0]
-    villages = layers.villages
-    xy = villages.geometry.to_crs(layers.crs)
-    located = ~villages.geometry.is_empty.to_numpy()
-    targets = np.column_stack([xy.x.to_numpy(), xy.y.to_numpy()])[located]
-    sites_m = active.to_crs(layers.crs).reset_index(drop=True)
-    techs = ["2G", "3G", "4G"]
-    code = np.array([techs.index(t) for t in sites_m["technology"]])
-    t0 = time.perf_counter()
-    fast = model.best(targets, sites_m, code, len(techs))
-    t_fast = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    links = model.links(targets, sites_m)
-    slow = best_from_links(links, code, len(targets), len(techs))
-    t_slow = time.perf_counter() - t0
-    same = np.mean(fast["site"] == slow["site"]) * 100
-    print(f"   best servers: branch and bound {t_fast:.2f} s vs profiling all {len(links):,} links "
-          f"{t_slow:.2f} s = {t_slow / t_fast:.1f}x; same server {same:.2f} %")  # fmt: skip
-    # ITM has no cheaper bound than itself: every link in range is profiled.
-    itm = results["itm"][0]
-    for name, m in (("terrain", model), ("itm", itm)):
-        t0 = time.perf_counter()
-        every = m.links(targets, sites_m)
-        t_links = time.perf_counter() - t0
-        print(f"   {name:<7} every link in its reach: {len(every):,} village x site-technology links "
-              f"in {t_links:.2f} s = {len(every) / t_links:,.0f} links/s")  # fmt: skip
-    args.results["villages_site_techs_per_s"] = n_sites / results["terrain"][2]
-    # Rasters: radial sweeps against every cell profiled, at the issue's 15 km reach and at the
-    # sample's own (longer) reach; the same model otherwise.
-    for reach in (args.raster_reach_km, None):
-        proj = replace(project, model=replace(project.model, kind="terrain",
-                                              **({"max_range_km": reach} if reach else {})))  # fmt: skip
-        m = model_for(proj, layers)
-        label = f"{reach:g} km reach" if reach else "the sample's reach"
-        timings = {}
-        with tempfile.TemporaryDirectory() as tmp:
-            for method in ("radial", "exact"):
-                t0 = time.perf_counter()
-                written = coverage_rasters(layers.sites, m, area=layers.communes, crs=layers.crs,
-                                           folder=Path(tmp) / method, method=method,
-                                           resolution_m=args.raster_resolution_m)  # fmt: skip
-                timings[method] = time.perf_counter() - t0
-                size = sum(Path(p).stat().st_size for p in written.values()) / 1e6
-                print(f"   rasters {method:<6} at {args.raster_resolution_m:g} m, {label}: "
-                      f"{timings[method]:6.1f} s = {n_sites / timings[method]:7.1f} site-technologies/s "
-                      f"({size:.1f} MB of COG)")  # fmt: skip
-            within, covered, same = raster_agreement(Path(tmp) / "exact", Path(tmp) / "radial")
-        ratio = timings["exact"] / timings["radial"]
-        print(f"   radial vs exact, {label}: {ratio:.1f}x faster; {within / covered * 100:.2f} % of "
-              f"{covered:,} covered cells within 1 dB, same server on {same / covered * 100:.2f} %")  # fmt: skip
-        if reach:
-            args.results.update({
-                "raster_reach_km": reach, "raster_resolution_m": args.raster_resolution_m,
-                "raster_site_techs_per_s": n_sites / timings["radial"],
-                "raster_exact_site_techs_per_s": n_sites / timings["exact"],
-                "raster_agreement_pct": within / covered * 100.0,
-                "raster_same_server_pct": same / covered * 100.0,
-            })  # fmt: skip
+        links = model.links(targets, sites_m)
+        slow = best_from_links(links, code, len(targets), len(techs))
+        t_slow = time.perf_counter() - t0
+        same = np.mean(fast["site"] == slow["site"]) * 100
+        print(f"   best servers: branch and bound {t_fast:.2f} s vs profiling all {len(links):,} links "
+              f"{t_slow:.2f} s = {t_slow / t_fast:.1f}x; same server {same:.2f} %")  # fmt: skip
+        # ITM has no cheaper bound than itself: every link in range is profiled.
+        itm = results["itm"][0]
+        for name, m in (("terrain", model), ("itm", itm)):
+            t0 = time.perf_counter()
+            every = m.links(targets, sites_m)
+            t_links = time.perf_counter() - t0
+            print(f"   {name:<7} every link in its reach: {len(every):,} village x site-technology links "
+                  f"in {t_links:.2f} s = {len(every) / t_links:,.0f} links/s")  # fmt: skip
+        args.results["villages_site_techs_per_s"] = n_sites / results["terrain"][2]
+    bench_rasters(args, project, layers, n_sites,
+                  (args.raster_reach_km,) if args.raster_only else (args.raster_reach_km, None))  # fmt: skip
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"   peak memory {peak:,.0f} MiB")
     return 0
+
+
+def bench_rasters(args: argparse.Namespace, project, layers, n_sites: int, reaches) -> None:
+    """Best-server rasters by radial sweeps and exactly, at each of ``reaches`` (None: the sample's).
+
+    Each method is called once on one commune at 1 km first, so that the
+    timings leave out numba's compilation (or its cache's loading), stated
+    apart.  The figures at ``--raster-reach-km`` go into ``args.results``.
+    """
+    from dataclasses import replace
+
+    from whitezone.analysis import model_for
+    from whitezone.models.radial import RadialSweep
+    from whitezone.rasters import coverage_rasters
+
+    # The time inside the tiles' sweeps, the rest being the grid, the GeoTIFFs and the COGs.
+    swept = [0.0]
+    tile = RadialSweep.tile
+
+    def timed_tile(self, *a, **k):
+        t0 = time.perf_counter()
+        try:
+            return tile(self, *a, **k)
+        finally:
+            swept[0] += time.perf_counter() - t0
+
+    RadialSweep.tile = timed_tile
+    try:
+        # Rasters: radial sweeps against every cell profiled, at the issue's 15 km reach and at the
+        # sample's own (longer) reach; the same model otherwise.
+        for reach in reaches:
+            proj = replace(project, model=replace(project.model, kind="terrain",
+                                                  **({"max_range_km": reach} if reach else {})))  # fmt: skip
+            m = model_for(proj, layers)
+            label = f"{reach:g} km reach" if reach else "the sample's reach"
+            timings, sweeps = {}, {}
+            with tempfile.TemporaryDirectory() as tmp:
+                for method in ("radial", "exact"):
+                    t0 = time.perf_counter()
+                    coverage_rasters(layers.sites, m, area=layers.communes.iloc[:1], crs=layers.crs,
+                                     folder=Path(tmp) / f"first-{method}", method=method,
+                                     resolution_m=1000.0)  # fmt: skip
+                    first = time.perf_counter() - t0
+                    swept[0] = 0.0
+                    t0 = time.perf_counter()
+                    written = coverage_rasters(layers.sites, m, area=layers.communes, crs=layers.crs,
+                                               folder=Path(tmp) / method, method=method,
+                                               resolution_m=args.raster_resolution_m)  # fmt: skip
+                    timings[method] = time.perf_counter() - t0
+                    sweeps[method] = swept[0]
+                    size = sum(Path(p).stat().st_size for p in written.values()) / 1e6
+                    inside = (f", {swept[0]:.1f} s in the tiles' sweeps" if method == "radial" else "")
+                    print(f"   rasters {method:<6} at {args.raster_resolution_m:g} m, {label}: "
+                          f"{timings[method]:6.1f} s = {n_sites / timings[method]:7.1f} site-technologies/s "
+                          f"({size:.1f} MB of COG{inside}; first call {first:.1f} s before, one commune "
+                          f"at 1 km)")  # fmt: skip
+                within, covered, same = raster_agreement(Path(tmp) / "exact", Path(tmp) / "radial")
+                if args.profile and reach:
+                    profiler = cProfile.Profile()
+                    profiler.runcall(coverage_rasters, layers.sites, m, area=layers.communes, crs=layers.crs,
+                                     folder=Path(tmp) / "profiled", method="radial",
+                                     resolution_m=args.raster_resolution_m)  # fmt: skip
+                    text = io.StringIO()
+                    pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(12)
+                    print(text.getvalue())
+            ratio = timings["exact"] / timings["radial"]
+            print(f"   radial vs exact, {label}: {ratio:.1f}x faster; {within / covered * 100:.2f} % of "
+                  f"{covered:,} covered cells within 1 dB, same server on {same / covered * 100:.2f} %")  # fmt: skip
+            if reach:
+                args.results.update({
+                    "raster_reach_km": reach, "raster_resolution_m": args.raster_resolution_m,
+                    "raster_site_techs_per_s": n_sites / timings["radial"],
+                    "raster_exact_site_techs_per_s": n_sites / timings["exact"],
+                    "raster_radial_to_exact_speed": ratio,
+                    "raster_sweep_share_pct": sweeps["radial"] / timings["radial"] * 100.0,
+                    "raster_agreement_pct": within / covered * 100.0,
+                    "raster_same_server_pct": same / covered * 100.0,
+                })  # fmt: skip
+    finally:
+        RadialSweep.tile = tile
 
 
 def raster_agreement(exact: Path, radial: Path) -> tuple[int, int, int]:
@@ -638,6 +698,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--province", action="store_true", help="run the whole-province section")
     parser.add_argument("--raster-resolution-m", type=float, default=100.0,
                         help="province rasters' cell size (default 100)")  # fmt: skip
+    parser.add_argument("--raster-only", action="store_true",
+                        help="province: only the rasters at --raster-reach-km (radial, exact, agreement)")
     parser.add_argument("--raster-reach-km", type=float, default=15.0,
                         help="province rasters: the terrain model's max_range_km (default 15)")
     parser.add_argument("--repeat", type=int, default=5, help="runs per timing, best kept")
